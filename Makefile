@@ -1,0 +1,42 @@
+# The two commands: `make run` (set up what is missing, then run the practice service)
+# and `make test` (set up what is missing, then run the whole test suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+ENGINE := .venv-rasa
+
+.PHONY: setup run test train validate bench clean
+
+$(VENV)/.installed: pyproject.toml requirements/project.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The project environment needs Python 3.11+; run with PYTHON=/path/to/python3.11")'
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/project.lock -e '.[dev]'
+	touch $@
+
+$(ENGINE)/.installed: requirements/engine.lock
+	@PY310=$$(bot/find-python310.sh) || exit 1; test -x $(ENGINE)/bin/python || $$PY310 -m venv $(ENGINE)
+	$(ENGINE)/bin/pip install --quiet --disable-pip-version-check -r requirements/engine.lock
+	touch $@
+
+## setup: both environments, the scorer's trained component and the Rasa model (each only if missing or stale)
+setup: $(VENV)/.installed $(ENGINE)/.installed
+	$(VENV)/bin/practice setup
+
+## run: the Rasa server, the action server and the API on 127.0.0.1; Ctrl-C stops all three
+run: setup
+	$(VENV)/bin/practice run
+
+## test: the whole pytest suite, end-to-end tests included
+test: setup
+	$(VENV)/bin/python -m pytest
+
+## validate: Rasa's own checks of the training data
+validate: setup
+	$(VENV)/bin/practice engine validate
+
+## bench: speed figures (scorer per utterance, load time)
+bench: setup
+	$(VENV)/bin/python bench/bench_scorer.py
+
+clean:
+	rm -rf build models var/run
