@@ -1,0 +1,85 @@
+"""Database engine and sessions: made by a factory from settings, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Engine, create_engine, event, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from api.settings import Settings
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite (which forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for ``settings.database_url``; for SQLite files, their folder is created.
+
+    ``hide_parameters`` keeps bound values (learners' words) out of error messages and logs.
+    """
+    url = make_url(settings.database_url)
+    kwargs: dict[str, object] = {"hide_parameters": True}
+    if url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+    return engine
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def create_tables(engine: Engine) -> None:
+    """Create missing tables (until Alembic migrations take this over)."""
+    import api.models  # noqa: F401 - registers the tables on Base.metadata
+
+    Base.metadata.create_all(engine)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One database session per request, from the app's sessionmaker."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]

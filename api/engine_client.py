@@ -1,0 +1,115 @@
+"""The Rasa engine, reached through its REST channel (the Rasa HTTP API stays off)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+class EngineFailure(Exception):
+    """The Rasa engine could not give an answer."""
+
+
+class EngineUnavailable(EngineFailure):
+    """Nothing answered at the engine's address (refused or dropped connection)."""
+
+
+class EngineTimeout(EngineFailure):
+    """The engine did not answer within the timeout."""
+
+
+class EngineError(EngineFailure):
+    """The engine answered, but with an error status or a reply that cannot be used."""
+
+
+class EngineReportedError(EngineError):
+    """An action on the engine sent a ``{"type": "error"}`` message instead of an answer."""
+
+    def __init__(self, message: str, *, engine_code: str = "error") -> None:
+        super().__init__(message)
+        self.engine_code = engine_code
+
+
+class EngineClient:
+    """Talks to one Rasa server: ``send`` a learner message, ``status`` to probe it.
+
+    The HTTP client is made on first use (not at import) and closed by ``aclose``.
+    Logs carry the sender id, status and timing, never the message or the reply.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 60.0,
+        status_timeout: float = 2.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.status_timeout = status_timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def webhook_url(self) -> str:
+        return self.base_url + WEBHOOK_PATH
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(transport=self._transport, timeout=self.timeout)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Send one message as ``sender``; return the ``custom`` payloads of the reply, in order."""
+        url = self.webhook_url
+        started = time.perf_counter()
+        try:
+            response = await self._http().post(url, json={"sender": sender, "message": message})
+        except httpx.TimeoutException as exc:
+            raise EngineTimeout(
+                f"the Rasa engine at {url} did not answer within {self.timeout:g} s"
+            ) from exc
+        except (httpx.ConnectError, httpx.NetworkError) as exc:
+            raise EngineUnavailable(
+                f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
+                "is it running? (`make run` starts it)"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise EngineError(f"the Rasa engine at {url} failed: {type(exc).__name__}") from exc
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("engine reply sender=%s status=%s in %.0f ms", sender, response.status_code, elapsed_ms)
+        if response.status_code != 200:
+            raise EngineError(f"the Rasa engine at {url} answered HTTP {response.status_code}")
+        try:
+            messages = response.json()
+        except ValueError as exc:
+            raise EngineError(f"the Rasa engine at {url} answered with something that is not JSON") from exc
+        if not isinstance(messages, list):
+            raise EngineError(
+                f"the Rasa engine at {url} answered a JSON {type(messages).__name__}, expected a list of messages"
+            )
+        custom = [m["custom"] for m in messages if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
+        if len(custom) != len(messages):
+            log.warning("engine reply sender=%s had %d non-custom messages (ignored)", sender, len(messages) - len(custom))
+        return custom
+
+    async def status(self) -> bool:
+        """True if the Rasa server answers ``GET /`` (its "Hello from Rasa") within the probe timeout."""
+        try:
+            response = await self._http().get(self.base_url + "/", timeout=self.status_timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200

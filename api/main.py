@@ -1,0 +1,81 @@
+"""The FastAPI application, built by a factory.
+
+Serve it with ``uvicorn api.main:create_app --factory`` or ``python -m api`` (host and port
+from settings). Nothing is created at import: no app, no database engine, no HTTP client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.db import create_tables, make_engine, make_sessionmaker
+from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
+from api.engine_client import EngineClient
+from api.errors import install_error_handlers
+from api.routes import api_router
+from api.settings import Settings, get_settings
+
+
+def _library_loader(settings: Settings) -> ScenarioLoader:
+    def load() -> Mapping[str, Any]:
+        from actions.scenarios import load_library  # plain Python + pydantic, no Rasa
+
+        return load_library(settings.scenario_dir)
+
+    return load
+
+
+def _default_logging() -> None:
+    """Show the API's own INFO logs (ids, statuses, timings) unless logging is configured already."""
+    logger = logging.getLogger("api")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine_client: EngineClient | None = None,
+    scenario_loader: ScenarioLoader | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own settings, a fake engine client and scenarios."""
+    settings = settings or get_settings()
+    _default_logging()
+    engine_client = engine_client or EngineClient(
+        settings.rasa_url, timeout=settings.rasa_timeout, status_timeout=settings.rasa_status_timeout
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db_engine = make_engine(settings)
+        create_tables(db_engine)  # until Alembic migrations take over
+        app.state.db_engine = db_engine
+        app.state.sessionmaker = make_sessionmaker(db_engine)
+        try:
+            yield
+        finally:
+            await engine_client.aclose()
+            db_engine.dispose()
+
+    app = FastAPI(
+        title="compassion-practice",
+        summary="Rehearse difficult conversations with a simulated patient; every turn is scored.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine_client
+    app.state.scenarios = ScenarioCatalog(scenario_loader or _library_loader(settings))
+    app.state.session_locks = SessionLocks()
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

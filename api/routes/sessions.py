@@ -1,0 +1,119 @@
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Query, status
+
+from api.db import DbSession
+from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
+from api.models import PracticeSession
+from api.schemas import (
+    EndResult,
+    ErrorResponse,
+    SessionCreate,
+    SessionEnd,
+    SessionList,
+    SessionListItem,
+    SessionOut,
+    SessionState,
+    Transcript,
+    TurnCreate,
+    TurnOut,
+    TurnResult,
+)
+from api.services import practice
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+ENGINE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (404, 409, 502, 503, 504)
+}
+
+
+def _brief(scenarios: Mapping[str, Any], scenario_id: str) -> dict[str, Any] | None:
+    scenario = scenarios.get(scenario_id)
+    return scenario.brief() if scenario is not None else None
+
+
+def _session_out(session: PracticeSession, scenarios: Mapping[str, Any]) -> SessionOut:
+    out = SessionOut.model_validate(session, from_attributes=True)
+    out.scenario = _brief(scenarios, session.scenario_id)
+    return out
+
+
+def _turn_result(turn: Any) -> TurnResult:
+    session = turn.session
+    return TurnResult(
+        turn=TurnOut.model_validate(turn),
+        session=SessionState.model_validate(session),
+        summary=session.summary if session.status == "ended" else None,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionOut, responses=ENGINE_RESPONSES)
+async def create_session(body: SessionCreate, db: DbSession, engine: EngineDep, scenarios: ScenariosDep) -> SessionOut:
+    """Start practising a scenario: the patient speaks first."""
+    session = await practice.start_session(
+        db=db, engine=engine, scenarios=scenarios, scenario_id=body.scenario_id, seed=body.seed
+    )
+    return _session_out(session, scenarios)
+
+
+@router.get("", response_model=SessionList)
+def list_sessions(
+    db: DbSession, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)
+) -> SessionList:
+    """Practice sessions, newest first."""
+    rows, total = practice.list_sessions(db=db, limit=limit, offset=offset)
+    items = [
+        SessionListItem(
+            id=s.id, scenario_id=s.scenario_id, status=s.status, outcome=s.outcome,
+            created_at=s.created_at, ended_at=s.ended_at, turn_count=n,
+        )
+        for s, n in rows
+    ]
+    return SessionList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{session_id}", response_model=Transcript, responses={404: {"model": ErrorResponse}})
+def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep) -> Transcript:
+    """The transcript: opening, every turn with its score card and patient lines, the summary."""
+    session = practice.get_transcript(db=db, session_id=session_id)
+    out = Transcript.model_validate(session, from_attributes=True)
+    out.scenario = _brief(scenarios, session.scenario_id)
+    return out
+
+
+@router.post("/{session_id}/turns", response_model=TurnResult, responses={422: {"model": ErrorResponse}, **ENGINE_RESPONSES})
+async def create_turn(
+    session_id: str, body: TurnCreate, db: DbSession, engine: EngineDep, settings: SettingsDep, locks: LocksDep
+) -> TurnResult:
+    """Say something to the patient; the reply comes back with feedback on what you said."""
+    async with locks.hold(session_id):
+        turn = await practice.send_turn(
+            db=db, engine=engine, session_id=session_id, text=body.text, max_chars=settings.max_message_chars
+        )
+    return _turn_result(turn)
+
+
+@router.post("/{session_id}/turns/retry", response_model=TurnResult, responses=ENGINE_RESPONSES)
+async def retry_turn(session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep) -> TurnResult:
+    """Send the message that is still waiting for a reply again."""
+    async with locks.hold(session_id):
+        turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id)
+    return _turn_result(turn)
+
+
+@router.post("/{session_id}/end", response_model=EndResult, responses=ENGINE_RESPONSES)
+async def end_session(
+    session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, body: SessionEnd | None = None
+) -> EndResult:
+    """End the conversation (``finished``, or ``safety`` to step away) and get the summary."""
+    reason = body.reason if body is not None else "finished"
+    async with locks.hold(session_id):
+        session = await practice.end_session(db=db, engine=engine, session_id=session_id, reason=reason)
+    return EndResult(
+        session=SessionState.model_validate(session),
+        end_reason=session.end_reason,
+        patient_lines=session.closing or [],
+        summary=session.summary or {},
+    )

@@ -1,0 +1,18 @@
+"""Serve the API with uvicorn on ``settings.host:settings.port`` (127.0.0.1:8000 by default)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from api.settings import get_settings
+
+
+def serve(*, reload: bool = False) -> None:
+    settings = get_settings()
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+    )

@@ -1,0 +1,270 @@
+"""The practice logic: start a session, send and retry turns, end it, read it back.
+
+Functions are keyword-only and take their collaborators (database session, engine client,
+scenario library) as arguments, so routes and tests wire them as they like. Logs carry ids,
+statuses and timings only; never what the learner or the patient said.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+import secrets
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from api.db import utcnow
+from api.engine_client import EngineClient, EngineError, EngineFailure, EngineReportedError
+from api.exceptions import Conflict, InvalidMessage, NotFound
+from api.models import PracticeSession, Turn
+from api.services.replies import EngineReply, intent_message
+
+log = logging.getLogger(__name__)
+
+EndReason = Literal["finished", "safety"]
+SEED_RANGE = 2**31
+
+
+def normalise_message(text: str, *, max_chars: int) -> str:
+    """Trim, drop leading ``/`` (Rasa would read it as an intent), check 1..max_chars."""
+    cleaned = text.strip().lstrip("/").strip()
+    if not cleaned:
+        raise InvalidMessage("message is empty", code="message_empty")
+    if len(cleaned) > max_chars:
+        raise InvalidMessage(
+            f"message is too long: {len(cleaned)} characters, the limit is {max_chars}",
+            code="message_too_long",
+        )
+    return cleaned
+
+
+def _get_session(db: Session, session_id: str) -> PracticeSession:
+    session = db.get(PracticeSession, session_id)
+    if session is None:
+        raise NotFound(f"no practice session with id {session_id!r}", code="session_not_found")
+    return session
+
+
+def _require_active(session: PracticeSession) -> None:
+    if session.status == "ended":
+        raise Conflict(
+            f"practice session {session.id!r} has ended; start a new one with POST /api/sessions",
+            code="session_ended",
+        )
+    if session.status != "active":
+        raise Conflict(
+            f"practice session {session.id!r} is {session.status}, not active; start a new one",
+            code="session_not_active",
+        )
+
+
+def _pending_turn(db: Session, session_id: str) -> Turn | None:
+    return db.scalar(
+        select(Turn).where(Turn.session_id == session_id, Turn.status == "pending").order_by(Turn.index.desc())
+    )
+
+
+def _with_hint(exc: EngineFailure, hint: str) -> EngineFailure:
+    """The same kind of engine error, its message followed by what happens next."""
+    message = f"{str(exc).rstrip('.')}. {hint}"
+    if isinstance(exc, EngineReportedError):
+        return EngineReportedError(message, engine_code=exc.engine_code)
+    return type(exc)(message)
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def start_session(
+    *, db: Session, engine: EngineClient, scenarios: Mapping[str, Any], scenario_id: str, seed: int | None = None
+) -> PracticeSession:
+    """Open a conversation with the scenario's patient and store the opening line.
+
+    The seed picks the patient's lines: the same seed and the same replies give the same
+    conversation, so a session can be replayed exactly. Random unless the client names one.
+
+    The row is written as ``starting`` first; if the engine cannot open the conversation it
+    is marked ``failed`` (never left looking active) and the engine error is raised.
+    """
+    if scenario_id not in scenarios:
+        known = ", ".join(sorted(scenarios)) or "none"
+        raise NotFound(f"no scenario with id {scenario_id!r} (known: {known})", code="scenario_not_found")
+    session = PracticeSession(
+        id=uuid.uuid4().hex,
+        scenario_id=scenario_id,
+        seed=secrets.randbelow(SEED_RANGE) if seed is None else seed,
+        status="starting",
+    )
+    db.add(session)
+    db.commit()
+    started = time.perf_counter()
+    message = intent_message("start_scenario", {"scenario_id": scenario_id, "seed": str(session.seed)})
+    try:
+        reply = EngineReply.from_messages(await engine.send(session.id, message))
+        if not reply.patient_lines:
+            reply.raise_reported_error()
+            raise EngineError(
+                "the Rasa engine answered the start of the scenario without an opening line "
+                "(is the action server running?)"
+            )
+    except EngineFailure as exc:
+        session.status = "failed"
+        session.ended_at = utcnow()
+        db.commit()
+        log.warning("session %s failed to start (%s) after %.0f ms", session.id, type(exc).__name__, _elapsed_ms(started))
+        raise
+    session.opening = reply.patient_lines
+    session.status = "active"
+    db.commit()
+    log.info("session %s started scenario=%s in %.0f ms", session.id, scenario_id, _elapsed_ms(started))
+    return session
+
+
+async def send_turn(
+    *, db: Session, engine: EngineClient, session_id: str, text: str, max_chars: int
+) -> Turn:
+    """Store the learner's message as pending, then deliver it to the engine.
+
+    If the engine fails, the pending turn stays stored and the engine error is raised with a
+    message saying so; ``retry_turn`` delivers it later. A new turn is refused while one is pending.
+    """
+    cleaned = normalise_message(text, max_chars=max_chars)
+    session = _get_session(db, session_id)
+    _require_active(session)
+    pending = _pending_turn(db, session_id)
+    if pending is not None:
+        raise Conflict(
+            f"your previous message {pending.learner_text!r} is still waiting for a reply; "
+            f"retry it with POST /api/sessions/{session_id}/turns/retry",
+            code="turn_pending",
+        )
+    last = db.scalar(select(func.max(Turn.index)).where(Turn.session_id == session_id)) or 0
+    turn = Turn(session_id=session_id, index=last + 1, learner_text=cleaned, status="pending")
+    db.add(turn)
+    try:
+        db.commit()
+    except IntegrityError:  # a concurrent request took this index
+        db.rollback()
+        raise Conflict(
+            f"another message for session {session_id!r} arrived at the same time; reload and try again",
+            code="turn_conflict",
+        ) from None
+    log.info("session %s turn %d stored as pending", session_id, turn.index)
+    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+
+
+async def retry_turn(*, db: Session, engine: EngineClient, session_id: str) -> Turn:
+    """Deliver the pending turn again (same row, never a new one)."""
+    session = _get_session(db, session_id)
+    _require_active(session)
+    turn = _pending_turn(db, session_id)
+    if turn is None:
+        raise Conflict(f"practice session {session_id!r} has no message waiting to be retried", code="nothing_pending")
+    log.info("session %s turn %d retried", session_id, turn.index)
+    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+
+
+async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSession, turn: Turn) -> Turn:
+    started = time.perf_counter()
+    kept = (
+        f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry "
+        "once the engine is back."
+    )
+    try:
+        reply = EngineReply.from_messages(await engine.send(session.id, turn.learner_text))
+        if not reply.patient_lines and reply.summary is None:
+            reply.raise_reported_error()
+            raise EngineError(
+                "the Rasa engine answered without a patient line (is the action server running?)"
+            )
+    except EngineFailure as exc:
+        log.warning(
+            "session %s turn %d not answered (%s) after %.0f ms",
+            session.id, turn.index, type(exc).__name__, _elapsed_ms(started),
+        )
+        raise _with_hint(exc, kept) from exc
+    now = utcnow()
+    turn.patient_lines = reply.patient_lines
+    turn.score_card = reply.score_card
+    turn.status = "answered"
+    turn.answered_at = now
+    if reply.summary is not None:
+        _finish(session, reply.summary, reason="conversation", now=now)
+    db.commit()
+    log.info(
+        "session %s turn %d answered in %.0f ms (session %s)",
+        session.id, turn.index, _elapsed_ms(started), session.status,
+    )
+    return turn
+
+
+def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: str, now: datetime) -> None:
+    session.status = "ended"
+    session.summary = summary
+    session.outcome = summary.get("outcome")
+    session.end_reason = reason
+    session.ended_at = now
+
+
+async def end_session(
+    *, db: Session, engine: EngineClient, session_id: str, reason: EndReason
+) -> PracticeSession:
+    """Ask the engine for the summary and store it; an ended session returns what is stored.
+
+    If the engine cannot answer, the session stays active and the engine error is raised.
+    """
+    session = _get_session(db, session_id)
+    if session.status == "ended":
+        return session
+    _require_active(session)
+    started = time.perf_counter()
+    try:
+        reply = EngineReply.from_messages(
+            await engine.send(session.id, intent_message("end_session", {"reason": reason}))
+        )
+        if reply.summary is None:
+            reply.raise_reported_error()
+            raise EngineError(
+                "the Rasa engine ended the session without a summary (is the action server running?)"
+            )
+    except EngineFailure as exc:
+        log.warning("session %s not ended (%s); it stays active", session.id, type(exc).__name__)
+        raise _with_hint(exc, "The session stays open; try ending it again.") from exc
+    session.closing = reply.patient_lines
+    _finish(session, reply.summary, reason=reason, now=utcnow())
+    db.commit()
+    log.info("session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started))
+    return session
+
+
+def get_transcript(*, db: Session, session_id: str) -> PracticeSession:
+    """The session with its turns in order."""
+    session = db.scalar(
+        select(PracticeSession).where(PracticeSession.id == session_id).options(selectinload(PracticeSession.turns))
+    )
+    if session is None:
+        raise NotFound(f"no practice session with id {session_id!r}", code="session_not_found")
+    return session
+
+
+def list_sessions(*, db: Session, limit: int, offset: int) -> tuple[list[tuple[PracticeSession, int]], int]:
+    """Newest first: (session, number of turns) pairs for one page, and the total count."""
+    total = db.scalar(select(func.count()).select_from(PracticeSession)) or 0
+    turn_counts = (
+        select(Turn.session_id, func.count(Turn.id).label("n")).group_by(Turn.session_id).subquery()
+    )
+    rows = db.execute(
+        select(PracticeSession, func.coalesce(turn_counts.c.n, 0))
+        .outerjoin(turn_counts, turn_counts.c.session_id == PracticeSession.id)
+        .order_by(PracticeSession.created_at.desc(), PracticeSession.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(row[0], int(row[1])) for row in rows], total

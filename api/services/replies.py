@@ -1,0 +1,51 @@
+"""Sorting the engine's custom messages (DESIGN.md "Messages the actions send") by type."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.engine_client import EngineReportedError
+
+
+@dataclass
+class EngineReply:
+    """One REST reply: the patient's lines, the learner's score card, and a summary if it ended."""
+
+    patient_lines: list[dict[str, Any]] = field(default_factory=list)
+    score_card: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"type": "error", "code", "message"}
+    other: int = 0  # custom messages of a type we do not know (ignored, counted for the log)
+
+    @classmethod
+    def from_messages(cls, messages: list[dict[str, Any]]) -> EngineReply:
+        reply = cls()
+        for message in messages:
+            kind = message.get("type")
+            if kind == "patient_line":
+                reply.patient_lines.append(message)
+            elif kind == "score_card" and reply.score_card is None:
+                reply.score_card = message
+            elif kind == "summary" and reply.summary is None:
+                reply.summary = message
+            elif kind == "error":
+                reply.errors.append(message)
+            else:
+                reply.other += 1
+        return reply
+
+    def raise_reported_error(self) -> None:
+        """If an action reported a problem, raise it as an engine error (its message names it)."""
+        if self.errors:
+            first = self.errors[0]
+            code = str(first.get("code") or "error")
+            raise EngineReportedError(
+                f"the Rasa engine reported {code!r}: {first.get('message') or 'no details'}", engine_code=code
+            )
+
+
+def intent_message(intent: str, entities: dict[str, str]) -> str:
+    """``/intent{"entity": "value"}``: how the API sends a system intent through the REST channel."""
+    return f"/{intent}{json.dumps(entities, separators=(', ', ': '))}"

@@ -1,0 +1,179 @@
+"""`practice chat` and `practice scenarios` against the real app served by uvicorn in a thread
+(fake engine, fresh database), with scripted stdin."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import socket
+import sys
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from api.engine_client import EngineUnavailable
+from api.main import create_app
+from api.models import Turn
+from bot.commands import chat, scenarios_cmd
+from tests.api.fakes import SCENARIOS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live(settings, engine):
+    app = create_app(settings, engine_client=engine, scenario_loader=lambda: SCENARIOS)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="practice")
+    sub = parser.add_subparsers(dest="command", required=True)
+    chat.add_parser(sub)
+    scenarios_cmd.add_parser(sub)
+    return parser.parse_args(argv)
+
+
+def run_chat(monkeypatch, url: str, stdin: str, scenario: str = "front_desk") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    args = parse("chat", "--scenario", scenario, "--api", url)
+    return args.handler(args)
+
+
+def test_chat_happy_path(live, monkeypatch, capsys):
+    url, _ = live
+    code = run_chat(monkeypatch, url, "Can you tell me what happened?\n\n/end\n")
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Cancelled appointment at the front desk" in out
+    assert "You are: receptionist, GP surgery reception" in out
+    assert 'Mr Test Patient (angry [####-]):\n  "I\'ve been waiting two hours!"' in out
+    assert "You > Can you tell me what happened?" in out  # piped input is echoed
+    assert 'Feedback: score +2.0, patient angry -> upset' in out
+    assert '+ Open question: "Can you tell me what happened?"' in out
+    assert "Chance to respond to a feeling (frustrated): taken" in out
+    assert '> You asked an open question: "Can you tell me what happened?".' in out
+    assert 'Mr Test Patient (upset [###--]):\n  "Patient reply 1."' in out
+    assert "Session summary" in out
+    assert "Outcome: abandoned. The conversation ended before the patient felt settled." in out
+    assert "What we heard: Open question x1" in out
+    assert "Chances to respond to a feeling: 1 of 2 taken" in out
+    assert "Done well:\n  + You asked an open question: \u201cwhat happened\u201d.\n  + You named the feeling.\n      \"that sounds hard\"" in out
+    assert "To try next time:\n  - Try naming the feeling you hear." in out
+    assert "Looking after yourself:\n  Difficult conversations take something out of you.\n  - Talk to your line manager." in out
+    assert "  - Samaritans: call 116 123" in out
+    assert err == ""
+
+
+def test_chat_engine_down_on_a_turn_keeps_it_and_enter_retries(live, monkeypatch, capsys, engine):
+    url, app = live
+    engine.turn_failures.append(EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable"))
+    code = run_chat(monkeypatch, url, "Hello there\nsomething else\n\n/end\n")
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "not reachable" in err
+    assert "Your message was kept. Press Enter to retry it" in out
+    assert "still waiting for a reply: press Enter to retry it first" in out
+    assert '"Patient reply 1."' in out
+    with app.state.sessionmaker() as db:
+        assert [(t.learner_text, t.status) for t in db.query(Turn).all()] == [("Hello there", "answered")]
+    assert engine.learner_messages() == ["Hello there", "Hello there"]
+
+
+def test_chat_terminal_act_shows_summary_and_stops(live, monkeypatch, capsys, engine):
+    url, _ = live
+    engine.terminal_next = True
+    code = run_chat(monkeypatch, url, "I can book you in at four today.\nthis is never read\n")
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "Thank you, really." in out and "calm [#----]" in out
+    assert "Outcome: de-escalated. The patient calmed down and felt heard." in out
+    assert "this is never read" not in out
+
+
+def test_chat_eof_ends_cleanly(live, monkeypatch, capsys):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "Hello\n") == 0
+    assert "Session summary" in capsys.readouterr().out
+
+
+def test_chat_safety_ends_for_safety(live, monkeypatch, capsys):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "/safety\n") == 0
+    out = capsys.readouterr().out
+    assert "step away" in out
+    assert "Fine, get someone else." in out
+    assert "Outcome: ended-for-safety. You ended the conversation to keep yourself safe." in out
+
+
+def test_chat_unknown_command_and_help(live, monkeypatch, capsys, engine):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "/shout\n/help\n/end\n") == 0
+    out = capsys.readouterr().out
+    assert "Unknown command '/shout'" in out
+    assert out.count("/safety  step away") == 2
+    assert engine.learner_messages() == []
+
+
+def test_chat_unknown_scenario(live, monkeypatch, capsys):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "", scenario="nope") == 1
+    err = capsys.readouterr().err
+    assert "no scenario with id 'nope'" in err and "practice scenarios" in err
+
+
+def test_chat_api_down_names_the_url(monkeypatch, capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    assert run_chat(monkeypatch, url, "Hello\n") == 2
+    err = capsys.readouterr().err
+    assert f"Cannot reach the practice API at {url}" in err
+    assert "make run" in err
+
+
+def test_chat_engine_down_at_start(live, monkeypatch, capsys, engine):
+    url, _ = live
+    engine.fail_with(EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable"))
+    assert run_chat(monkeypatch, url, "Hello\n") == 1
+    assert "Could not start the practice: the Rasa engine" in capsys.readouterr().err
+
+
+def test_scenarios_lists_the_catalogue(live, capsys):
+    url, _ = live
+    args = parse("scenarios", "--api", url)
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "TITLE", "STAFF", "ROLE", "SETTING", "DIFFICULTY"]
+    assert lines[1].startswith("ward_visit  Visiting hours on the ward")
+    assert lines[1].endswith("1 foundation")
+    assert lines[2].endswith("2 intermediate")
+
+
+def test_scenarios_api_down(monkeypatch, capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    args = parse("scenarios", "--api", url)
+    assert args.handler(args) == 2
+    assert "make run" in capsys.readouterr().err
+
+
+def test_api_url_from_environment(monkeypatch):
+    monkeypatch.setenv("PRACTICE_API_URL", "http://example.test:9000")
+    assert parse("chat", "--scenario", "x").api == "http://example.test:9000"
+    monkeypatch.delenv("PRACTICE_API_URL")
+    assert parse("scenarios").api == "http://127.0.0.1:8000"

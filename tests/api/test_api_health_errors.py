@@ -1,0 +1,88 @@
+"""Health, the error shape everywhere, and privacy of logs."""
+
+from __future__ import annotations
+
+import logging
+
+from api.engine_client import EngineUnavailable
+
+
+async def test_health_up_and_down(client, engine):
+    r = await client.get("/api/health")
+    assert r.json() == {"status": "ok", "engine": "up"}
+    engine.up = False
+    r = await client.get("/api/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "engine": "down"}
+
+
+async def test_unknown_route_and_method_use_the_error_shape(client):
+    r = await client.get("/api/nowhere")
+    assert r.status_code == 404
+    assert r.json() == {"error": {"code": "not_found", "message": "no such endpoint: GET /api/nowhere"}}
+    r = await client.delete("/api/health")
+    assert r.status_code == 405
+    assert r.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_extra_field_on_start_is_named(client):
+    r = await client.post("/api/sessions", json={"scenario_id": "front_desk", "learner": "me"})
+    assert r.status_code == 422
+    assert r.json() == {"error": {"code": "validation_error", "message": "learner: unknown field (not allowed)"}}
+
+
+async def test_broken_scenario_library_is_500_with_the_problem(settings, engine):
+    import httpx
+
+    from api.main import create_app
+
+    def broken():
+        raise ValueError("data/scenarios/x.yml: persona.name: required")
+
+    app = create_app(settings, engine_client=engine, scenario_loader=broken)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            r = await client.get("/api/scenarios")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "scenario_library_error"
+    assert "persona.name" in r.json()["error"]["message"]
+
+
+async def test_no_transcript_text_in_logs(client, start, engine, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret_learner = "My secret learner words about Mrs Zebedee"
+    sid = (await start())["id"]
+    await client.post(f"/api/sessions/{sid}/turns", json={"text": secret_learner})
+    engine.fail_with(EngineUnavailable("down"))
+    await client.post(f"/api/sessions/{sid}/turns", json={"text": secret_learner + " again"})
+    await client.post(f"/api/sessions/{sid}/turns", json={"text": "another while pending"})
+    await client.post(f"/api/sessions/{sid}/turns/retry")
+    await client.post(f"/api/sessions/{sid}/turns", json={"text": "x" * 2000})
+    await client.post(f"/api/sessions/{sid}/end", json={"reason": "finished"})
+    await client.get(f"/api/sessions/{sid}")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert sid in logged  # ids and statuses are logged ...
+    for words in ("secret learner", "Zebedee", "Patient reply", "waiting two hours", "open question", "another while"):
+        assert words not in logged  # ... never what anyone said
+
+
+async def test_real_scenario_library_briefs_hide_the_hidden_need(settings, engine):
+    import httpx
+    import pytest
+
+    from api.main import create_app
+    from api.settings import REPO_ROOT
+
+    if not any((REPO_ROOT / "data" / "scenarios").glob("*.yml")):
+        pytest.skip("no scenario files yet")
+    app = create_app(settings.model_copy(update={"scenario_dir": REPO_ROOT / "data" / "scenarios"}), engine_client=engine)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            items = (await client.get("/api/scenarios")).json()["items"]
+            assert items
+            for brief in items:
+                assert {"id", "title", "staff_role", "setting", "difficulty"} <= brief.keys()
+                assert "hidden_need" not in brief and "lines" not in brief
+            r = await client.post("/api/sessions", json={"scenario_id": items[0]["id"]})
+            assert r.status_code == 201
+            assert r.json()["scenario"]["id"] == items[0]["id"]
