@@ -1,0 +1,72 @@
+"""Input guard: turn any string into something safe to score, plus flags.
+
+Why: learners paste anything (emoji, other languages, control characters, whole e-mails).
+The scorer must answer clearly ("no cues, here is why") and never crash. Control
+characters are replaced by spaces *of the same length* so that cue spans still index the
+original text; long text is cut (not rejected) so a long but genuine reply still scores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_CHARS = 2000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass
+class Guarded:
+    """The text to analyse (same offsets as the original prefix) and the flags raised."""
+
+    text: str
+    flags: list[str] = field(default_factory=list)
+    skip: bool = False  # True: do not look for cues (empty, emoji-only, non-English)
+
+
+def _is_latin(ch: str) -> bool:
+    try:
+        return "LATIN" in unicodedata.name(ch)
+    except ValueError:
+        return False
+
+
+def guard(text: object, english_words: frozenset[str] | set[str]) -> Guarded:
+    """Clean `text` and decide whether it is worth scoring.
+
+    `english_words` is a lowercase vocabulary (function words plus the lookup-lemma table)
+    used to tell English from other languages written in Latin script.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    flags: list[str] = []
+    if len(text) > MAX_CHARS:
+        cut = text.rfind(" ", 0, MAX_CHARS)
+        text = text[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+        flags.append("truncated")
+    cleaned = _CONTROL.sub(" ", text)
+    if cleaned != text:
+        flags.append("control_chars")
+    # Normalise exotic whitespace (tabs/newlines stay: they are single chars).
+    if not cleaned.strip():
+        flags.append("empty")
+        return Guarded(cleaned, flags, skip=True)
+    words = _WORD.findall(cleaned)
+    letters = "".join(words)
+    if not letters:
+        flags.append("no_words")  # emoji-only, punctuation, digits
+        return Guarded(cleaned, flags, skip=True)
+    latin = sum(1 for ch in letters if ch.isascii() or _is_latin(ch))
+    if latin / len(letters) < 0.5:
+        flags.append("non_english")
+        return Guarded(cleaned, flags, skip=True)
+    lowered = [w.lower() for w in words]
+    if len(lowered) >= 3:
+        known = sum(1 for w in lowered if w in english_words)
+        if known / len(lowered) < 0.4:
+            flags.append("non_english")
+            return Guarded(cleaned, flags, skip=True)
+    return Guarded(cleaned, flags, skip=False)

@@ -1,0 +1,268 @@
+"""The cue scorer: rules for precision, a trained classifier for recall, one result.
+
+Combination policy per cue (declared in rules.yml, `policy`):
+- `rules`  (open/closed questions): syntax decides alone; the classifier is not asked.
+- `hybrid` (every other cue): the cue fires if a rule matches OR the classifier's
+  probability reaches the cue's threshold. A rule hit's confidence is
+  max(rule_confidence, probability); a classifier-only hit's confidence is its probability
+  and its span is the sentence the classifier likes best. Anti-patterns need at least
+  `anti_pattern_threshold` from the classifier alone: wrongly telling a learner they were
+  sarcastic or blaming costs more trust than missing it.
+- Reflections found through an explicit marker ("it sounds like", "so you're saying")
+  are kept whatever the classifier says; other rule hits can be vetoed by it.
+- `veto` patterns block a cue in a sentence for rules and classifier alike ("I'm sorry
+  you feel that way" is never an apology); `unless` patterns block it for the utterance.
+- A statement ending in "?" counts as a closed question only if it is not a reflection.
+Turn score: see result.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from actions.scoring.data import load_split, split_files
+from actions.scoring.features import classifier_words
+from actions.scoring.guard import guard
+from actions.scoring.lang import EnglishVocab, Lang, get_lang
+from actions.scoring.questions import find_questions, is_check
+from actions.scoring.reflect import detect_reflection
+from actions.scoring.result import CueHit, ScoreResult, turn_score
+from actions.scoring.rules import RULES_PATH, Rules, load_rules
+from actions.scoring import textcat as tc
+from actions.scoring.taxonomy import Taxonomy, load_taxonomy
+
+LONG_SENTENCE = 200
+CONTEXT_CAP = 1000
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    text: str
+
+
+class Scorer:
+    """Scores one learner utterance. Build with `Scorer.load()` or `get_scorer()`."""
+
+    def __init__(self, taxonomy: Taxonomy, rules: Rules, lang: Lang, classifier: tc.TrainedClassifier | None,
+                 notes: list[str] | None = None) -> None:
+        self.taxonomy = taxonomy
+        self.rules = rules
+        self.lang = lang
+        self.classifier = classifier
+        self.notes = notes or []
+        self._vocab = EnglishVocab(lang)
+        self._weights = {c.id: c.weight for c in taxonomy}
+        self._order = {c.id: i for i, c in enumerate(taxonomy)}
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def load(cls, *, build_if_missing: bool = True, force_build: bool = False) -> "Scorer":
+        """Load taxonomy, rules and the cached classifier (training it if missing)."""
+        taxonomy = load_taxonomy()
+        rules = load_rules(str(RULES_PATH), tuple(taxonomy.ids))
+        lang = get_lang()
+        notes: list[str] = []
+        classifier = None
+        files = split_files("train")
+        if files:
+            key = tc.cache_key(files + [RULES_PATH])
+            classifier = None if force_build else tc.load(key)
+            if classifier is None and (build_if_missing or force_build):
+                if not force_build:
+                    tc.log(f"classifier cache build/scorer/{key} missing: building it now")
+                start = time.perf_counter()
+                examples = load_split("train", set(taxonomy.ids))
+                plain = cls(taxonomy, rules, lang, None)
+                classifier = tc.build(examples, plain.classifier_input, taxonomy.ids, key)
+                notes.append(f"built classifier {key} from {len(examples)} examples in {time.perf_counter() - start:.1f}s")
+        else:
+            notes.append("no training data: rules only")
+        return cls(taxonomy, rules, lang, classifier, notes)
+
+    # -- scoring ------------------------------------------------------------------------
+    def _sentences(self, text: str) -> list[_Sentence]:
+        doc = self.lang.nlp(text)
+        out: list[_Sentence] = []
+        for sent in doc.sents:
+            s, e = sent.start_char, sent.end_char
+            chunk = text[s:e]
+            stripped = chunk.strip()
+            if not stripped:
+                continue
+            s += len(chunk) - len(chunk.lstrip())
+            e = s + len(stripped)
+            out.append(_Sentence(s, e, text[s:e]))
+        return out
+
+    def _rules_pass(self, norm: str, context: str) -> "_Pass":
+        """Everything the rules find, before the classifier is asked."""
+        sentences = self._sentences(norm)
+        p = _Pass(sentences)
+        conf = self.rules.rule_confidence
+        for idx, sent in enumerate(sentences):
+            st = sent.text
+            qs = find_questions(st, self.rules.questions)
+            strong = any(q.strong for q in qs)
+            for cue, rule in self.rules.cues.items():
+                if rule.veto is not None and rule.veto.search(st):
+                    p.vetoed.setdefault(cue, set()).add(idx)
+                    continue
+                if rule.pattern is None:
+                    continue
+                m = rule.pattern.search(st)
+                if m:
+                    if len(st) > LONG_SENTENCE:
+                        p.add(cue, sent.start + m.start(), sent.start + m.end(), conf)
+                    else:
+                        p.add(cue, sent.start, sent.end, conf)
+            named = any(s < sent.end and e > sent.start for s, e in p.spans.get("name_emotion", ()))
+            refl = None if strong else detect_reflection(st, context, self.rules, self.lang, echo_only=bool(qs),
+                                                         named_emotion=named)
+            if not (qs and is_check(st, self.rules.questions)) and not (refl and not strong):
+                p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
+            summary = any(s < sent.end and e > sent.start for s, e in p.spans.get("summarise", ()))
+            if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
+                p.add(refl, sent.start, sent.end, conf * 0.95)
+                if self.rules.reflection_markers.search(st):
+                    p.protected.add(refl)  # "it sounds like / so you're saying": structure decides
+        for cue, rule in self.rules.cues.items():
+            if rule.unless is not None and cue in p.hits and rule.unless.search(norm):
+                del p.hits[cue]
+        return p
+
+    def classifier_input(self, text: str, context: str = "") -> list[str]:
+        """The words the classifier sees for an utterance: lemmas, context features, rule hits."""
+        norm = text.replace("\u2019", "'").replace("\u2018", "'")
+        p = self._rules_pass(norm, context)
+        return self._words(norm, context, p)
+
+    def _words(self, norm: str, context: str, p: "_Pass") -> list[str]:
+        words = classifier_words(self.lang, norm, context, self.rules.feelings)
+        words += [f"zzr{c}" for c in sorted(p.hits)]
+        words += [f"zzq{c.split('_')[0]}" for c in sorted({q[0] for q in p.questions})]
+        return words
+
+    def score(self, text: str, context: str = "") -> ScoreResult:
+        """Score one utterance; never raises on bad input (flags say what happened)."""
+        original = text if isinstance(text, str) else ("" if text is None else str(text))
+        g = guard(original, self._vocab)  # type: ignore[arg-type]
+        if g.skip:
+            return ScoreResult(original, [], 0.0, g.flags)
+        context = context if isinstance(context, str) else ""
+        context = context[:CONTEXT_CAP].replace("\u2019", "'")
+        norm = g.text.replace("\u2019", "'").replace("\u2018", "'")
+        p = self._rules_pass(norm, context)
+        if self.classifier is not None and p.sentences:
+            self._classify(norm, context, p)
+        conf = self.rules.rule_confidence
+        for cue, start, end in p.questions:
+            if not self._question_absorbed(cue, start, end, p.hits, p.spans):
+                p.add(cue, start, end, conf)
+        ordered = sorted(p.hits.values(), key=lambda h: (h.start, self._order.get(h.cue, 99)))
+        return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags)
+
+    @staticmethod
+    def _question_absorbed(cue: str, start: int, end: int, hits: dict[str, CueHit],
+                           spans: dict[str, list[tuple[int, int]]]) -> bool:
+        """A question that offers a choice is an `offer_choice`; a rhetorical one is sarcasm;
+        "why don't you just..." is advice. Short open questions right after options
+        ("What would you prefer?") belong to the offer too."""
+        if cue == "open_question" and end - start <= 40:
+            if any(s < end and e > start for s, e in spans.get("offer_choice", ())):
+                return True
+        absorbers = ("offer_choice", "sarcasm") if cue == "closed_question" else ("sarcasm", "advise_unasked")
+        for other in absorbers:
+            # a choice *shape* absorbs the question even if the classifier doubts the offer;
+            # sarcasm and advice must survive the classifier to absorb it
+            if (other == "offer_choice" or other in hits) and any(
+                    s < end and e > start for s, e in spans.get(other, ())):
+                return True
+        return False
+
+    def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
+        """A sentence that blames, commands or argues is not credited as a reflection."""
+        for cue in ("blame", "command", "argue", "sarcasm", "threaten", "dismiss", "advise_unasked",
+                    "false_promise", "jargon", "pass_buck"):
+            h = hits.get(cue)
+            if h and h.start < sent.end and h.end > sent.start:
+                return True
+        return False
+
+    def _classify(self, norm: str, context: str, p: "_Pass") -> None:
+        """Apply the per-cue policy (module doc) with the classifier's probabilities."""
+        assert self.classifier is not None
+        probs = self.classifier.predict([self._words(norm, context, p)])[0]
+        keep = self.rules.rule_keep
+        for cue, prob in probs.items():
+            rule = self.rules.cues.get(cue)
+            if rule is None or rule.policy != "hybrid":
+                continue
+            if cue in p.hits:
+                if prob < keep and cue not in p.protected:
+                    del p.hits[cue]  # the classifier has learnt this rule misfires here
+                elif prob > p.hits[cue].confidence:
+                    p.add(cue, 0, 0, prob)
+                continue
+            family = self.taxonomy[cue].family if cue in self.taxonomy else ""
+            threshold = max(rule.threshold, self.rules.anti_pattern_threshold) if family == "anti_pattern" \
+                else rule.threshold
+            if prob < threshold:
+                continue
+            if rule.unless is not None and rule.unless.search(norm):
+                continue
+            allowed = [i for i in range(len(p.sentences)) if i not in p.vetoed.get(cue, set())]
+            if not allowed:
+                continue
+            if len(allowed) == 1:
+                best = allowed[0]
+            else:
+                per = self.classifier.predict([
+                    classifier_words(self.lang, p.sentences[i].text, context, self.rules.feelings) for i in allowed])
+                best = allowed[max(range(len(allowed)), key=lambda j: per[j].get(cue, 0.0))]
+            p.add(cue, p.sentences[best].start, p.sentences[best].end, prob)
+
+
+class _Pass:
+    """Intermediate state of one scoring: sentences, cue hits, vetoes, question clauses."""
+
+    def __init__(self, sentences: list[_Sentence]) -> None:
+        self.sentences = sentences
+        self.hits: dict[str, CueHit] = {}
+        self.vetoed: dict[str, set[int]] = {}
+        self.questions: list[tuple[str, int, int]] = []
+        self.spans: dict[str, list[tuple[int, int]]] = {}  # every span each cue matched
+        self.protected: set[str] = set()  # rule hits the classifier may not veto
+
+    def add(self, cue: str, start: int, end: int, confidence: float) -> None:
+        """Record a cue; a second hit of the same cue only raises the confidence."""
+        if end > start:
+            self.spans.setdefault(cue, []).append((start, end))
+        old = self.hits.get(cue)
+        if old is None:
+            self.hits[cue] = CueHit(cue, start, end, confidence)
+        elif confidence > old.confidence:
+            self.hits[cue] = CueHit(cue, old.start, old.end, confidence)
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Scorer:
+    return Scorer.load()
+
+
+def get_scorer() -> Scorer:
+    """The process-wide scorer (loaded once; thread-safe first load)."""
+    with _LOCK:
+        return _cached()
+
+
+def reset_scorer() -> None:
+    """Forget the cached scorer (after --build, or in tests)."""
+    _cached.cache_clear()

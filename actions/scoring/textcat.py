@@ -1,0 +1,174 @@
+"""The trained component: a small multi-label bag-of-ngrams text classifier.
+
+Why: rules are precise but miss the fuzzy cues (reflections, validation, sarcasm,
+explanations). A `textcat_multilabel` with `spacy.TextCatBOW.v3` over lemma uni/bigrams
+plus context pseudo-words (features.py) trains in a few seconds on two shared cores, is
+deterministic with a fixed seed, and scores an utterance in well under a millisecond.
+
+Built at setup (`practice score --build`) into `build/scorer/<key>/`, where the key hashes
+the training data, this config, the feature/code version and the spaCy version; loading
+only reads that directory. Never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example as SpacyExample
+from spacy.util import fix_random_seed, minibatch
+
+from actions.scoring.data import Example
+from actions.scoring.taxonomy import REPO_ROOT
+
+CODE_VERSION = "3"  # bump when features.py or training changes meaning
+BUILD_DIR = REPO_ROOT / "build" / "scorer"
+CONFIG: dict = {
+    "seed": 13,
+    "epochs": 12,
+    "batch": 32,
+    "ngram_size": 2,
+    "length": 32768,
+    "learn_rate": 0.02,
+    "min_examples": 3,
+}
+
+
+@dataclass
+class TrainedClassifier:
+    """A loaded classifier: the spaCy pipeline (textcat only) and its labels."""
+
+    nlp: Language
+    labels: tuple[str, ...]
+    key: str
+
+    def predict(self, words_batch: list[list[str]]) -> list[dict[str, float]]:
+        docs = [Doc(self.nlp.vocab, words=w) for w in words_batch]
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        scores = textcat.predict(docs)
+        out: list[dict[str, float]] = []
+        for row in scores:
+            out.append({label: float(row[i]) for i, label in enumerate(textcat.labels)})
+        return out
+
+
+def cache_key(train_files: list[Path], config: dict = CONFIG) -> str:
+    h = hashlib.sha256()
+    for p in train_files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    h.update(json.dumps(config, sort_keys=True).encode())
+    h.update(CODE_VERSION.encode())
+    h.update(spacy.__version__.encode())
+    # The classifier's input comes from the rules and feature code, so any change there
+    # (a new pattern, a new pseudo-word) must retrain: hash every source of the package.
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.name.encode())
+        h.update(src.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _new_pipeline(labels: list[str], config: dict) -> Language:
+    nlp = spacy.blank("en")
+    textcat = nlp.add_pipe(
+        "textcat_multilabel",
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatBOW.v3",
+                "exclusive_classes": False,
+                "ngram_size": config["ngram_size"],
+                "no_output_layer": False,
+                "length": config["length"],
+            }
+        },
+    )
+    for label in labels:
+        textcat.add_label(label)
+    return nlp
+
+
+def train(
+    examples: list[tuple[list[str], tuple[str, ...]]],
+    labels: list[str],
+    config: dict = CONFIG,
+) -> Language:
+    """Train from (classifier words, gold cues) pairs, deterministically."""
+    fix_random_seed(config["seed"])
+    rng = random.Random(config["seed"])
+    nlp = _new_pipeline(labels, config)
+    data: list[SpacyExample] = []
+    for words, cues in examples:
+        doc = Doc(nlp.vocab, words=words)
+        cats = {label: 1.0 if label in cues else 0.0 for label in labels}
+        data.append(SpacyExample.from_dict(doc, {"cats": cats}))
+    optimizer = nlp.initialize(lambda: data)
+    optimizer.learn_rate = config["learn_rate"]
+    order = list(range(len(data)))
+    for _ in range(config["epochs"]):
+        rng.shuffle(order)
+        for batch in minibatch([data[i] for i in order], size=config["batch"]):
+            nlp.update(batch, sgd=optimizer, losses={})
+    return nlp
+
+
+def trainable_labels(gold: list[tuple[str, ...]], cue_ids: list[str], min_examples: int) -> list[str]:
+    counts = {c: 0 for c in cue_ids}
+    for cues in gold:
+        for c in cues:
+            if c in counts:
+                counts[c] += 1
+    return [c for c in cue_ids if counts[c] >= min_examples]
+
+
+def build(
+    train_examples: list[Example],
+    to_words,  # type: ignore[no-untyped-def]
+    cue_ids: list[str],
+    key: str,
+    build_dir: Path = BUILD_DIR,
+    config: dict = CONFIG,
+) -> TrainedClassifier:
+    """Train and save under build_dir/key (atomically: tmp dir then rename)."""
+    start = time.perf_counter()
+    pairs = [(to_words(ex.text, ex.context), ex.cues) for ex in train_examples]  # type: ignore[misc]
+    labels = trainable_labels([p[1] for p in pairs], cue_ids, config["min_examples"])
+    nlp = train(pairs, labels, config)
+    target = build_dir / key
+    tmp = build_dir / f".{key}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    nlp.to_disk(tmp / "model")
+    (tmp / "meta.json").write_text(
+        json.dumps({"key": key, "labels": labels, "n_train": len(pairs), "config": config,
+                    "code_version": CODE_VERSION, "seconds": round(time.perf_counter() - start, 2)}, indent=2)
+    )
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    for old in build_dir.iterdir():  # keep the cache small: only the current key
+        if old.is_dir() and old.name != key and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    return TrainedClassifier(nlp, tuple(labels), key)
+
+
+def load(key: str, build_dir: Path = BUILD_DIR) -> TrainedClassifier | None:
+    target = build_dir / key
+    if not (target / "meta.json").exists():
+        return None
+    meta = json.loads((target / "meta.json").read_text())
+    nlp = spacy.load(target / "model")
+    return TrainedClassifier(nlp, tuple(meta["labels"]), key)
+
+
+def log(msg: str) -> None:
+    print(f"[scorer] {msg}", file=sys.stderr)

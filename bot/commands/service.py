@@ -1,0 +1,109 @@
+"""`practice setup`, `practice train`, `practice run` and `practice engine ...`: the service itself."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    setup = subparsers.add_parser("setup", help="build the scorer and train the Rasa model if their inputs changed")
+    setup.set_defaults(handler=_setup)
+
+    train = subparsers.add_parser("train", help="train the Rasa model if its inputs changed; print its path")
+    train.set_defaults(handler=_train)
+
+    run = subparsers.add_parser("run", help="run the Rasa server, the action server and the API on 127.0.0.1")
+    run.add_argument("--host", default="127.0.0.1", help="interface for all three servers (default 127.0.0.1)")
+    run.add_argument("--api-port", type=int, default=8000)
+    run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--action-port", type=int, default=5055)
+    run.set_defaults(handler=_run)
+
+    engine = subparsers.add_parser("engine", help="Rasa engine checks")
+    engine_sub = engine.add_subparsers(dest="engine_command", metavar="ACTION", required=True)
+    engine_sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(handler=_validate)
+    engine_sub.add_parser("hash", help="print the hash of the model's inputs").set_defaults(handler=_hash)
+
+
+def _setup(args: argparse.Namespace) -> int:
+    from actions.scoring import Scorer
+    from bot.engine import ensure_model
+
+    scorer = Scorer.load()  # trains the scorer's classifier into build/ only if its inputs changed
+    for note in scorer.notes:
+        print(f"Cue scorer: {note}", file=sys.stderr)
+    print(f"Rasa model: {ensure_model()}", file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from bot.engine import ensure_model
+
+    print(ensure_model())
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from bot.engine import validate_data
+
+    validate_data()
+    return 0
+
+
+def _hash(args: argparse.Namespace) -> int:
+    from bot.engine import inputs_hash
+
+    print(inputs_hash())
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.engine import ensure_model
+    from bot.stack import Stack, StackConfig, StackError
+
+    config = StackConfig(
+        model=ensure_model(),
+        host=args.host,
+        api_port=args.api_port,
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+    )
+    stack = Stack(config)
+
+    def _terminate(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    print("Starting the Rasa server, the action server and the API (loading the model takes a minute)...")
+    try:
+        stack.start()
+    except StackError as error:
+        print(f"Could not start the practice service: {error}", file=sys.stderr)
+        return 1
+    print(
+        "\nThe practice service is running.\n"
+        f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
+        f"  Practise now:  .venv/bin/practice chat --scenario gp_reception_appointment\n"
+        f"  Scenarios:     .venv/bin/practice scenarios\n"
+        f"  Logs:          {Path(stack.log_dir).resolve()}\n"
+        "Press Ctrl-C to stop all three servers."
+    )
+    try:
+        while True:
+            crashed = stack.crashed()
+            if crashed is not None:
+                print(f"\n{stack.describe_crash(crashed)}", file=sys.stderr)
+                print("Stopping the other servers.", file=sys.stderr)
+                stack.stop()
+                return 1
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print("\nStopping the practice service...")
+        stack.stop()
+        print("Stopped.")
+        return 0

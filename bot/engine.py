@@ -1,0 +1,134 @@
+"""The Rasa engine seen from the project environment: where it lives, and training its model.
+
+Rasa 3.6 runs in its own Python 3.10 environment (`.venv-rasa`), so everything here shells out
+to that environment's `rasa` command instead of importing Rasa. Trained models are cached
+under `models/` by a hash of everything training reads, so an unchanged assistant is never
+trained twice, and a concurrent `make run` and `make test` train it once between them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG = REPO_ROOT / "config.yml"
+DOMAIN = REPO_ROOT / "bot" / "domain.yml"
+CREDENTIALS = REPO_ROOT / "bot" / "credentials.yml"
+TRAINING_DATA = [REPO_ROOT / "data" / name for name in ("nlu", "rules", "stories")]
+ENGINE_LOCK = REPO_ROOT / "requirements" / "engine.lock"
+TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
+
+
+class EngineSetupError(RuntimeError):
+    """The Rasa engine environment is missing or a Rasa command failed."""
+
+
+def rasa_bin() -> Path:
+    """The engine's `rasa` executable: `PRACTICE_RASA_BIN`, else `.venv-rasa/bin/rasa`."""
+    path = Path(os.environ.get("PRACTICE_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
+    if not path.exists():
+        raise EngineSetupError(
+            f"Rasa engine not found at {path}. Run `make setup` to create the engine environment."
+        )
+    return path
+
+
+def models_dir() -> Path:
+    """Where trained models are cached (`PRACTICE_MODELS_DIR` or `models/`)."""
+    return Path(os.environ.get("PRACTICE_MODELS_DIR", REPO_ROOT / "models"))
+
+
+def _training_files() -> Iterator[Path]:
+    yield CONFIG
+    yield DOMAIN
+    yield ENGINE_LOCK
+    for folder in TRAINING_DATA:
+        yield from sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def inputs_hash() -> str:
+    """A short hash of every file training reads (and the engine's pinned versions)."""
+    digest = hashlib.sha256()
+    for path in _training_files():
+        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _data_args() -> list[str]:
+    return ["--data", *(str(p) for p in TRAINING_DATA)]
+
+
+def run_rasa(args: list[str], *, quiet: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run a `rasa` subcommand from the repository root; raise with its output on failure."""
+    env = {**os.environ, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [str(rasa_bin()), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+        capture_output=quiet,
+    )
+    if result.returncode != 0:
+        detail = (result.stdout or "")[-3000:] + (result.stderr or "")[-3000:] if quiet else ""
+        raise EngineSetupError(f"`rasa {' '.join(args[:2])}` failed (exit {result.returncode}).\n{detail}")
+    return result
+
+
+def ensure_model(*, quiet: bool = False) -> Path:
+    """Return the trained model for the current inputs, training it first if it is not cached."""
+    target_dir = models_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    name = inputs_hash()
+    model = target_dir / f"{name}.tar.gz"
+    if model.exists():
+        return model
+    with open(target_dir / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be training the same inputs
+        if model.exists():
+            return model
+        print(f"Training the Rasa model ({name}); this takes a few minutes the first time...", file=sys.stderr)
+        started = time.monotonic()
+        run_rasa(
+            [
+                "train",
+                "--domain", str(DOMAIN),
+                "--config", str(CONFIG),
+                *_data_args(),
+                "--out", str(target_dir),
+                "--fixed-model-name", name,
+            ],
+            quiet=quiet,
+        )
+        print(f"Trained in {time.monotonic() - started:.0f} s: {model}", file=sys.stderr)
+    return model
+
+
+def validate_data() -> None:
+    """Rasa's own consistency checks of domain, stories, rules and NLU data."""
+    run_rasa(
+        ["data", "validate", "--domain", str(DOMAIN), "--config", str(CONFIG), *_data_args(), "--fail-on-warnings"]
+    )
+
+
+def run_test_stories(model: Path, out_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run the Rasa test stories against `model`, failing on any prediction error."""
+    return run_rasa(
+        [
+            "test", "core",
+            "--model", str(model),
+            "--stories", str(TEST_STORIES),
+            "--fail-on-prediction-errors",
+            "--out", str(out_dir),
+        ],
+        quiet=True,
+    )

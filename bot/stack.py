@@ -1,0 +1,249 @@
+"""Start, watch and stop the three servers of a practice service: Rasa, actions, API.
+
+`practice run` and the end-to-end tests share this, so what the tests exercise is what a
+learner runs. Each server is a child process in its own session (Ctrl-C reaches only the
+supervisor, which then stops the children in order), logs to a file under the state
+folder, and is polled until it answers. A child that dies is reported with the end of
+its log, never hidden.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.engine import CREDENTIALS, REPO_ROOT, rasa_bin
+
+
+class StackError(RuntimeError):
+    """A server of the practice service could not start or stopped unexpectedly."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Where the three servers listen and keep their state. Loopback only by default."""
+
+    model: Path
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    api_port: int = 8000
+    state_dir: Path = REPO_ROOT / "var"
+    database_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+
+@dataclass
+class _Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """An unused TCP port on `host` (for tests that run a stack beside `make run`)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def write_endpoints(config: StackConfig, run_dir: Path) -> Path:
+    """Rasa's endpoints file for this stack: our action server, trackers in SQLite under state."""
+    endpoints = run_dir / "endpoints.yml"
+    trackers = (config.state_dir / "rasa-trackers.db").resolve()
+    endpoints.write_text(
+        "action_endpoint:\n"
+        f'  url: "{config.action_url}/webhook"\n'
+        "tracker_store:\n"
+        "  type: SQL\n"
+        "  dialect: sqlite\n"
+        f'  db: "{trackers}"\n'
+    )
+    return endpoints
+
+
+class Stack:
+    """The Rasa server, the action server and the API, started and stopped together."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.run_dir = config.state_dir / "run"
+        self.log_dir = config.state_dir / "log"
+        self._services: list[_Service] = []
+
+    def _build_services(self) -> list[_Service]:
+        cfg = self.config
+        base_env = {**os.environ, **cfg.extra_env}
+        database_url = cfg.database_url or f"sqlite:///{(cfg.state_dir / 'practice.db').resolve()}"
+        endpoints = write_endpoints(cfg, self.run_dir)
+        return [
+            _Service(
+                name="action server",
+                argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions.sdk", "--port", str(cfg.action_port)],
+                health_url=f"{cfg.action_url}/health",
+                env={**base_env, "SANIC_HOST": cfg.host},
+                log_path=self.log_dir / "actions.log",
+            ),
+            _Service(
+                name="Rasa server",
+                argv=[
+                    str(rasa_bin()), "run",
+                    "--model", str(cfg.model),
+                    "--endpoints", str(endpoints),
+                    "--credentials", str(CREDENTIALS),
+                    "--interface", cfg.host,
+                    "--port", str(cfg.rasa_port),
+                ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
+                health_url=f"{cfg.rasa_url}/",
+                env={**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+                log_path=self.log_dir / "rasa.log",
+            ),
+            _Service(
+                name="API",
+                argv=[
+                    sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+                    "--host", cfg.host, "--port", str(cfg.api_port),
+                ],
+                health_url=f"{cfg.api_url}/api/health",
+                env={**base_env, "PRACTICE_RASA_URL": cfg.rasa_url, "PRACTICE_DATABASE_URL": database_url},
+                log_path=self.log_dir / "api.log",
+            ),
+        ]
+
+    def start(self, *, timeout: float = 300.0) -> None:
+        """Start all three and wait until each answers; on any failure stop the rest and raise."""
+        cfg = self.config
+        for port in (cfg.rasa_port, cfg.action_port, cfg.api_port):
+            if not port_is_free(cfg.host, port):
+                raise StackError(
+                    f"Port {port} on {cfg.host} is already in use. Is another `make run` running? "
+                    "Stop it, or free the port."
+                )
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._services = self._build_services()
+        try:
+            for service in self._services:
+                log = open(service.log_path, "ab")
+                service.process = subprocess.Popen(
+                    service.argv,
+                    cwd=REPO_ROOT,
+                    env=service.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                log.close()
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self._services)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                crashed = self.crashed()
+                if crashed:
+                    raise StackError(self.describe_crash(crashed))
+                for service in list(pending):
+                    try:
+                        if client.get(service.health_url).status_code < 500:
+                            pending.remove(service)
+                    except httpx.HTTPError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    names = ", ".join(s.name for s in pending)
+                    raise StackError(
+                        f"Timed out after {timeout:.0f} s waiting for: {names}. "
+                        f"See the logs in {self.log_dir}."
+                    )
+                if pending:
+                    time.sleep(0.5)
+
+    def crashed(self) -> _Service | None:
+        """The first server whose process has exited, if any."""
+        for service in self._services:
+            if service.process is not None and service.process.poll() is not None:
+                return service
+        return None
+
+    @staticmethod
+    def describe_crash(service: _Service) -> str:
+        code = service.process.returncode if service.process else "?"
+        return (
+            f"The {service.name} stopped unexpectedly (exit code {code}). "
+            f"End of its log ({service.log_path}):\n{service.log_tail()}"
+        )
+
+    def stop(self, *, grace: float = 10.0) -> None:
+        """Stop the servers, API first so no request reaches a half-stopped engine."""
+        for service in reversed(self._services):
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        for service in reversed(self._services):
+            process = service.process
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,120 @@
+"""Each Rasa action against a Tracker built from data: events returned, messages sent."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.scenarios import load_library
+from actions.sdk.acts import DiscloseNeed, Handover, Vent, WalkOut
+from actions.sdk.session import ActionSessionSummary, ActionStartScenario
+from actions.sdk.turn import ActionScoreTurn
+from tests.actions.conftest import SCENARIO, bot_event, custom, make_tracker
+
+
+def slot_events(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_start_scenario_sets_the_patient_up(dispatcher: CollectingDispatcher) -> None:
+    scenario = load_library()[SCENARIO]
+    tracker = make_tracker(
+        intent="start_scenario",
+        entities=[{"entity": "scenario_id", "value": SCENARIO}, {"entity": "seed", "value": "11"}],
+        slots={"scenario_id": None, "escalation": None, "tension": None},
+    )
+    events = await ActionStartScenario().run(dispatcher, tracker, {})
+    slots = slot_events(events)
+    assert slots["scenario_id"] == SCENARIO and slots["seed"] == "11"
+    assert slots["escalation"] == scenario.start_level and slots["need_disclosed"] is False
+    [opening] = custom(dispatcher)
+    assert opening["type"] == "patient_line" and opening["act"] == "opening"
+    assert opening["text"] in {line.text for line in scenario.opening}
+
+
+async def test_an_unknown_scenario_is_an_error_message(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(intent="start_scenario", entities=[{"entity": "scenario_id", "value": "nope"}])
+    assert await ActionStartScenario().run(dispatcher, tracker, {}) == []
+    [error] = custom(dispatcher)
+    assert error["type"] == "error" and "nope" in error["message"]
+
+
+async def test_a_patient_act_speaks_a_line_for_its_level(dispatcher: CollectingDispatcher) -> None:
+    scenario = load_library()[SCENARIO]
+    events = await Vent().run(dispatcher, make_tracker(slots={"escalation": "hostile"}), {})
+    assert events == []
+    [line] = custom(dispatcher)
+    assert line["act"] == "vent" and line["escalation"] == "hostile" and not line["terminal"]
+    assert line["text"] in {l.text for l in scenario.lines_for("vent", "hostile")}
+
+
+async def test_repeated_acts_vary_their_lines() -> None:
+    said = []
+    events: list = []
+    for turn in range(2):
+        dispatcher = CollectingDispatcher()
+        await Vent().run(dispatcher, make_tracker(slots={"turn_count": float(turn)}, events=events), {})
+        [line] = custom(dispatcher)
+        said.append(line["text"])
+        events.append(bot_event(line))
+    assert said[0] != said[1]
+
+
+async def test_disclosing_the_need_and_terminal_acts_set_slots(dispatcher: CollectingDispatcher) -> None:
+    assert await DiscloseNeed().run(dispatcher, make_tracker(slots={"escalation": "upset"}), {}) == [
+        SlotSet("need_disclosed", True)
+    ]
+    assert await WalkOut().run(dispatcher, make_tracker(), {}) == [SlotSet("outcome", "escalated")]
+    assert await Handover().run(dispatcher, make_tracker(), {}) == [SlotSet("outcome", "ended_for_safety")]
+    assert [m["terminal"] for m in custom(dispatcher)] == [False, True, True]
+
+
+async def test_score_turn_sends_a_card_and_moves_the_patient(dispatcher: CollectingDispatcher) -> None:
+    previous = bot_event({"type": "patient_line", "act": "vent", "text": "I've taken the morning off for this!",
+                          "opportunity": "frustrated"})
+    tracker = make_tracker(
+        text="I can see how frustrated you are. Can you tell me what happened this morning?",
+        intent="acknowledge_emotion",
+        events=[previous],
+    )
+    events = await ActionScoreTurn().run(dispatcher, tracker, {})
+    slots = slot_events(events)
+    assert slots["tension"] < 70 and slots["turn_count"] == 1.0
+    assert slots["escalation"] in ("calm", "uneasy", "upset", "angry")
+    [card] = custom(dispatcher)
+    found = {c["cue"] for c in card["cues"]}
+    assert {"name_emotion", "open_question"} <= found
+    for cue in card["cues"]:
+        assert card["said"][cue["start"]:cue["end"]] == cue["quote"]
+    assert card["opportunity"] == {"emotion": "frustrated", "taken": True}
+    assert card["feedback"] and card["move"] == "acknowledge_emotion"
+
+
+async def test_an_anti_pattern_raises_tension(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(text="Calm down, sir, shouting won't get you seen any faster.", intent="command")
+    slots = slot_events(await ActionScoreTurn().run(dispatcher, tracker, {}))
+    assert slots["tension"] > 70
+    [card] = custom(dispatcher)
+    assert "command" in {c["cue"] for c in card["cues"]}
+    assert any("Try next" in line for line in card["feedback"])
+
+
+async def test_summary_uses_the_cards_and_the_end_reason(dispatcher: CollectingDispatcher) -> None:
+    card = {"type": "score_card", "said": "You sound worried.", "score": 3.0, "opportunity": None,
+            "cues": [{"cue": "name_emotion", "family": "active_listening", "weight": 3.0, "quote": "You sound worried"}]}
+    tracker = make_tracker(
+        intent="end_session",
+        entities=[{"entity": "reason", "value": "safety"}],
+        events=[bot_event(card)],
+    )
+    events = await ActionSessionSummary().run(dispatcher, tracker, {})
+    assert slot_events(events) == {"outcome": "ended_for_safety", "end_reason": "safety"}
+    [summary] = custom(dispatcher)
+    assert summary["type"] == "summary" and summary["turns"] == 1
+    assert summary["done_well"][0]["quote"] == "You sound worried"
+
+
+async def test_a_lost_scenario_is_reported_not_guessed(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(text="Hello", slots={"scenario_id": None})
+    assert await ActionScoreTurn().run(dispatcher, tracker, {}) == []
+    assert custom(dispatcher)[0]["code"] == "no_scenario"

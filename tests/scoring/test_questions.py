@@ -1,0 +1,72 @@
+"""Open vs closed questions on hard cases (structure, not memorised sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scoring.conftest import cues
+
+OPEN = [
+    "What brought you in today?",
+    "How has the week been for you?",
+    "Why do you think that keeps happening?",
+    "Can you tell me a bit about what's been going on?",
+    "Talk me through what happened at the pharmacy",  # no "?"
+    "Tell me more about the pain",
+    "Help me understand what you were hoping for.",
+    "I'm wondering how you've been managing at home.",
+    "So what would make today feel less awful?",
+    "I know it's been a long morning, but what matters most to you right now?",
+    "When do you notice the dizziness most?",
+]
+CLOSED = [
+    "Did the ward ring you this morning?",
+    "Are you still taking the blue tablets?",
+    "Have you had anything to eat today",  # no "?"
+    "What's your date of birth?",
+    "How long have you been waiting?",
+    "Is your daughter with you?",
+    "Who's your named nurse?",
+    "When did the pain start?",
+    "Where would you put the pain out of ten?",
+    "Can you tell me the address you're calling from?",
+]
+NEITHER = [
+    "Could you pop your arm on the table for me?",  # request
+    "What a morning.",  # exclamation
+    "Well, shouting won't get you seen any faster, will it?",  # tag question, sarcasm
+    "Let me check I've got this right: you rang twice and nobody called back. Is that right?",  # check
+]
+
+
+@pytest.mark.parametrize("text", OPEN)
+def test_open(scorer, text):
+    found = cues(scorer, text)
+    assert "open_question" in found and "closed_question" not in found, found
+
+
+@pytest.mark.parametrize("text", CLOSED)
+def test_closed(scorer, text):
+    found = cues(scorer, text)
+    assert "closed_question" in found and "open_question" not in found, found
+
+
+@pytest.mark.parametrize("text", NEITHER)
+def test_not_a_question(scorer, text):
+    found = cues(scorer, text)
+    assert not found & {"open_question", "closed_question"}, found
+
+
+def test_two_questions_in_one_sentence(scorer):
+    found = cues(scorer, "How long have you had it, and how is it affecting you?")
+    assert {"open_question", "closed_question"} <= found
+
+
+def test_choice_question_is_offer_not_closed(scorer):
+    found = cues(scorer, "Would you rather wait here or somewhere quieter?")
+    assert "offer_choice" in found and "closed_question" not in found
+
+
+def test_statement_with_question_mark_echoing_patient_is_reflection(scorer):
+    found = cues(scorer, "So you've been waiting since nine?", "I've been waiting here since nine o'clock.")
+    assert "reflection_simple" in found and "closed_question" not in found
