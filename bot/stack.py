@@ -9,12 +9,14 @@ its log, never hidden.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,6 +178,7 @@ class Stack:
                 )
                 log.close()
             self._wait_ready(timeout)
+            self._warm_up()
         except BaseException:
             self.stop()
             raise
@@ -202,6 +205,23 @@ class Stack:
                     )
                 if pending:
                     time.sleep(0.5)
+
+    def _warm_up(self, scenario_id: str = "gp_reception_appointment") -> None:
+        """One throwaway conversation, so a learner's first reply doesn't pay for loading.
+
+        Rasa builds its TensorFlow graphs and the action server loads the cue scorer on
+        first use; both take seconds. It goes straight to Rasa, so no practice session is
+        recorded; a failure here is not fatal (the first real turn will just be slower).
+        """
+        sender = f"warm-up-{uuid.uuid4().hex}"
+        start = "/start_scenario" + json.dumps({"scenario_id": scenario_id, "seed": "0"})
+        url = f"{self.config.rasa_url}/webhooks/rest/webhook"
+        try:
+            with httpx.Client(timeout=120.0) as client:
+                for message in (start, "Can you tell me what happened?"):
+                    client.post(url, json={"sender": sender, "message": message})
+        except httpx.HTTPError:
+            pass
 
     def crashed(self) -> _Service | None:
         """The first server whose process has exited, if any."""
