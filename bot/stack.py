@@ -166,26 +166,29 @@ class Stack:
         self._services = self._build_services()
         try:
             for service in self._services:
-                log = open(service.log_path, "ab")
-                service.process = subprocess.Popen(
-                    service.argv,
-                    cwd=REPO_ROOT,
-                    env=service.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                log.close()
-            self._wait_ready(timeout)
+                self._spawn(service)
+            self._wait_ready(timeout, self._services)
             self._warm_up()
         except BaseException:
             self.stop()
             raise
 
-    def _wait_ready(self, timeout: float) -> None:
+    @staticmethod
+    def _spawn(service: _Service) -> None:
+        with open(service.log_path, "ab") as log:
+            service.process = subprocess.Popen(
+                service.argv,
+                cwd=REPO_ROOT,
+                env=service.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def _wait_ready(self, timeout: float, services: list[_Service]) -> None:
         deadline = time.monotonic() + timeout
-        pending = list(self._services)
+        pending = list(services)
         with httpx.Client(timeout=2.0) as client:
             while pending:
                 crashed = self.crashed()
@@ -238,9 +241,29 @@ class Stack:
             f"End of its log ({service.log_path}):\n{service.log_tail()}"
         )
 
+    def _named(self, name: str) -> _Service:
+        for service in self._services:
+            if service.name == name:
+                return service
+        raise KeyError(f"no server named {name!r}; the servers are: {', '.join(s.name for s in self._services)}")
+
+    def stop_service(self, name: str) -> None:
+        """Stop one server (tests use it to show that a failure loses nothing)."""
+        self._stop([self._named(name)])
+
+    def start_service(self, name: str, *, timeout: float = 120.0) -> None:
+        """Start one stopped server again and wait until it answers."""
+        service = self._named(name)
+        self._spawn(service)
+        self._wait_ready(timeout, [service])
+
     def stop(self, *, grace: float = 10.0) -> None:
         """Stop the servers, API first so no request reaches a half-stopped engine."""
-        for service in reversed(self._services):
+        self._stop(list(reversed(self._services)), grace=grace)
+
+    @staticmethod
+    def _stop(services: list[_Service], *, grace: float = 10.0) -> None:
+        for service in services:
             process = service.process
             if process is None or process.poll() is not None:
                 continue
@@ -248,7 +271,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 continue
-        for service in reversed(self._services):
+        for service in services:
             process = service.process
             if process is None:
                 continue
