@@ -28,6 +28,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     engine_sub = engine.add_subparsers(dest="engine_command", metavar="ACTION", required=True)
     engine_sub.add_parser("validate", help="rasa data validate --fail-on-warnings").set_defaults(handler=_validate)
     engine_sub.add_parser("hash", help="print the hash of the model's inputs").set_defaults(handler=_hash)
+    generate = engine_sub.add_parser(
+        "generate", help="rewrite the rules, stories and test stories from data/behaviour.yml"
+    )
+    generate.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a generated file is out of date"
+    )
+    generate.set_defaults(handler=_generate)
 
 
 def _setup(args: argparse.Namespace) -> int:
@@ -59,6 +66,26 @@ def _hash(args: argparse.Namespace) -> int:
     from bot.engine import inputs_hash
 
     print(inputs_hash())
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from bot.dialogue import REPO_ROOT, out_of_date, write_all
+
+    if args.check:
+        stale = out_of_date()
+        for path in stale:
+            print(
+                f"{path.relative_to(REPO_ROOT)} differs from what data/behaviour.yml and "
+                "tests/conversations.yml give; run `practice engine generate`",
+                file=sys.stderr,
+            )
+        return 1 if stale else 0
+    changed = write_all()
+    for path in changed:
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    if not changed:
+        print("generated files already up to date")
     return 0
 
 
