@@ -9,6 +9,7 @@ its log, never hidden.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -70,6 +71,15 @@ class _Service:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM if the supervisor dies without stopping us."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -184,6 +194,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     def _wait_ready(self, timeout: float, services: list[_Service]) -> None:

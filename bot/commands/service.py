@@ -124,13 +124,20 @@ def _run(args: argparse.Namespace) -> int:
         while True:
             crashed = stack.crashed()
             if crashed is not None:
-                print(f"\n{stack.describe_crash(crashed)}", file=sys.stderr)
-                print("Stopping the other servers.", file=sys.stderr)
-                stack.stop()
+                _say(f"\n{stack.describe_crash(crashed)}\nStopping the other servers.", error=True)
                 return 1
             time.sleep(1.0)
     except KeyboardInterrupt:
-        print("\nStopping the practice service...")
-        stack.stop()
-        print("Stopped.")
+        _say("\nStopping the practice service...")
         return 0
+    finally:
+        stack.stop()  # whatever happened above, never leave servers running
+        _say("Stopped.")
+
+
+def _say(message: str, *, error: bool = False) -> None:
+    """Print, but never let a closed terminal or pipe stop the servers from being stopped."""
+    try:
+        print(message, file=sys.stderr if error else sys.stdout, flush=True)
+    except OSError:
+        pass
