@@ -63,6 +63,12 @@ def quoted(text: str, limit: int = 120) -> str:
     return f"\u201c{text}\u201d"
 
 
+def with_quote(comment: str, said: str) -> str:
+    """`comment: “their words”.`, without doubling the full stop their words already end with."""
+    quote = quoted(said)
+    return f"{comment}: {quote}" if quote[-2:-1] in (".", "!", "?", "…") else f"{comment}: {quote}."
+
+
 def turn_feedback(cues: Sequence[dict[str, Any]], *, opportunity: dict[str, Any] | None, reply: str) -> list[str]:
     """Feedback sentences for one learner reply, helpful cues first, each quoting their words.
 
@@ -78,20 +84,20 @@ def turn_feedback(cues: Sequence[dict[str, Any]], *, opportunity: dict[str, Any]
         if cue["cue"] in seen:
             continue
         seen.add(cue["cue"])
-        lines.append(f"{guide.advice(cue['cue']).comment}: {quoted(cue['quote'])}.")
+        lines.append(with_quote(guide.advice(cue["cue"]).comment, cue["quote"]))
     for cue in harmful:
         if cue["cue"] in seen:
             continue
         seen.add(cue["cue"])
         advice = guide.advice(cue["cue"])
-        lines.append(f"{advice.comment}: {quoted(cue['quote'])}. Try next: {advice.try_next}")
+        lines.append(f"{with_quote(advice.comment, cue['quote'])} Try next: {advice.try_next}")
     if opportunity and not opportunity.get("taken"):
         missed = guide.missed_opportunity
         emotion = opportunity.get("emotion") or "upset"
         lines.append(f"They let you know they felt {emotion}. {missed.comment}. Try next: {missed.try_next}")
     if not cues and reply:
         lines.append(
-            "No listening or de-escalation move stood out in "
-            f"{quoted(reply)}. Try next: {guide.advice('open_question').try_next}"
+            f"{with_quote('No listening or de-escalation move stood out in', reply)} "
+            f"Try next: {guide.advice('open_question').try_next}"
         )
     return lines

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from actions.feedback import load_guide, quoted, support_info
+from actions.feedback import load_guide, quoted, support_info, with_quote
 
 OUTCOME_TEXT = {
     "de_escalated": "The patient calmed down and felt heard.",
@@ -45,12 +45,12 @@ def _done_well(cards: Sequence[dict[str, Any]], outcome: str) -> list[dict[str, 
                 best[cue_id] = cue
     ranked = sorted(best.values(), key=lambda c: (c["cue"] != "seek_support" or outcome != "ended_for_safety", -c["weight"]))
     chosen = [
-        {"cue": c["cue"], "quote": c["quote"], "text": f"{guide.advice(c['cue']).comment}: {quoted(c['quote'])}."}
+        {"cue": c["cue"], "quote": c["quote"], "text": with_quote(guide.advice(c["cue"]).comment, c["quote"])}
         for c in ranked[:2]
     ]
     if not chosen and cards:
         first = cards[0].get("said", "")
-        chosen.append({"cue": None, "quote": first, "text": f"You stayed in a hard conversation and kept talking: {quoted(first)}."})
+        chosen.append({"cue": None, "quote": first, "text": with_quote("You stayed in a hard conversation and kept talking", first)})
     return chosen
 
 
@@ -64,16 +64,17 @@ def _to_try(cards: Sequence[dict[str, Any]], skills: Sequence[str]) -> list[dict
                 harmful.setdefault(cue_id, cue)
     for cue in sorted(harmful.values(), key=lambda c: c["weight"]):
         advice = guide.advice(cue["cue"])
-        items.append({"cue": cue["cue"], "quote": cue["quote"], "text": f"{advice.comment}: {quoted(cue['quote'])}. {advice.try_next}"})
+        items.append({"cue": cue["cue"], "quote": cue["quote"], "text": f"{with_quote(advice.comment, cue['quote'])} {advice.try_next}"})
     for card in cards:
         opportunity = card.get("opportunity")
         if opportunity and not opportunity.get("taken"):
             missed = guide.missed_opportunity
             said = card.get("said", "")
+            emotion = opportunity.get("emotion") or "upset"
             items.append({
                 "cue": "missed_opportunity",
                 "quote": said,
-                "text": f"When they said they felt {opportunity.get('emotion') or 'upset'}, you replied {quoted(said)}. {missed.try_next}",
+                "text": f"{with_quote(f'When they said they felt {emotion}, you replied', said)} {missed.try_next}",
             })
             break
     used = {cue_id for card in cards for cue_id in _turn_cues(card)}

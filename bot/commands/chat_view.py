@@ -22,7 +22,8 @@ WIDTH = 78
 
 
 def wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent)
+    """Fill to the terminal width; a bullet or marker in `indent` shows on the first line only."""
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=" " * len(indent))
 
 
 def meter(level: str | None) -> str:
