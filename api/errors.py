@@ -61,7 +61,7 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
 
 async def _practice_error(request: Request, exc: PracticeError) -> JSONResponse:
     log.info("%s %s -> %d %s", request.method, request.url.path, exc.status_code, exc.code)
-    return error_response(exc.status_code, exc.code, exc.message)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
 
 
 async def _engine_error(request: Request, exc: EngineFailure) -> JSONResponse:

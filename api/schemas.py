@@ -112,3 +112,50 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# --- accounts -------------------------------------------------------------------------
+
+Role = Literal["learner", "facilitator", "reviewer", "admin"]
+CohortRole = Literal["learner", "facilitator", "reviewer"]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class UserCreate(Request):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role = "learner"
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class UserUpdate(Request):
+    """What an admin may change about a user. Deactivating revokes the user's tokens."""
+
+    is_active: bool | None = None
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class PasswordChange(Request):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str | None = None
+    role: Role
+    is_active: bool
+    identity_provider: str | None = Field(default=None, description="Set for single sign-on accounts (not yet used).")
+    created_at: datetime
+
+
+class UserList(BaseModel):
+    items: list[UserOut]

@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter
 
-from api.routes import health, scenarios, sessions
+from api.routes import auth, health, scenarios, sessions, users
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(health.router)
+api_router.include_router(auth.router)
+api_router.include_router(users.router)
 api_router.include_router(scenarios.router)
 api_router.include_router(sessions.router)
