@@ -159,3 +159,99 @@ class UserOut(BaseModel):
 
 class UserList(BaseModel):
     items: list[UserOut]
+
+
+# --- cohorts and assignments ----------------------------------------------------------
+
+
+class CohortCreate(Request):
+    name: str = Field(min_length=1, max_length=120, description="e.g. the course and its date")
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class MemberSet(Request):
+    role: CohortRole = Field(description="The member's role in this cohort.")
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    username: str
+    display_name: str | None = None
+    role: CohortRole
+    added_at: datetime
+
+
+class CohortOut(BaseModel):
+    id: int
+    name: str
+    description: str | None = None
+    created_at: datetime
+    my_role: CohortRole | None = Field(default=None, description="Your role in this cohort (none for admins who are not members).")
+    members: list[MemberOut] | None = Field(default=None, description="Shown to admins and the cohort's facilitators and reviewers.")
+
+
+class CohortList(BaseModel):
+    items: list[CohortOut]
+
+
+class AssignmentCreate(Request):
+    scenario_ids: list[str] = Field(min_length=1, max_length=20, description="Scenarios to practise.")
+    due_at: datetime = Field(description="When it is due (ISO 8601; without a zone it is read as UTC).")
+    min_attempts: int = Field(default=1, ge=1, le=20, description="Finished attempts needed per scenario.")
+    note: str | None = Field(default=None, max_length=2000)
+    learner_ids: list[int] | None = Field(
+        default=None, max_length=500, description="Only these learners of the cohort; left out: the whole cohort."
+    )
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    cohort_id: int
+    scenario_ids: list[str]
+    due_at: datetime
+    min_attempts: int
+    note: str | None = None
+    learner_ids: list[int] | None = None
+    created_by: int | None = None
+    created_at: datetime
+
+
+class AssignmentList(BaseModel):
+    items: list[AssignmentOut]
+
+
+AssignmentStatus = Literal["not_started", "in_progress", "done", "overdue"]
+
+
+class ScenarioAttempts(BaseModel):
+    scenario_id: str
+    attempts: int = Field(description="Finished attempts since the assignment was set.")
+
+
+class LearnerProgress(BaseModel):
+    user_id: int
+    username: str
+    display_name: str | None = None
+    status: AssignmentStatus
+    attempts: int
+    per_scenario: list[ScenarioAttempts]
+    best_score: float | None = Field(description="Best mean turn score over finished attempts.")
+    latest_score: float | None = Field(description="Mean turn score of the latest finished attempt.")
+    last_practised_at: datetime | None = None
+
+
+class AssignmentProgress(AssignmentOut):
+    learners: list[LearnerProgress]
+
+
+class MyAssignment(AssignmentOut):
+    cohort_name: str
+    status: AssignmentStatus
+    attempts: int
+    per_scenario: list[ScenarioAttempts]
+    best_score: float | None = None
+    latest_score: float | None = None
+
+
+class MyAssignmentList(BaseModel):
+    items: list[MyAssignment]

@@ -117,3 +117,31 @@ def start(client) -> Callable[..., Any]:
         return response.json()
 
     return _start
+
+
+class World:
+    """Two cohorts: ``course`` (facilitator fay, reviewer rae, learners lena and omar) and
+    ``other`` (facilitator fred, reviewer rita, learner olga); and the admin ada."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.__dict__.update(kwargs)
+
+
+@pytest.fixture
+async def world(running, make_user, client_for, learner, client) -> World:
+    users = {
+        "ada": make_user("ada", "admin"), "fay": make_user("fay", "facilitator"), "rae": make_user("rae", "reviewer"),
+        "omar": make_user("omar", "learner"), "fred": make_user("fred", "facilitator"),
+        "rita": make_user("rita", "reviewer"), "olga": make_user("olga", "learner"), "lena": learner,
+    }
+    clients = {name: client_for(user) for name, user in users.items()}
+    clients["lena"] = client
+    admin = clients["ada"]
+    course = (await admin.post("/api/cohorts", json={"name": "De-escalation, 3 March"})).json()
+    other = (await admin.post("/api/cohorts", json={"name": "Compassion, 10 March"})).json()
+    for cohort, members in ((course, {"fay": "facilitator", "rae": "reviewer", "lena": "learner", "omar": "learner"}),
+                            (other, {"fred": "facilitator", "rita": "reviewer", "olga": "learner"})):
+        for name, role in members.items():
+            r = await admin.put(f"/api/cohorts/{cohort['id']}/members/{users[name].id}", json={"role": role})
+            assert r.status_code == 200, r.text
+    return World(users=users, clients=clients, course=course, other=other, **clients)
