@@ -255,3 +255,41 @@ class MyAssignment(AssignmentOut):
 
 class MyAssignmentList(BaseModel):
     items: list[MyAssignment]
+
+
+# --- history --------------------------------------------------------------------------
+
+
+class FamilyNumbers(BaseModel):
+    active_listening: float = 0
+    de_escalation: float = 0
+    anti_pattern: float = 0
+
+
+class ProgressPoint(BaseModel):
+    session_id: str
+    scenario_id: str
+    created_at: datetime
+    outcome: str | None = None
+    turns: int
+    score: float | None = Field(description="Mean turn score.")
+    family_counts: FamilyNumbers = Field(description="Cues heard in this session, per family.")
+    family_per_turn: FamilyNumbers = Field(description="The same per learner turn, comparable across sessions.")
+    reflection_to_question: float | None = Field(description="From the session summary; None when no question was asked.")
+
+
+class ProgressTotals(BaseModel):
+    sessions: int
+    turns: int
+    outcomes: dict[str, int]
+    family_counts: FamilyNumbers
+    family_per_turn: FamilyNumbers
+    mean_score: float | None = None
+    mean_reflection_to_question: float | None = None
+
+
+class Progress(BaseModel):
+    """Finished sessions oldest first (a time series), and totals over them."""
+
+    points: list[ProgressPoint]
+    totals: ProgressTotals
