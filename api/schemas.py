@@ -90,6 +90,8 @@ class Transcript(SessionOut):
     turns: list[TurnOut]
     closing: list[JsonObject] = Field(default_factory=list)
     summary: JsonObject | None = None
+    comments: list[CommentOut] = Field(default_factory=list, description="Reviewers' comments, each anchored to a turn.")
+    corrections: list[CorrectionOut] = Field(default_factory=list, description="Reviewers' corrections of detected cues.")
 
 
 class SessionListItem(SessionState):
@@ -293,3 +295,57 @@ class Progress(BaseModel):
 
     points: list[ProgressPoint]
     totals: ProgressTotals
+
+
+# --- reviews --------------------------------------------------------------------------
+
+
+class CommentCreate(Request):
+    turn_index: int = Field(ge=1, description="The learner turn the comment is about (1, 2, ...).")
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    session_id: str
+    turn_index: int
+    author_id: int
+    author: str = Field(description="The reviewer's display name or username.")
+    body: str
+    created_at: datetime
+
+
+class CommentList(BaseModel):
+    items: list[CommentOut]
+
+
+class CorrectionCreate(Request):
+    cue: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A cue id from data/cues/taxonomy.yml.")
+    kind: Literal["wrong", "missed"] = Field(description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected.")
+
+
+class CorrectionOut(BaseModel):
+    turn_index: int
+    cue: str
+    kind: Literal["wrong", "missed"]
+    reviewer_id: int
+    created_at: datetime
+
+
+class CorrectionList(BaseModel):
+    items: list[CorrectionOut]
+
+
+class ReviewListItem(SessionListItem):
+    owner_id: int
+    owner: str = Field(description="The learner's display name or username.")
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewListItem]
+    total: int
+    limit: int
+    offset: int
+
+
+Transcript.model_rebuild()  # it refers to CommentOut and CorrectionOut, defined after it

@@ -22,7 +22,7 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import access, practice
+from api.services import access, practice, reviews
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -97,6 +97,8 @@ def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: C
     session = access.readable_session(db, user, session_id)
     out = Transcript.model_validate(session, from_attributes=True)
     out.scenario = _brief(scenarios, session.scenario_id)
+    out.comments = reviews.comments(db, session.id)
+    out.corrections = reviews.corrections(db, session.id)
     return out
 
 

@@ -23,15 +23,18 @@ def cohort_not_found(cohort_id: int) -> NotFound:
     return NotFound(f"no cohort with id {cohort_id}", code="cohort_not_found")
 
 
-def learners_seen_by(user_id: int, *, roles: tuple[str, ...] = ("facilitator", "reviewer")) -> Select[tuple[int]]:
-    """Ids of learners in the cohorts where ``user_id`` is one of ``roles``."""
+def learners_seen_by(
+    user_id: int, *, roles: tuple[str, ...] = ("facilitator", "reviewer"), cohort_id: int | None = None
+) -> Select[tuple[int]]:
+    """Ids of learners in the cohorts (or the one cohort) where ``user_id`` is one of ``roles``."""
     staff = aliased(CohortMember)
     learner = aliased(CohortMember)
-    return (
+    query = (
         select(learner.user_id)
         .join(staff, staff.cohort_id == learner.cohort_id)
         .where(staff.user_id == user_id, staff.role.in_(roles), learner.role == "learner")
     )
+    return query.where(learner.cohort_id == cohort_id) if cohort_id is not None else query
 
 
 def readable_session(db: Session, user: User, session_id: str, *, roles: tuple[str, ...] = ("facilitator", "reviewer")) -> PracticeSession:
@@ -64,3 +67,16 @@ def visible_cohort(db: Session, user: User, cohort_id: int, *, roles: tuple[str,
     if role is None or (roles is not None and role not in roles):
         raise cohort_not_found(cohort_id)
     return cohort
+
+
+def reviewed_session(db: Session, user: User, session_id: str) -> PracticeSession:
+    """The session, if ``user`` reviews a cohort its learner is in (else 404)."""
+    session = db.scalar(
+        select(PracticeSession).where(PracticeSession.id == session_id).options(selectinload(PracticeSession.turns))
+    )
+    if session is None or session.owner_id is None or session.owner_id == user.id:
+        raise session_not_found(session_id)
+    seen = learners_seen_by(user.id, roles=("reviewer",)).subquery()
+    if not db.scalar(select(exists().where(seen.c.user_id == session.owner_id))):
+        raise session_not_found(session_id)
+    return session
