@@ -349,3 +349,29 @@ class ReviewList(BaseModel):
 
 
 Transcript.model_rebuild()  # it refers to CommentOut and CorrectionOut, defined after it
+
+
+# --- privacy --------------------------------------------------------------------------
+
+
+class RetentionSetting(Request):
+    days: int | None = Field(
+        ge=1, le=36500,
+        description="Delete practice sessions older than this many days (`practice retention apply`); null keeps them.",
+    )
+
+
+class RetentionOut(BaseModel):
+    days: int | None
+
+
+class MyExport(BaseModel):
+    """Everything the service holds about you."""
+
+    exported_at: datetime
+    user: UserOut
+    cohorts: list[JsonObject]
+    sessions: list[Transcript]
+    assignments: list[MyAssignment]
+    comments_written: list[CommentOut]
+    corrections_made: list[JsonObject]
