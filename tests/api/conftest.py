@@ -3,7 +3,7 @@ scenarios, and signed-in clients (``client`` is the learner ``lena``; ``anon`` h
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ from api.main import create_app
 from api.models import User
 from api.settings import Settings
 from tests.api.fakes import SCENARIOS, FakeEngine
+from tests.api.postgres import postgres_database
 
 PASSWORD = "correct horse battery"
 
@@ -30,12 +31,16 @@ def cheap_password_hashing(monkeypatch):
 SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'var' / 'practice.db'}", rasa_timeout=5,
-        secret_key=SECRET, var_dir=tmp_path / "var",
-    )
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path) -> Iterator[Settings]:
+    """Every API test runs twice: on a fresh SQLite file, and on a fresh PostgreSQL database
+    (the second skips, saying why, unless PRACTICE_TEST_POSTGRES_URL names a server that answers)."""
+    base = {"rasa_timeout": 5, "secret_key": SECRET, "var_dir": tmp_path / "var"}
+    if request.param == "sqlite":
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'var' / 'practice.db'}", **base)
+        return
+    with postgres_database() as url:
+        yield Settings(database_url=url, **base)
 
 
 @pytest.fixture
