@@ -6,13 +6,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JsonObject = dict[str, Any]
 
+MAX_ID = 2**31 - 1  # the largest id the tables hold; larger ones are refused, not sent to the database
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
 
 class Request(BaseModel):
+    """Request bodies: unknown fields (owner, role, scores, timestamps...) are refused."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class SessionCreate(Request):
@@ -201,7 +225,7 @@ class AssignmentCreate(Request):
     due_at: datetime = Field(description="When it is due (ISO 8601; without a zone it is read as UTC).")
     min_attempts: int = Field(default=1, ge=1, le=20, description="Finished attempts needed per scenario.")
     note: str | None = Field(default=None, max_length=2000)
-    learner_ids: list[int] | None = Field(
+    learner_ids: list[Id] | None = Field(
         default=None, max_length=500, description="Only these learners of the cohort; left out: the whole cohort."
     )
 

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response, status
 
 from api.auth.dependencies import CurrentUser
 from api.db import DbSession
-from api.schemas import AssignmentProgress, ErrorResponse, MyAssignmentList
+from api.schemas import AssignmentProgress, ErrorResponse, MyAssignmentList, PathId
 from api.services import assignments
 
 router = APIRouter(tags=["assignments"])
@@ -17,7 +17,7 @@ def my_assignments(db: DbSession, user: CurrentUser) -> MyAssignmentList:
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentProgress, responses=ERRORS)
-def assignment_progress(assignment_id: int, db: DbSession, user: CurrentUser) -> AssignmentProgress:
+def assignment_progress(assignment_id: PathId, db: DbSession, user: CurrentUser) -> AssignmentProgress:
     """Per-learner completion, attempts, best and latest scores (the cohort's facilitators)."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
     return AssignmentProgress(**assignments.assignment_out(a).model_dump(), learners=assignments.learner_progress(db, a))
@@ -28,7 +28,7 @@ def assignment_progress(assignment_id: int, db: DbSession, user: CurrentUser) ->
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One row per learner."}, **ERRORS},
 )
-def assignment_progress_csv(assignment_id: int, db: DbSession, user: CurrentUser) -> Response:
+def assignment_progress_csv(assignment_id: PathId, db: DbSession, user: CurrentUser) -> Response:
     """The same per-learner progress as CSV, for a spreadsheet."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
     body = assignments.progress_csv(a, assignments.learner_progress(db, a))
@@ -39,7 +39,7 @@ def assignment_progress_csv(assignment_id: int, db: DbSession, user: CurrentUser
 
 
 @router.delete("/assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_assignment(assignment_id: int, db: DbSession, user: CurrentUser) -> Response:
+def delete_assignment(assignment_id: PathId, db: DbSession, user: CurrentUser) -> Response:
     """Withdraw an assignment (the cohort's facilitators); learners' sessions stay."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
     db.delete(a)

@@ -6,6 +6,7 @@ from api.db import DbSession
 from api.deps import ScenariosDep
 from api.models import Cohort, CohortMember
 from api.schemas import (
+    PathId,
     AssignmentCreate,
     AssignmentList,
     AssignmentOut,
@@ -41,20 +42,20 @@ def list_cohorts(db: DbSession, user: CurrentUser) -> CohortList:
 
 
 @router.get("/{cohort_id}", response_model=CohortOut, responses=ERRORS)
-def get_cohort(cohort_id: int, db: DbSession, user: CurrentUser) -> CohortOut:
+def get_cohort(cohort_id: PathId, db: DbSession, user: CurrentUser) -> CohortOut:
     """A cohort with its members (admins, and the cohort's facilitators and reviewers)."""
     cohort = access.visible_cohort(db, user, cohort_id, roles=None if user.role == "admin" else ("facilitator", "reviewer"))
     return cohorts.cohort_out(db, cohort, my_role=access.member_role(db, user.id, cohort_id), with_members=True)
 
 
 @router.put("/{cohort_id}/members/{user_id}", response_model=MemberOut, responses=ERRORS)
-def set_member(cohort_id: int, user_id: int, body: MemberSet, db: DbSession, admin: AdminUser) -> MemberOut:
+def set_member(cohort_id: PathId, user_id: PathId, body: MemberSet, db: DbSession, admin: AdminUser) -> MemberOut:
     """Put a user in the cohort as learner, facilitator or reviewer (or change their role). Admins only."""
     return cohorts.set_member(db, cohort_id=cohort_id, user_id=user_id, role=body.role)
 
 
 @router.delete("/{cohort_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def remove_member(cohort_id: int, user_id: int, db: DbSession, admin: AdminUser) -> Response:
+def remove_member(cohort_id: PathId, user_id: PathId, db: DbSession, admin: AdminUser) -> Response:
     """Take a user out of the cohort (their sessions stay theirs). Admins only."""
     cohorts.remove_member(db, cohort_id=cohort_id, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -62,7 +63,7 @@ def remove_member(cohort_id: int, user_id: int, db: DbSession, admin: AdminUser)
 
 @router.post("/{cohort_id}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut, responses=ERRORS)
 def create_assignment(
-    cohort_id: int, body: AssignmentCreate, db: DbSession, user: CurrentUser, scenarios: ScenariosDep
+    cohort_id: PathId, body: AssignmentCreate, db: DbSession, user: CurrentUser, scenarios: ScenariosDep
 ) -> AssignmentOut:
     """Assign scenarios to the cohort, or to named learners in it (the cohort's facilitators)."""
     access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
@@ -71,7 +72,7 @@ def create_assignment(
 
 
 @router.get("/{cohort_id}/assignments", response_model=AssignmentList, responses=ERRORS)
-def list_assignments(cohort_id: int, db: DbSession, user: CurrentUser) -> AssignmentList:
+def list_assignments(cohort_id: PathId, db: DbSession, user: CurrentUser) -> AssignmentList:
     """The cohort's assignments, soonest due first (the cohort's facilitators)."""
     access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
     return AssignmentList(items=[assignments.assignment_out(a) for a in assignments.list_for_cohort(db, cohort_id)])

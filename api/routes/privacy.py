@@ -6,7 +6,7 @@ from api.db import DbSession
 from api.deps import ScenariosDep
 from api.exceptions import NotFound
 from api.models import User
-from api.schemas import ErrorResponse, MyExport, RetentionOut, RetentionSetting
+from api.schemas import ErrorResponse, MyExport, PathId, RetentionOut, RetentionSetting
 from api.services import privacy
 
 router = APIRouter(tags=["privacy"])
@@ -34,7 +34,7 @@ def delete_my_account(db: DbSession, user: CurrentUser) -> Response:
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS, tags=["users"])
-def delete_user(user_id: int, db: DbSession, admin: AdminUser) -> Response:
+def delete_user(user_id: PathId, db: DbSession, admin: AdminUser) -> Response:
     """Delete an account and everything that is theirs (admins only)."""
     if db.get(User, user_id) is None:
         raise NotFound(f"no user with id {user_id}", code="user_not_found")

@@ -8,6 +8,8 @@ from api.db import DbSession
 from api.exceptions import Forbidden
 from api.models import User
 from api.schemas import (
+    MAX_ID,
+    PathId,
     CommentCreate,
     CommentList,
     CommentOut,
@@ -37,10 +39,10 @@ def _reviewed(db, user: User, session_id: str):  # noqa: ANN001, ANN202
 def sessions_to_review(
     db: DbSession,
     user: CurrentUser,
-    cohort_id: int | None = Query(None, description="Only this cohort's learners."),
+    cohort_id: int | None = Query(None, ge=1, le=MAX_ID, description="Only this cohort's learners."),
     status: Literal["starting", "active", "ended", "failed"] | None = Query(None),
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> ReviewList:
     """Transcripts of the learners in the cohorts you review (and only those), newest first."""
     rows, total = reviews.review_list(db, reviewer=user, cohort_id=cohort_id, status=status, limit=limit, offset=offset)
@@ -80,7 +82,7 @@ def list_corrections(session_id: str, db: DbSession, user: CurrentUser) -> Corre
     "/sessions/{session_id}/turns/{turn_index}/corrections",
     status_code=status.HTTP_201_CREATED, response_model=CorrectionOut, responses=ERRORS,
 )
-def correct_cue(session_id: str, turn_index: int, body: CorrectionCreate, db: DbSession, user: CurrentUser) -> CorrectionOut:
+def correct_cue(session_id: str, turn_index: PathId, body: CorrectionCreate, db: DbSession, user: CurrentUser) -> CorrectionOut:
     """Mark a detected cue as wrong, or add one the scorer missed (reviewers of the learner's cohort).
     Correcting the same cue on the same turn again replaces the earlier correction."""
     session = _reviewed(db, user, session_id)
@@ -92,7 +94,7 @@ def correct_cue(session_id: str, turn_index: int, body: CorrectionCreate, db: Db
     "/sessions/{session_id}/turns/{turn_index}/corrections/{cue}",
     status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS,
 )
-def remove_correction(session_id: str, turn_index: int, cue: str, db: DbSession, user: CurrentUser) -> Response:
+def remove_correction(session_id: str, turn_index: PathId, cue: str, db: DbSession, user: CurrentUser) -> Response:
     """Withdraw a correction."""
     session = _reviewed(db, user, session_id)
     reviews.remove_correction(db, session=session, turn_index=turn_index, cue=cue)

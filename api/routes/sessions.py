@@ -9,6 +9,7 @@ from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.models import PracticeSession
 from api.schemas import (
+    MAX_ID,
     EndResult,
     ErrorResponse,
     SessionCreate,
@@ -67,7 +68,7 @@ def list_sessions(
     db: DbSession,
     user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     scenario_id: str | None = Query(None, max_length=100, description="Only this scenario."),
     status: Literal["starting", "active", "ended", "failed"] | None = Query(None, description="Only sessions in this state."),
     outcome: Literal["de_escalated", "escalated", "ended_for_safety", "abandoned"] | None = Query(None),

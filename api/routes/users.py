@@ -6,7 +6,7 @@ from api.auth.dependencies import AdminUser
 from api.db import DbSession
 from api.exceptions import Conflict, NotFound
 from api.models import User
-from api.schemas import ErrorResponse, UserCreate, UserList, UserOut, UserUpdate
+from api.schemas import ErrorResponse, PathId, UserCreate, UserList, UserOut, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -30,7 +30,7 @@ def list_users(db: DbSession, admin: AdminUser) -> UserList:
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**ADMIN_ERRORS, 404: {"model": ErrorResponse}})
-def update_user(user_id: int, body: UserUpdate, db: DbSession, admin: AdminUser) -> User:
+def update_user(user_id: PathId, body: UserUpdate, db: DbSession, admin: AdminUser) -> User:
     """Deactivate or reactivate an account, or rename it. Deactivation revokes its tokens."""
     user = db.get(User, user_id)
     if user is None:
