@@ -1,11 +1,16 @@
 """The PostgreSQL tier: a uniquely named database per test on the server that
 ``PRACTICE_TEST_POSTGRES_URL`` names (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``),
-created with ``CREATE DATABASE`` and dropped afterwards. Without the variable, or without a
-server answering there, the tier skips and says why. ``bot/ci-postgres.sh`` starts a server
-and prints the URL."""
+dropped afterwards. Without the variable, or without a server answering there, the tier
+skips and says why. ``bot/ci-postgres.sh`` starts a server and prints the URL.
+
+Each test's database is copied from a template migrated once per run (``CREATE DATABASE
+... TEMPLATE``), so a test still starts from a fresh, fully migrated database; the app's
+own upgrade on start then finds nothing to do.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,10 +18,15 @@ from contextlib import contextmanager
 from functools import cache
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 URL_ENV = "PRACTICE_TEST_POSTGRES_URL"
+RUN = uuid.uuid4().hex[:8]
+
+
+def _admin(url: str) -> Engine:
+    return create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
 
 
 @cache
@@ -28,7 +38,7 @@ def _server() -> tuple[str | None, str]:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    engine = _admin(parsed)
     try:
         with engine.connect() as c:
             c.execute(text("SELECT 1"))
@@ -40,18 +50,49 @@ def _server() -> tuple[str | None, str]:
     return parsed.render_as_string(hide_password=False), ""
 
 
+def _url_for(admin_url: str, name: str) -> str:
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@cache
+def _template(admin_url: str) -> str:
+    """A database migrated to head, the template of every test's database (dropped at exit)."""
+    from api.db import make_engine
+    from api.migrate import upgrade
+    from api.settings import Settings
+
+    name = f"practice_template_{RUN}"
+    admin = _admin(admin_url)
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(Settings(database_url=_url_for(admin_url, name)))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # a template must have no connections while it is copied
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    atexit.register(drop)
+    return name
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     admin_url, why = _server()
     if admin_url is None:
         pytest.skip(why)
-    name = f"practice_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    template = _template(admin_url)
+    name = f"practice_test_{RUN}_{uuid.uuid4().hex[:8]}"
+    admin = _admin(admin_url)
     try:
         with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            yield _url_for(admin_url, name)
         finally:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
