@@ -6,7 +6,7 @@ from fastapi.responses import StreamingResponse
 from api.auth.dependencies import CurrentUser, require_role
 from api.db import DbSession
 from api.exceptions import Forbidden
-from api.models import User
+from api.models import PracticeSession, User
 from api.schemas import (
     MAX_ID,
     PathId,
@@ -27,9 +27,9 @@ router = APIRouter(tags=["reviews"])
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422)}
 
 
-def _reviewed(db, user: User, session_id: str):  # noqa: ANN001, ANN202
+def _reviewed(db: DbSession, user: User, session_id: str) -> PracticeSession:
     """The session for a reviewer of its learner's cohort; the learner themself is told why not."""
-    session = db.get(access.PracticeSession, session_id)
+    session = db.get(PracticeSession, session_id)
     if session is not None and session.owner_id == user.id:
         raise Forbidden("only a reviewer of your cohort can comment on or correct your practice")
     return access.reviewed_session(db, user, session_id)

@@ -6,6 +6,7 @@ from api.auth.dependencies import AdminUser
 from api.db import DbSession
 from api.exceptions import Conflict, NotFound
 from api.models import User
+from api.services.privacy import is_last_admin
 from api.schemas import ErrorResponse, PathId, UserCreate, UserList, UserOut, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -36,6 +37,8 @@ def update_user(user_id: PathId, body: UserUpdate, db: DbSession, admin: AdminUs
     if user is None:
         raise NotFound(f"no user with id {user_id}", code="user_not_found")
     if body.is_active is not None and body.is_active != user.is_active:
+        if not body.is_active and is_last_admin(db, user):
+            raise Conflict("this is the only active admin account; create another admin first", code="last_admin")
         user.is_active = body.is_active
         user.token_version += 1
     if body.display_name is not None:

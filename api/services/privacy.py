@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
+from api.exceptions import Conflict
 from api.models import AppSetting, Cohort, CohortMember, Comment, CueCorrection, PracticeSession, Turn, User
 from api.schemas import MyExport, Transcript, UserOut
 from api.services import assignments, reviews
@@ -65,8 +66,22 @@ def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyE
     )
 
 
+def is_last_admin(db: Session, user: User) -> bool:
+    """True if ``user`` is the only active admin (removing them would lock everyone out of admin work)."""
+    if user.role != "admin" or not user.is_active:
+        return False
+    others = db.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    )
+    return not others
+
+
 def delete_user(db: Session, user_id: int) -> None:
-    """Delete the account and, through the foreign keys, everything that is theirs."""
+    """Delete the account and, through the foreign keys, everything that is theirs.
+    The last active admin is not deleted (409): create another admin first."""
+    user = db.get(User, user_id)
+    if user is not None and is_last_admin(db, user):
+        raise Conflict("this is the only active admin account; create another admin first", code="last_admin")
     db.execute(delete(User).where(User.id == user_id))
     db.commit()
     log.info("user %d deleted with their sessions", user_id)

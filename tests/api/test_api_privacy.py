@@ -128,3 +128,13 @@ async def test_transcript_text_never_reaches_the_logs(world, engine, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for words in ("What happened today", "calm down", "Zanzibar", "Quixotic", "They cancelled", "waiting two hours"):
         assert words not in logged
+
+
+async def test_the_last_admin_is_not_deleted_or_deactivated(world, make_user, client_for):
+    ada = world.users["ada"]
+    r = await world.ada.delete("/api/me")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_admin"
+    assert (await world.ada.patch(f"/api/users/{ada.id}", json={"is_active": False})).status_code == 409
+    ben = client_for(make_user("ben", "admin"))
+    assert (await ben.delete(f"/api/users/{ada.id}")).status_code == 204
+    assert (await ben.delete("/api/me")).status_code == 409
