@@ -1,9 +1,12 @@
 """Creating accounts outside HTTP: the first admin (``practice user create``), test fixtures,
 and the single sign-on seam.
 
-For an end-to-end test: ``create_user(db, username="learner1", password="...", role="learner")``
-in the API's database (``PRACTICE_DATABASE_URL``), then ``POST /api/auth/token`` with form fields
-``username`` and ``password`` gives ``{"access_token": ..., "token_type": "bearer"}``.
+For an end-to-end test: ``create_user_at(database_url, username="learner1", password="...")``
+(or ``create_user(db, ...)`` with a session of your own) in the API's database
+(``PRACTICE_DATABASE_URL``), then ``POST /api/auth/token`` with form fields ``username`` and
+``password`` gives ``{"access_token": ..., "token_type": "bearer", "expires_in": ...}``; send
+``Authorization: Bearer <access_token>``. ``PracticeApi.sign_in`` (bot/commands/api_client.py)
+does the second half.
 """
 
 from __future__ import annotations
@@ -71,3 +74,19 @@ def find_or_create_external_user(
     user.external_id = external_id
     db.commit()
     return user
+
+
+def create_user_at(database_url: str, *, username: str, password: str, role: str = "learner") -> int:
+    """``create_user`` in the database at ``database_url`` (migrated first), for a test fixture
+    or tool that has no session of its own, e.g. before or beside a running API. Returns the id."""
+    from api.db import make_engine, make_sessionmaker
+    from api.migrate import upgrade
+    from api.settings import Settings
+
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as db:
+            return create_user(db, username=username, password=password, role=role).id
+    finally:
+        engine.dispose()

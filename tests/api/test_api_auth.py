@@ -136,3 +136,13 @@ async def test_fields_a_client_must_not_set_are_refused(client_for, make_user, c
     assert r.status_code == 422 and "score_card: unknown field" in r.json()["error"]["message"]
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "hi", "score": 9})
     assert r.status_code == 422
+
+
+async def test_a_fixture_creates_a_learner_beside_the_running_api_and_signs_in(running, anon, settings):
+    from api.auth.bootstrap import create_user_at
+
+    user_id = create_user_at(settings.database_url, username="e2e-learner", password="e2e password")
+    r = await sign_in(anon, "e2e-learner", "e2e password")
+    assert r.status_code == 200
+    me = await anon.get("/api/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+    assert me.json()["id"] == user_id and me.json()["role"] == "learner"
