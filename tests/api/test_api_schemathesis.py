@@ -1,8 +1,12 @@
 """Schemathesis generates requests for every operation in the OpenAPI schema and checks that
 none answers with a server error. Signed in as a learner (who owns a session) and, in a
-second pass, as an admin who facilitates and reviews a cohort; fake engine, fresh SQLite."""
+second pass, as an admin who facilitates the learner's cohort; fake engine, one migrated
+SQLite database for the module, new users for every operation. Kept under a minute:
+MAX_EXAMPLES generated cases per operation, plus schemathesis' boundary (coverage) cases."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 import schemathesis
@@ -17,35 +21,47 @@ from api.settings import Settings
 from tests.api.conftest import SECRET, bearer
 from tests.api.fakes import SCENARIOS, FakeEngine
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 
 
-@pytest.fixture(params=["learner", "admin"])
-def signed_in(request, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def started(tmp_path_factory):
+    """One started app for the module (migrated SQLite, fake engine); each case signs in afresh."""
     from argon2 import PasswordHasher
 
     from api.auth import passwords
 
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    app = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'practice.db'}", secret_key=SECRET, var_dir=tmp_path),
-        engine_client=FakeEngine(), scenario_loader=lambda: SCENARIOS,
-    )
-    with TestClient(app) as client:  # runs the lifespan: migrated database, sessionmaker
+    tmp_path = tmp_path_factory.mktemp("schemathesis")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        app = create_app(
+            Settings(database_url=f"sqlite:///{tmp_path / 'practice.db'}", secret_key=SECRET, var_dir=tmp_path),
+            engine_client=FakeEngine(), scenario_loader=lambda: SCENARIOS,
+        )
+        with TestClient(app) as client:  # runs the lifespan: migrated database, sessionmaker
+            yield app, client
+
+
+@pytest.fixture(params=["learner", "admin"])
+def signed_in(request, started):
+    """New users for every operation (a case may delete or deactivate them): a learner who owns
+    a session with a turn, and for the admin pass an admin who facilitates the learner's cohort."""
+    app, client = started
+    tag = uuid.uuid4().hex[:8]
+    with app.state.sessionmaker() as db:
+        learner = create_user(db, username=f"lena-{tag}", password="correct horse battery", role="learner")
+        user = learner if request.param == "learner" else create_user(
+            db, username=f"ada-{tag}", password="correct horse battery", role="admin")
+    headers = bearer(app, user)
+    if request.param == "admin":
+        cohort = client.post("/api/cohorts", json={"name": f"Course {tag}"}, headers=headers).json()
         with app.state.sessionmaker() as db:
-            learner = create_user(db, username="lena", password="correct horse battery", role="learner")
-            user = learner if request.param == "learner" else create_user(
-                db, username="ada", password="correct horse battery", role="admin")
-        headers = bearer(app, user)
-        if request.param == "admin":
-            cohort = client.post("/api/cohorts", json={"name": "Course"}, headers=headers).json()
-            with app.state.sessionmaker() as db:
-                db.add_all([CohortMember(cohort_id=cohort["id"], user_id=user.id, role="facilitator"),
-                            CohortMember(cohort_id=cohort["id"], user_id=learner.id, role="learner")])
-                db.commit()
-        session = client.post("/api/sessions", json={"scenario_id": "front_desk"}, headers=bearer(app, learner)).json()
-        client.post(f"/api/sessions/{session['id']}/turns", json={"text": "Hello"}, headers=bearer(app, learner))
-        yield client, headers
+            db.add_all([CohortMember(cohort_id=cohort["id"], user_id=user.id, role="facilitator"),
+                        CohortMember(cohort_id=cohort["id"], user_id=learner.id, role="learner")])
+            db.commit()
+    session = client.post("/api/sessions", json={"scenario_id": "front_desk"}, headers=bearer(app, learner)).json()
+    client.post(f"/api/sessions/{session['id']}/turns", json={"text": "Hello"}, headers=bearer(app, learner))
+    return client, headers
 
 
 def _schema() -> dict:
