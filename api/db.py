@@ -69,13 +69,6 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def create_tables(engine: Engine) -> None:
-    """Create missing tables (until Alembic migrations take this over)."""
-    import api.models  # noqa: F401 - registers the tables on Base.metadata
-
-    Base.metadata.create_all(engine)
-
-
 def get_db(request: Request) -> Iterator[Session]:
     """One database session per request, from the app's sessionmaker."""
     with request.app.state.sessionmaker() as session:

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.engine_client import EngineError, EngineFailure, EngineReportedError, EngineTimeout, EngineUnavailable
@@ -61,7 +62,7 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
 
 async def _practice_error(request: Request, exc: PracticeError) -> JSONResponse:
     log.info("%s %s -> %d %s", request.method, request.url.path, exc.status_code, exc.code)
-    return error_response(exc.status_code, exc.code, exc.message)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
 
 
 async def _engine_error(request: Request, exc: EngineFailure) -> JSONResponse:
@@ -89,6 +90,12 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return error_response(422, "validation_error", describe_validation_errors(exc))
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    """The database refused a value validation let through (e.g. a NUL character in a query)."""
+    log.info("%s %s -> 422 unusable_value", request.method, request.url.path)
+    return error_response(422, "unusable_value", "a value in the request cannot be stored or compared by the database")
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s -> 500 %s", request.method, request.url.path, type(exc).__name__)
     return error_response(500, "internal_error", "something went wrong on the server; the error was logged")
@@ -99,4 +106,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EngineFailure, _engine_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)

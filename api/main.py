@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.db import create_tables, make_engine, make_sessionmaker
+from api.auth.tokens import resolve_secret_key
+from api.db import make_engine, make_sessionmaker
+from api.migrate import upgrade
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
 from api.engine_client import EngineClient
 from api.errors import install_error_handlers
@@ -57,7 +59,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db_engine = make_engine(settings)
-        create_tables(db_engine)  # until Alembic migrations take over
+        upgrade(db_engine)  # Alembic: bring the tables up to date before serving
         app.state.db_engine = db_engine
         app.state.sessionmaker = make_sessionmaker(db_engine)
         try:
@@ -73,6 +75,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.secret_key = resolve_secret_key(settings)
     app.state.engine = engine_client
     app.state.scenarios = ScenarioCatalog(scenario_loader or _library_loader(settings))
     app.state.session_locks = SessionLocks()

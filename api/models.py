@@ -1,11 +1,15 @@
-"""Tables: a practice session (one Rasa conversation) and its learner turns."""
+"""Tables: accounts and cohorts, practice sessions (one Rasa conversation each) and their learner
+turns, assignments, reviewers' comments and cue corrections, and app-wide settings.
+
+Changing a table means a new Alembic migration under ``api/migrations/versions/``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
@@ -14,6 +18,62 @@ from api.db import Base, UTCDateTime, utcnow
 # learner may speak, ``ended`` once there is a summary, ``failed`` if the engine never opened it.
 SESSION_STATUSES = ("starting", "active", "ended", "failed")
 TURN_STATUSES = ("pending", "answered")
+ROLES = ("learner", "facilitator", "reviewer", "admin")  # a user's role across the app
+COHORT_ROLES = ("learner", "facilitator", "reviewer")  # a member's role in one cohort
+CORRECTION_KINDS = ("wrong", "missed")  # a detected cue that is wrong; a cue the scorer missed
+
+
+class User(Base):
+    """An account. Signs in with a password, or (later) through single sign-on.
+
+    The SSO seam: an OIDC provider's identities land in this same table with
+    ``identity_provider`` (e.g. the issuer) and ``external_id`` (the ``sub`` claim) set and
+    ``password_hash`` empty; everything downstream only sees ``User.id`` and ``role``.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("identity_provider", "external_id", name="uq_user_external_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    role: Mapped[str] = mapped_column(String(16), default="learner")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped to invalidate every token issued so far (password change, deactivation).
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    identity_provider: Mapped[str | None] = mapped_column(String(255), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Cohort(Base):
+    """A group of delegates (e.g. one course date) with its facilitators and reviewers."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[CohortMember]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CohortMember(Base):
+    """A user in a cohort, as learner, facilitator or reviewer (one role per cohort)."""
+
+    __tablename__ = "cohort_members"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
 
 
 class PracticeSession(Base):
@@ -22,6 +82,8 @@ class PracticeSession(Base):
     __tablename__ = "practice_sessions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The learner who started it. Empty only for sessions recorded before accounts existed.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scenario_id: Mapped[str] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(16), default="starting", index=True)
     seed: Mapped[int] = mapped_column(Integer)
@@ -57,3 +119,70 @@ class Turn(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     session: Mapped[PracticeSession] = relationship(back_populates="turns")
+
+
+class Assignment(Base):
+    """Scenarios a facilitator set for a cohort (or named learners in it), with a due date."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    scenario_ids: Mapped[list[str]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    min_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    learners: Mapped[list[AssignmentLearner]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class AssignmentLearner(Base):
+    """A learner an assignment names; an assignment naming none is for the whole cohort."""
+
+    __tablename__ = "assignment_learners"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Comment(Base):
+    """A reviewer's comment on one turn of a learner's session; the learner sees it."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True)
+    turn_index: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class CueCorrection(Base):
+    """A reviewer's correction of the scorer on one turn: a detected cue is wrong, or one was missed."""
+
+    __tablename__ = "cue_corrections"
+    __table_args__ = (UniqueConstraint("turn_id", "cue", name="uq_correction_turn_cue"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cue: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    turn: Mapped[Turn] = relationship()
+
+
+class AppSetting(Base):
+    """App-wide settings an admin changes at run time (e.g. ``retention_days``)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

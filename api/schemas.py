@@ -6,13 +6,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JsonObject = dict[str, Any]
 
+MAX_ID = 2**31 - 1  # the largest id the tables hold; larger ones are refused, not sent to the database
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
 
 class Request(BaseModel):
+    """Request bodies: unknown fields (owner, role, scores, timestamps...) are refused."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class SessionCreate(Request):
@@ -90,6 +114,8 @@ class Transcript(SessionOut):
     turns: list[TurnOut]
     closing: list[JsonObject] = Field(default_factory=list)
     summary: JsonObject | None = None
+    comments: list[CommentOut] = Field(default_factory=list, description="Reviewers' comments, each anchored to a turn.")
+    corrections: list[CorrectionOut] = Field(default_factory=list, description="Reviewers' corrections of detected cues.")
 
 
 class SessionListItem(SessionState):
@@ -112,3 +138,264 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# --- accounts -------------------------------------------------------------------------
+
+Role = Literal["learner", "facilitator", "reviewer", "admin"]
+CohortRole = Literal["learner", "facilitator", "reviewer"]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class UserCreate(Request):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role = "learner"
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class UserUpdate(Request):
+    """What an admin may change about a user. Deactivating revokes the user's tokens."""
+
+    is_active: bool | None = None
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class PasswordChange(Request):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str | None = None
+    role: Role
+    is_active: bool
+    identity_provider: str | None = Field(default=None, description="Set for single sign-on accounts (not yet used).")
+    created_at: datetime
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+
+
+# --- cohorts and assignments ----------------------------------------------------------
+
+
+class CohortCreate(Request):
+    name: str = Field(min_length=1, max_length=120, description="e.g. the course and its date")
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class MemberSet(Request):
+    role: CohortRole = Field(description="The member's role in this cohort.")
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    username: str
+    display_name: str | None = None
+    role: CohortRole
+    added_at: datetime
+
+
+class CohortOut(BaseModel):
+    id: int
+    name: str
+    description: str | None = None
+    created_at: datetime
+    my_role: CohortRole | None = Field(default=None, description="Your role in this cohort (none for admins who are not members).")
+    members: list[MemberOut] | None = Field(default=None, description="Shown to admins and the cohort's facilitators and reviewers.")
+
+
+class CohortList(BaseModel):
+    items: list[CohortOut]
+
+
+class AssignmentCreate(Request):
+    scenario_ids: list[str] = Field(min_length=1, max_length=20, description="Scenarios to practise.")
+    due_at: datetime = Field(description="When it is due (ISO 8601; without a zone it is read as UTC).")
+    min_attempts: int = Field(default=1, ge=1, le=20, description="Finished attempts needed per scenario.")
+    note: str | None = Field(default=None, max_length=2000)
+    learner_ids: list[Id] | None = Field(
+        default=None, max_length=500, description="Only these learners of the cohort; left out: the whole cohort."
+    )
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    cohort_id: int
+    scenario_ids: list[str]
+    due_at: datetime
+    min_attempts: int
+    note: str | None = None
+    learner_ids: list[int] | None = None
+    created_by: int | None = None
+    created_at: datetime
+
+
+class AssignmentList(BaseModel):
+    items: list[AssignmentOut]
+
+
+AssignmentStatus = Literal["not_started", "in_progress", "done", "overdue"]
+
+
+class ScenarioAttempts(BaseModel):
+    scenario_id: str
+    attempts: int = Field(description="Finished attempts since the assignment was set.")
+
+
+class LearnerProgress(BaseModel):
+    user_id: int
+    username: str
+    display_name: str | None = None
+    status: AssignmentStatus
+    attempts: int
+    per_scenario: list[ScenarioAttempts]
+    best_score: float | None = Field(description="Best mean turn score over finished attempts.")
+    latest_score: float | None = Field(description="Mean turn score of the latest finished attempt.")
+    last_practised_at: datetime | None = None
+
+
+class AssignmentProgress(AssignmentOut):
+    learners: list[LearnerProgress]
+
+
+class MyAssignment(AssignmentOut):
+    cohort_name: str
+    status: AssignmentStatus
+    attempts: int
+    per_scenario: list[ScenarioAttempts]
+    best_score: float | None = None
+    latest_score: float | None = None
+
+
+class MyAssignmentList(BaseModel):
+    items: list[MyAssignment]
+
+
+# --- history --------------------------------------------------------------------------
+
+
+class FamilyNumbers(BaseModel):
+    active_listening: float = 0
+    de_escalation: float = 0
+    anti_pattern: float = 0
+
+
+class ProgressPoint(BaseModel):
+    session_id: str
+    scenario_id: str
+    created_at: datetime
+    outcome: str | None = None
+    turns: int
+    score: float | None = Field(description="Mean turn score.")
+    family_counts: FamilyNumbers = Field(description="Cues heard in this session, per family.")
+    family_per_turn: FamilyNumbers = Field(description="The same per learner turn, comparable across sessions.")
+    reflection_to_question: float | None = Field(description="From the session summary; None when no question was asked.")
+
+
+class ProgressTotals(BaseModel):
+    sessions: int
+    turns: int
+    outcomes: dict[str, int]
+    family_counts: FamilyNumbers
+    family_per_turn: FamilyNumbers
+    mean_score: float | None = None
+    mean_reflection_to_question: float | None = None
+
+
+class Progress(BaseModel):
+    """Finished sessions oldest first (a time series), and totals over them."""
+
+    points: list[ProgressPoint]
+    totals: ProgressTotals
+
+
+# --- reviews --------------------------------------------------------------------------
+
+
+class CommentCreate(Request):
+    turn_index: int = Field(ge=1, description="The learner turn the comment is about (1, 2, ...).")
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    session_id: str
+    turn_index: int
+    author_id: int
+    author: str = Field(description="The reviewer's display name or username.")
+    body: str
+    created_at: datetime
+
+
+class CommentList(BaseModel):
+    items: list[CommentOut]
+
+
+class CorrectionCreate(Request):
+    cue: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A cue id from data/cues/taxonomy.yml.")
+    kind: Literal["wrong", "missed"] = Field(description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected.")
+
+
+class CorrectionOut(BaseModel):
+    turn_index: int
+    cue: str
+    kind: Literal["wrong", "missed"]
+    reviewer_id: int
+    created_at: datetime
+
+
+class CorrectionList(BaseModel):
+    items: list[CorrectionOut]
+
+
+class ReviewListItem(SessionListItem):
+    owner_id: int
+    owner: str = Field(description="The learner's display name or username.")
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewListItem]
+    total: int
+    limit: int
+    offset: int
+
+
+Transcript.model_rebuild()  # it refers to CommentOut and CorrectionOut, defined after it
+
+
+# --- privacy --------------------------------------------------------------------------
+
+
+class RetentionSetting(Request):
+    days: int | None = Field(
+        ge=1, le=36500,
+        description="Delete practice sessions older than this many days (`practice retention apply`); null keeps them.",
+    )
+
+
+class RetentionOut(BaseModel):
+    days: int | None
+
+
+class MyExport(BaseModel):
+    """Everything the service holds about you."""
+
+    exported_at: datetime
+    user: UserOut
+    cohorts: list[JsonObject]
+    sessions: list[Transcript]
+    assignments: list[MyAssignment]
+    comments_written: list[CommentOut]
+    corrections_made: list[JsonObject]

@@ -9,7 +9,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE = REPO_ROOT / "var" / "practice.db"
+DEFAULT_VAR_DIR = REPO_ROOT / "var"
+DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     scenario_dir: Path | None = None  # None: the loader's own default (data/scenarios)
     host: str = "127.0.0.1"
     port: int = 8000
+    var_dir: Path = DEFAULT_VAR_DIR  # runtime state: the SQLite file, the generated secret key
+    # Signs access tokens (HS256). Unset: generated once and kept in ``var/secret_key`` (0600).
+    secret_key: str | None = Field(default=None, repr=False)
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     @field_validator("rasa_url")
     @classmethod

@@ -2,9 +2,16 @@
 
 from fastapi import APIRouter
 
-from api.routes import health, scenarios, sessions
+from api.routes import assignments, auth, cohorts, health, history, privacy, reviews, scenarios, sessions, users
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(health.router)
+api_router.include_router(auth.router)
+api_router.include_router(users.router)
 api_router.include_router(scenarios.router)
 api_router.include_router(sessions.router)
+api_router.include_router(cohorts.router)
+api_router.include_router(assignments.router)
+api_router.include_router(history.router)
+api_router.include_router(reviews.router)
+api_router.include_router(privacy.router)

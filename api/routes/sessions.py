@@ -1,12 +1,15 @@
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 
+from api.auth.dependencies import CurrentUser
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.models import PracticeSession
 from api.schemas import (
+    MAX_ID,
     EndResult,
     ErrorResponse,
     SessionCreate,
@@ -20,12 +23,12 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import practice
+from api.services import access, practice, reviews
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 ENGINE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (404, 409, 502, 503, 504)
+    code: {"model": ErrorResponse} for code in (401, 404, 409, 502, 503, 504)
 }
 
 
@@ -50,20 +53,33 @@ def _turn_result(turn: Any) -> TurnResult:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionOut, responses=ENGINE_RESPONSES)
-async def create_session(body: SessionCreate, db: DbSession, engine: EngineDep, scenarios: ScenariosDep) -> SessionOut:
-    """Start practising a scenario: the patient speaks first."""
+async def create_session(
+    body: SessionCreate, db: DbSession, engine: EngineDep, scenarios: ScenariosDep, user: CurrentUser
+) -> SessionOut:
+    """Start practising a scenario: the patient speaks first. The session is yours."""
     session = await practice.start_session(
-        db=db, engine=engine, scenarios=scenarios, scenario_id=body.scenario_id, seed=body.seed
+        db=db, engine=engine, scenarios=scenarios, scenario_id=body.scenario_id, seed=body.seed, owner_id=user.id
     )
     return _session_out(session, scenarios)
 
 
-@router.get("", response_model=SessionList)
+@router.get("", response_model=SessionList, responses={401: {"model": ErrorResponse}})
 def list_sessions(
-    db: DbSession, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)
+    db: DbSession,
+    user: CurrentUser,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=MAX_ID),
+    scenario_id: str | None = Query(None, max_length=100, description="Only this scenario."),
+    status: Literal["starting", "active", "ended", "failed"] | None = Query(None, description="Only sessions in this state."),
+    outcome: Literal["de_escalated", "escalated", "ended_for_safety", "abandoned"] | None = Query(None),
+    since: datetime | None = Query(None, description="Started at or after (ISO 8601)."),
+    until: datetime | None = Query(None, description="Started before (ISO 8601)."),
 ) -> SessionList:
-    """Practice sessions, newest first."""
-    rows, total = practice.list_sessions(db=db, limit=limit, offset=offset)
+    """Your practice sessions, newest first, optionally filtered."""
+    rows, total = practice.list_sessions(
+        db=db, owner_id=user.id, limit=limit, offset=offset,
+        scenario_id=scenario_id, status=status, outcome=outcome, since=since, until=until,
+    )
     items = [
         SessionListItem(
             id=s.id, scenario_id=s.scenario_id, status=s.status, outcome=s.outcome,
@@ -74,43 +90,50 @@ def list_sessions(
     return SessionList(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{session_id}", response_model=Transcript, responses={404: {"model": ErrorResponse}})
-def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep) -> Transcript:
-    """The transcript: opening, every turn with its score card and patient lines, the summary."""
-    session = practice.get_transcript(db=db, session_id=session_id)
+@router.get("/{session_id}", response_model=Transcript, responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: CurrentUser) -> Transcript:
+    """The transcript: opening, every turn with its score card and patient lines, the summary.
+
+    Yours, or (read only) a learner's in a cohort you facilitate or review."""
+    session = access.readable_session(db, user, session_id)
     out = Transcript.model_validate(session, from_attributes=True)
     out.scenario = _brief(scenarios, session.scenario_id)
+    out.comments = reviews.comments(db, session.id)
+    out.corrections = reviews.corrections(db, session.id)
     return out
 
 
 @router.post("/{session_id}/turns", response_model=TurnResult, responses={422: {"model": ErrorResponse}, **ENGINE_RESPONSES})
 async def create_turn(
-    session_id: str, body: TurnCreate, db: DbSession, engine: EngineDep, settings: SettingsDep, locks: LocksDep
+    session_id: str, body: TurnCreate, db: DbSession, engine: EngineDep, settings: SettingsDep, locks: LocksDep,
+    user: CurrentUser,
 ) -> TurnResult:
     """Say something to the patient; the reply comes back with feedback on what you said."""
     async with locks.hold(session_id):
         turn = await practice.send_turn(
-            db=db, engine=engine, session_id=session_id, text=body.text, max_chars=settings.max_message_chars
+            db=db, engine=engine, session_id=session_id, owner_id=user.id, text=body.text,
+            max_chars=settings.max_message_chars,
         )
     return _turn_result(turn)
 
 
 @router.post("/{session_id}/turns/retry", response_model=TurnResult, responses=ENGINE_RESPONSES)
-async def retry_turn(session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep) -> TurnResult:
+async def retry_turn(session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser) -> TurnResult:
     """Send the message that is still waiting for a reply again."""
     async with locks.hold(session_id):
-        turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id)
+        turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
     return _turn_result(turn)
 
 
 @router.post("/{session_id}/end", response_model=EndResult, responses=ENGINE_RESPONSES)
 async def end_session(
-    session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, body: SessionEnd | None = None
+    session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser,
+    body: SessionEnd | None = None,
 ) -> EndResult:
     """End the conversation (``finished``, or ``safety`` to step away) and get the summary."""
     reason = body.reason if body is not None else "finished"
     async with locks.hold(session_id):
-        session = await practice.end_session(db=db, engine=engine, session_id=session_id, reason=reason)
+        session = await practice.end_session(db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason)
     return EndResult(
         session=SessionState.model_validate(session),
         end_reason=session.end_reason,

@@ -44,9 +44,10 @@ def normalise_message(text: str, *, max_chars: int) -> str:
     return cleaned
 
 
-def _get_session(db: Session, session_id: str) -> PracticeSession:
+def _get_session(db: Session, session_id: str, owner_id: int) -> PracticeSession:
+    """The owner's session; someone else's answers exactly like a missing one (existence stays hidden)."""
     session = db.get(PracticeSession, session_id)
-    if session is None:
+    if session is None or session.owner_id != owner_id:
         raise NotFound(f"no practice session with id {session_id!r}", code="session_not_found")
     return session
 
@@ -83,7 +84,13 @@ def _elapsed_ms(started: float) -> float:
 
 
 async def start_session(
-    *, db: Session, engine: EngineClient, scenarios: Mapping[str, Any], scenario_id: str, seed: int | None = None
+    *,
+    db: Session,
+    engine: EngineClient,
+    scenarios: Mapping[str, Any],
+    scenario_id: str,
+    owner_id: int,
+    seed: int | None = None,
 ) -> PracticeSession:
     """Open a conversation with the scenario's patient and store the opening line.
 
@@ -98,6 +105,7 @@ async def start_session(
         raise NotFound(f"no scenario with id {scenario_id!r} (known: {known})", code="scenario_not_found")
     session = PracticeSession(
         id=uuid.uuid4().hex,
+        owner_id=owner_id,
         scenario_id=scenario_id,
         seed=secrets.randbelow(SEED_RANGE) if seed is None else seed,
         status="starting",
@@ -128,15 +136,15 @@ async def start_session(
 
 
 async def send_turn(
-    *, db: Session, engine: EngineClient, session_id: str, text: str, max_chars: int
+    *, db: Session, engine: EngineClient, session_id: str, owner_id: int, text: str, max_chars: int
 ) -> Turn:
     """Store the learner's message as pending, then deliver it to the engine.
 
     If the engine fails, the pending turn stays stored and the engine error is raised with a
     message saying so; ``retry_turn`` delivers it later. A new turn is refused while one is pending.
     """
+    session = _get_session(db, session_id, owner_id)
     cleaned = normalise_message(text, max_chars=max_chars)
-    session = _get_session(db, session_id)
     _require_active(session)
     pending = _pending_turn(db, session_id)
     if pending is not None:
@@ -160,9 +168,9 @@ async def send_turn(
     return await _deliver(db=db, engine=engine, session=session, turn=turn)
 
 
-async def retry_turn(*, db: Session, engine: EngineClient, session_id: str) -> Turn:
+async def retry_turn(*, db: Session, engine: EngineClient, session_id: str, owner_id: int) -> Turn:
     """Deliver the pending turn again (same row, never a new one)."""
-    session = _get_session(db, session_id)
+    session = _get_session(db, session_id, owner_id)
     _require_active(session)
     turn = _pending_turn(db, session_id)
     if turn is None:
@@ -214,13 +222,13 @@ def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: str, n
 
 
 async def end_session(
-    *, db: Session, engine: EngineClient, session_id: str, reason: EndReason
+    *, db: Session, engine: EngineClient, session_id: str, owner_id: int, reason: EndReason
 ) -> PracticeSession:
     """Ask the engine for the summary and store it; an ended session returns what is stored.
 
     If the engine cannot answer, the session stays active and the engine error is raised.
     """
-    session = _get_session(db, session_id)
+    session = _get_session(db, session_id, owner_id)
     if session.status == "ended":
         return session
     _require_active(session)
@@ -254,15 +262,39 @@ def get_transcript(*, db: Session, session_id: str) -> PracticeSession:
     return session
 
 
-def list_sessions(*, db: Session, limit: int, offset: int) -> tuple[list[tuple[PracticeSession, int]], int]:
-    """Newest first: (session, number of turns) pairs for one page, and the total count."""
-    total = db.scalar(select(func.count()).select_from(PracticeSession)) or 0
+def list_sessions(
+    *,
+    db: Session,
+    owner_id: int,
+    limit: int,
+    offset: int,
+    scenario_id: str | None = None,
+    status: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[tuple[PracticeSession, int]], int]:
+    """The owner's sessions newest first, filtered: (session, number of turns) pairs for one
+    page, and the total count matching the filters."""
+    conditions = [PracticeSession.owner_id == owner_id]
+    if scenario_id is not None:
+        conditions.append(PracticeSession.scenario_id == scenario_id)
+    if status is not None:
+        conditions.append(PracticeSession.status == status)
+    if outcome is not None:
+        conditions.append(PracticeSession.outcome == outcome)
+    if since is not None:
+        conditions.append(PracticeSession.created_at >= since)
+    if until is not None:
+        conditions.append(PracticeSession.created_at < until)
+    total = db.scalar(select(func.count()).select_from(PracticeSession).where(*conditions)) or 0
     turn_counts = (
         select(Turn.session_id, func.count(Turn.id).label("n")).group_by(Turn.session_id).subquery()
     )
     rows = db.execute(
         select(PracticeSession, func.coalesce(turn_counts.c.n, 0))
         .outerjoin(turn_counts, turn_counts.c.session_id == PracticeSession.id)
+        .where(*conditions)
         .order_by(PracticeSession.created_at.desc(), PracticeSession.id)
         .limit(limit)
         .offset(offset)

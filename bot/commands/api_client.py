@@ -10,6 +10,8 @@ import httpx
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 API_URL_ENV = "PRACTICE_API_URL"
+USERNAME_ENV = "PRACTICE_USERNAME"
+PASSWORD_ENV = "PRACTICE_PASSWORD"
 RETRYABLE = frozenset({502, 503, 504})
 
 
@@ -19,6 +21,29 @@ def add_api_argument(parser: argparse.ArgumentParser) -> None:
         "--api", metavar="URL", default=default,
         help=f"address of the practice API (default {default}; env {API_URL_ENV})",
     )
+
+
+def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--username", metavar="NAME", default=os.environ.get(USERNAME_ENV),
+        help=f"your practice account (env {USERNAME_ENV}); the password comes from env {PASSWORD_ENV} or a prompt",
+    )
+
+
+def read_password(username: str) -> str | None:
+    """The password from ``PRACTICE_PASSWORD``, else asked for without echo; None if there is no way to ask."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return getpass.getpass(f"Password for {username}: ")
+    except (EOFError, KeyboardInterrupt):
+        return None
 
 
 class ApiProblem(Exception):
@@ -52,6 +77,7 @@ class PracticeApi:
         self._http = http or httpx.Client(timeout=timeout)
         self._owns_http = http is None
         self.timeout = timeout
+        self._token: str | None = None
 
     def close(self) -> None:
         if self._owns_http:
@@ -63,10 +89,16 @@ class PracticeApi:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, form: dict[str, str] | None = None
+    ) -> Any:
         url = self.base_url + path
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         try:
-            response = self._http.request(method, url, json=body)
+            if form is not None:
+                response = self._http.request(method, url, data=form, headers=headers)
+            else:
+                response = self._http.request(method, url, json=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise ApiUnreachable(f"The practice API at {self.base_url} did not answer in time.") from exc
         except httpx.TransportError as exc:
@@ -80,6 +112,11 @@ class PracticeApi:
             raise ApiError(response.status_code, str(error["code"]), str(error["message"]))
         except (ValueError, KeyError, TypeError):
             raise ApiError(response.status_code, "http_error", f"HTTP {response.status_code} from {url}") from None
+
+    def sign_in(self, username: str, password: str) -> None:
+        """OAuth2 password flow; later calls carry the bearer token."""
+        result = self._call("POST", "/api/auth/token", form={"username": username, "password": password})
+        self._token = result["access_token"]
 
     def scenarios(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/scenarios")["items"]

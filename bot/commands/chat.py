@@ -12,7 +12,16 @@ import sys
 from typing import Any
 
 from bot.commands import chat_view as view
-from bot.commands.api_client import ApiError, ApiProblem, ApiUnreachable, PracticeApi, add_api_argument
+from bot.commands.api_client import (
+    PASSWORD_ENV,
+    ApiError,
+    ApiProblem,
+    ApiUnreachable,
+    PracticeApi,
+    add_api_argument,
+    add_sign_in_arguments,
+    read_password,
+)
 
 COMMANDS = {"/end": "finished", "/safety": "safety"}
 
@@ -21,12 +30,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser = subparsers.add_parser("chat", help="practise a conversation with a simulated patient")
     parser.add_argument("--scenario", required=True, metavar="ID", help="scenario id (see `practice scenarios`)")
     add_api_argument(parser)
+    add_sign_in_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, *, api: PracticeApi | None = None) -> int:
+    if not args.username:
+        _warn("Sign in to practise: practice chat --username NAME --scenario ID (or set PRACTICE_USERNAME).")
+        return 2
+    password = read_password(args.username)
+    if password is None:
+        _warn(f"No password: set {PASSWORD_ENV}, or run in a terminal to be asked for it.")
+        return 2
     api = api or PracticeApi(args.api)
     try:
+        try:
+            api.sign_in(args.username, password)
+        except ApiUnreachable as exc:
+            _warn(str(exc))
+            return 2
+        except ApiError as exc:
+            _warn(f"Could not sign in: {exc.message}")
+            return 1
         return Chat(api).run(args.scenario)
     finally:
         api.close()

@@ -13,10 +13,12 @@ import time
 import pytest
 import uvicorn
 
+from api.auth.bootstrap import create_user
 from api.engine_client import EngineUnavailable
 from api.main import create_app
 from api.models import Turn
 from bot.commands import chat, scenarios_cmd
+from tests.api.conftest import PASSWORD
 from tests.api.fakes import SCENARIOS
 
 
@@ -37,6 +39,8 @@ def live(settings, engine):
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
+    with app.state.sessionmaker() as db:
+        create_user(db, username="lena", password=PASSWORD, role="learner")
     yield f"http://127.0.0.1:{port}", app
     server.should_exit = True
     thread.join(timeout=10)
@@ -50,9 +54,12 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_chat(monkeypatch, url: str, stdin: str, scenario: str = "front_desk") -> int:
+def run_chat(
+    monkeypatch, url: str, stdin: str, scenario: str = "front_desk", *, username: str = "lena", password: str = PASSWORD
+) -> int:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    args = parse("chat", "--scenario", scenario, "--api", url)
+    monkeypatch.setenv("PRACTICE_PASSWORD", password)
+    args = parse("chat", "--scenario", scenario, "--api", url, "--username", username)
     return args.handler(args)
 
 
@@ -177,3 +184,33 @@ def test_api_url_from_environment(monkeypatch):
     assert parse("chat", "--scenario", "x").api == "http://example.test:9000"
     monkeypatch.delenv("PRACTICE_API_URL")
     assert parse("scenarios").api == "http://127.0.0.1:8000"
+
+
+def test_chat_signs_in_and_the_session_is_the_learners(live, monkeypatch, capsys):
+    url, app = live
+    assert run_chat(monkeypatch, url, "Hello\n/end\n") == 0
+    from api.models import PracticeSession, User
+
+    with app.state.sessionmaker() as db:
+        lena = db.query(User).filter_by(username="lena").one()
+        assert [s.owner_id for s in db.query(PracticeSession).all()] == [lena.id]
+
+
+def test_chat_wrong_password_says_so(live, monkeypatch, capsys):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "Hello\n", password="not the password") == 1
+    err = capsys.readouterr().err
+    assert "Could not sign in: username or password is wrong" in err
+    assert "not the password" not in err
+
+
+def test_chat_without_username_explains_how_to_sign_in(monkeypatch, capsys):
+    monkeypatch.delenv("PRACTICE_USERNAME", raising=False)
+    args = parse("chat", "--scenario", "front_desk")
+    assert args.handler(args) == 2
+    assert "--username" in capsys.readouterr().err
+
+
+def test_chat_username_from_environment(monkeypatch):
+    monkeypatch.setenv("PRACTICE_USERNAME", "lena")
+    assert parse("chat", "--scenario", "x").username == "lena"

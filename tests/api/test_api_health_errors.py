@@ -41,7 +41,13 @@ async def test_broken_scenario_library_is_500_with_the_problem(settings, engine)
 
     app = create_app(settings, engine_client=engine, scenario_loader=broken)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        from api.auth.bootstrap import create_user
+        from tests.api.conftest import bearer
+
+        with app.state.sessionmaker() as db:
+            user = create_user(db, username="lena", password="correct horse battery", role="learner")
+        headers = bearer(app, user)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as client:
             r = await client.get("/api/scenarios")
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "scenario_library_error"
@@ -77,7 +83,13 @@ async def test_real_scenario_library_briefs_hide_the_hidden_need(settings, engin
         pytest.skip("no scenario files yet")
     app = create_app(settings.model_copy(update={"scenario_dir": REPO_ROOT / "data" / "scenarios"}), engine_client=engine)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        from api.auth.bootstrap import create_user
+        from tests.api.conftest import bearer
+
+        with app.state.sessionmaker() as db:
+            user = create_user(db, username="lena", password="correct horse battery", role="learner")
+        headers = bearer(app, user)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as client:
             items = (await client.get("/api/scenarios")).json()["items"]
             assert items
             for brief in items:

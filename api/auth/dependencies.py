@@ -1,0 +1,49 @@
+"""FastAPI dependencies: ``CurrentUser`` (a signed-in, active user) and ``require_role(...)``.
+
+Every request re-reads the user: a deleted or deactivated user's token stops working at once,
+and so does a token issued before the user's ``token_version`` was bumped.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.auth.tokens import InvalidToken, decode_access_token
+from api.db import DbSession
+from api.exceptions import Forbidden, Unauthorized
+from api.models import User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_current_user(request: Request, db: DbSession, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    if not token:
+        raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/token")
+    try:
+        claims = decode_access_token(token, secret=request.app.state.secret_key)
+    except InvalidToken as exc:
+        raise Unauthorized(str(exc), code="invalid_token") from None
+    user = db.get(User, claims.user_id)
+    if user is None or not user.is_active or user.token_version != claims.token_version:
+        raise Unauthorized("the access token is no longer valid; sign in again", code="invalid_token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: str):  # noqa: ANN201 - a dependency factory
+    """A dependency that lets through only users whose app-wide role is one of ``roles``."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}; you are signed in as a {user.role}")
+        return user
+
+    return Depends(check)
+
+
+AdminUser = Annotated[User, require_role("admin")]

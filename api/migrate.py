@@ -1,0 +1,44 @@
+"""Bring a database's tables up to date with Alembic (the app does it on start, and so does
+``practice db upgrade``). Migrations live in ``api/migrations`` inside the package, so this
+works from an installed package too.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+FIRST_REVISION = "0001"  # the tables the practice loop created before migrations existed
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade to ``revision``. A database made by the old ``create_all`` (tables, no
+    ``alembic_version``) is first stamped at the first revision, then upgraded."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "practice_sessions" in tables and "alembic_version" not in tables:
+            log.info("database predates migrations: stamping revision %s", FIRST_REVISION)
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,166 @@
+"""Reviewers' work: comments anchored to turns, corrections of detected cues, and the
+corrections exported as labelled data in the scorer's format (DESIGN.md, "Cue ids"):
+one JSON object a line, ``{"text": learner text, "context": previous patient line, "cues": [...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.exceptions import InvalidRequest, NotFound
+from api.models import Comment, CueCorrection, PracticeSession, Turn, User
+from api.schemas import CommentOut, CorrectionOut
+from api.services.access import learners_seen_by
+from api.services.scores import card_cues
+
+
+def _name(user: User) -> str:
+    return user.display_name or user.username
+
+
+def comment_out(c: Comment) -> CommentOut:
+    return CommentOut(
+        id=c.id, session_id=c.session_id, turn_index=c.turn_index, author_id=c.author_id,
+        author=_name(c.author), body=c.body, created_at=c.created_at,
+    )
+
+
+def _turn(session: PracticeSession, index: int) -> Turn:
+    for turn in session.turns:
+        if turn.index == index:
+            return turn
+    raise NotFound(f"practice session {session.id!r} has no turn {index}", code="turn_not_found")
+
+
+def add_comment(db: Session, *, session: PracticeSession, author: User, turn_index: int, body: str) -> Comment:
+    _turn(session, turn_index)
+    comment = Comment(session_id=session.id, turn_index=turn_index, author_id=author.id, body=body.strip() or body)
+    db.add(comment)
+    db.commit()
+    db.refresh(comment, ["author"])
+    return comment
+
+
+def comments(db: Session, session_id: str) -> list[CommentOut]:
+    rows = db.scalars(
+        select(Comment).where(Comment.session_id == session_id)
+        .options(selectinload(Comment.author)).order_by(Comment.turn_index, Comment.created_at, Comment.id)
+    )
+    return [comment_out(c) for c in rows]
+
+
+def corrections(db: Session, session_id: str) -> list[CorrectionOut]:
+    rows = db.execute(
+        select(CueCorrection, Turn.index).join(Turn, Turn.id == CueCorrection.turn_id)
+        .where(Turn.session_id == session_id).order_by(Turn.index, CueCorrection.cue)
+    ).all()
+    return [
+        CorrectionOut(turn_index=i, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at)
+        for c, i in rows
+    ]
+
+
+def detected(turn: Turn) -> list[str]:
+    return list(dict.fromkeys(c["cue"] for c in card_cues(turn.score_card)))
+
+
+def correct(db: Session, *, session: PracticeSession, reviewer: User, turn_index: int, cue: str, kind: str) -> CueCorrection:
+    """Record that ``cue`` was wrongly detected on a turn, or missed; a second correction of
+    the same cue on the same turn replaces the first."""
+    turn = _turn(session, turn_index)
+    if turn.status != "answered":
+        raise InvalidRequest(f"turn {turn_index} has no score card yet; correct it once it is answered", code="turn_not_scored")
+    found = detected(turn)
+    if kind == "wrong" and cue not in found:
+        raise InvalidRequest(
+            f"cue: {cue!r} was not detected on turn {turn_index} (detected: {', '.join(found) or 'none'}); "
+            "use kind 'missed' to add it",
+            code="cue_not_detected",
+        )
+    if kind == "missed" and cue in found:
+        raise InvalidRequest(
+            f"cue: {cue!r} was already detected on turn {turn_index}; use kind 'wrong' to reject it",
+            code="cue_already_detected",
+        )
+    existing = db.scalar(select(CueCorrection).where(CueCorrection.turn_id == turn.id, CueCorrection.cue == cue))
+    if existing is None:
+        existing = CueCorrection(turn_id=turn.id, cue=cue, kind=kind, reviewer_id=reviewer.id)
+        db.add(existing)
+    else:
+        existing.kind, existing.reviewer_id = kind, reviewer.id
+    db.commit()
+    return existing
+
+
+def remove_correction(db: Session, *, session: PracticeSession, turn_index: int, cue: str) -> None:
+    turn = _turn(session, turn_index)
+    existing = db.scalar(select(CueCorrection).where(CueCorrection.turn_id == turn.id, CueCorrection.cue == cue))
+    if existing is None:
+        raise NotFound(f"turn {turn_index} has no correction of cue {cue!r}", code="correction_not_found")
+    db.delete(existing)
+    db.commit()
+
+
+def review_list(
+    db: Session, *, reviewer: User, cohort_id: int | None, status: str | None, limit: int, offset: int
+) -> tuple[list[tuple[PracticeSession, int, User]], int]:
+    """Sessions of the learners in the cohorts ``reviewer`` reviews (optionally one cohort), newest first."""
+    seen = learners_seen_by(reviewer.id, roles=("reviewer",), cohort_id=cohort_id)
+    conditions = [PracticeSession.owner_id.in_(seen)]
+    if status is not None:
+        conditions.append(PracticeSession.status == status)
+    total = db.scalar(select(func.count()).select_from(PracticeSession).where(*conditions)) or 0
+    counts = select(Turn.session_id, func.count(Turn.id).label("n")).group_by(Turn.session_id).subquery()
+    rows = db.execute(
+        select(PracticeSession, func.coalesce(counts.c.n, 0), User)
+        .join(User, User.id == PracticeSession.owner_id)
+        .outerjoin(counts, counts.c.session_id == PracticeSession.id)
+        .where(*conditions)
+        .order_by(PracticeSession.created_at.desc(), PracticeSession.id)
+        .limit(limit).offset(offset)
+    ).all()
+    return [(s, int(n), u) for s, n, u in rows], total
+
+
+def _last_patient_text(lines: Any) -> str:
+    texts = [m.get("text") for m in (lines or []) if isinstance(m, dict) and m.get("type") == "patient_line"]
+    texts = [t for t in texts if isinstance(t, str)]
+    return texts[-1] if texts else ""
+
+
+def context_for(session: PracticeSession, turn: Turn) -> str:
+    """The patient's line just before the learner spoke: the last line of the previous turn,
+    or of the opening for the first turn."""
+    previous = [t for t in session.turns if t.index < turn.index]
+    return _last_patient_text(previous[-1].patient_lines if previous else session.opening)
+
+
+def export_lines(db: Session, *, reviewer: User) -> Iterator[str]:
+    """One JSON line per corrected turn: detected cues minus the wrong ones, plus the missed ones.
+    Admins export every correction; reviewers those on their cohorts' learners."""
+    query = select(Turn.id).join(CueCorrection, CueCorrection.turn_id == Turn.id).distinct()
+    if reviewer.role != "admin":
+        seen = learners_seen_by(reviewer.id, roles=("reviewer",))
+        query = query.join(PracticeSession, PracticeSession.id == Turn.session_id).where(PracticeSession.owner_id.in_(seen))
+    turn_ids = list(db.scalars(query))
+    if not turn_ids:
+        return
+    turns = db.scalars(
+        select(Turn).where(Turn.id.in_(turn_ids))
+        .options(selectinload(Turn.session).selectinload(PracticeSession.turns))
+        .order_by(Turn.session_id, Turn.index)
+    )
+    by_turn: dict[int, list[CueCorrection]] = {}
+    for c in db.scalars(select(CueCorrection).where(CueCorrection.turn_id.in_(turn_ids))):
+        by_turn.setdefault(c.turn_id, []).append(c)
+    for turn in turns:
+        wrong = {c.cue for c in by_turn.get(turn.id, []) if c.kind == "wrong"}
+        missed = {c.cue for c in by_turn.get(turn.id, []) if c.kind == "missed"}
+        cues = sorted((set(detected(turn)) - wrong) | missed)
+        record = {"text": turn.learner_text, "context": context_for(turn.session, turn), "cues": cues}
+        yield json.dumps(record, ensure_ascii=False) + "\n"

@@ -1,0 +1,32 @@
+"""`practice db upgrade`: bring the database's tables up to date (the API also does it on start)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("db", help="database maintenance")
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="apply the Alembic migrations (PRACTICE_DATABASE_URL or var/practice.db)")
+    up.add_argument("--revision", default="head", help="target revision (default head)")
+    up.set_defaults(handler=run_upgrade)
+
+
+def run_upgrade(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
+    from sqlalchemy import make_url
+
+    from api.db import make_engine
+    from api.migrate import current_revision, upgrade
+    from api.settings import get_settings
+
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    try:
+        upgrade(engine, args.revision)
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    print(f"Database {where} is at revision {revision}.")
+    return 0

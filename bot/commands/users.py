@@ -1,0 +1,64 @@
+"""`practice user create --role admin --username NAME`: make an account straight in the database
+(the first admin especially; after that admins create users through the API).
+
+The password comes from stdin with ``--password-stdin``, else from a prompt (asked twice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+ROLES = ("learner", "facilitator", "reviewer", "admin")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("user", help="manage accounts in the database (e.g. the first admin)")
+    actions = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create an account")
+    create.add_argument("--username", required=True, metavar="NAME")
+    create.add_argument("--role", choices=ROLES, default="learner")
+    create.add_argument("--display-name", metavar="TEXT", default=None)
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(handler=run_create)
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        print("No terminal to ask for a password: pipe it in with --password-stdin.", file=sys.stderr)
+        return None
+    import getpass
+
+    first = getpass.getpass(f"Password for {args.username}: ")
+    if getpass.getpass("Again: ") != first:
+        print("The two passwords differ; nothing was created.", file=sys.stderr)
+        return None
+    return first
+
+
+def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
+    from api.auth.bootstrap import UserProblem, create_user
+    from api.db import make_engine, make_sessionmaker
+    from api.migrate import upgrade
+    from api.settings import get_settings
+
+    password = _read_password(args)
+    if password is None:
+        return 1
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as db:
+            user = create_user(
+                db, username=args.username, password=password, role=args.role, display_name=args.display_name
+            )
+    except UserProblem as exc:
+        print(f"Not created: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Created {user.role} {user.username!r} (id {user.id}).")
+    return 0

@@ -1,0 +1,104 @@
+"""Alembic migrations match the models; the `practice db` and `practice user` commands."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+from sqlalchemy import create_engine, text
+
+from api.db import Base, make_engine
+from api.migrate import current_revision, upgrade
+from bot.commands import db as db_cmd
+from bot.commands import users as users_cmd
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="practice")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_cmd.add_parser(sub)
+    users_cmd.add_parser(sub)
+    return parser.parse_args(argv)
+
+
+def test_migrations_match_the_models(settings):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import api.models  # noqa: F401
+
+    engine = make_engine(settings)
+    upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_a_database_from_before_migrations_is_stamped_then_upgraded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    with old.begin() as c:  # what create_all made before Alembic
+        c.execute(text("CREATE TABLE practice_sessions (id VARCHAR(32) PRIMARY KEY, scenario_id VARCHAR(100) NOT NULL, "
+                       "status VARCHAR(16) NOT NULL, seed INTEGER NOT NULL, opening JSON NOT NULL, closing JSON NOT NULL, "
+                       "outcome VARCHAR(32), end_reason VARCHAR(32), summary JSON, created_at DATETIME NOT NULL, ended_at DATETIME)"))
+        c.execute(text("CREATE TABLE turns (id INTEGER PRIMARY KEY, session_id VARCHAR(32) NOT NULL REFERENCES practice_sessions(id), "
+                       "\"index\" INTEGER NOT NULL, learner_text TEXT NOT NULL, patient_lines JSON NOT NULL, score_card JSON, "
+                       "status VARCHAR(16) NOT NULL, created_at DATETIME NOT NULL, answered_at DATETIME)"))
+        c.execute(text("INSERT INTO practice_sessions VALUES ('s1', 'front_desk', 'ended', 1, '[]', '[]', NULL, NULL, NULL, '2026-01-01', NULL)"))
+    old.dispose()
+    from api.settings import Settings
+
+    engine = make_engine(Settings(database_url=url))
+    upgrade(engine)
+    assert current_revision(engine) == "0002"
+    with engine.connect() as c:
+        assert c.execute(text("SELECT id, owner_id FROM practice_sessions")).all() == [("s1", None)]
+    engine.dispose()
+
+
+def test_practice_db_upgrade(settings, capsys):
+    args = parse("db", "upgrade")
+    assert args.handler(args, settings=settings) == 0
+    assert "is at revision 0002" in capsys.readouterr().out
+
+
+def test_practice_user_create_makes_the_first_admin_who_can_sign_in(settings, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a strong password\n"))
+    args = parse("user", "create", "--role", "admin", "--username", "ada", "--password-stdin")
+    assert args.handler(args, settings=settings) == 0
+    assert "Created admin 'ada'" in capsys.readouterr().out
+
+    from api.auth.passwords import verify_password
+    from api.db import make_sessionmaker
+    from api.models import User
+
+    engine = make_engine(settings)
+    with make_sessionmaker(engine)() as db:
+        ada = db.query(User).filter_by(username="ada").one()
+        assert ada.role == "admin" and verify_password(ada.password_hash, "a strong password")
+        assert ada.password_hash != "a strong password"
+    engine.dispose()
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another password\n"))
+    assert args.handler(args, settings=settings) == 1
+    assert "'ada' is taken" in capsys.readouterr().err
+
+
+def test_practice_user_create_refuses_a_short_password_and_a_bad_role(settings, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    args = parse("user", "create", "--username", "lena", "--password-stdin")
+    assert args.handler(args, settings=settings) == 1
+    assert "too short" in capsys.readouterr().err
+    try:
+        parse("user", "create", "--username", "x", "--role", "king")
+    except SystemExit as exc:
+        assert exc.code == 2
+
+
+def test_practice_user_create_without_a_terminal_asks_for_stdin(settings, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    args = parse("user", "create", "--username", "lena")
+    assert args.handler(args, settings=settings) == 1
+    assert "--password-stdin" in capsys.readouterr().err
