@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 ENGINE := .venv-rasa
 
-.PHONY: setup run test train validate bench clean
+.PHONY: setup run test test-postgres train validate bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/project.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The project environment needs Python 3.11+; run with PYTHON=/path/to/python3.11")'
@@ -29,6 +29,10 @@ run: setup
 ## test: the whole pytest suite, end-to-end tests included
 test: setup
 	$(VENV)/bin/python -m pytest
+
+## test-postgres: the whole suite with the PostgreSQL tier on (starts Debian's server if none answers)
+test-postgres: setup
+	url=$$(bash bot/ci-postgres.sh) && PRACTICE_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest
 
 ## validate: Rasa's own checks of the training data
 validate: setup

@@ -44,6 +44,11 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
+    def resolved_database_url(self) -> str:
+        """The API's database: the one given, else SQLite in the state folder."""
+        return self.database_url or f"sqlite:///{(self.state_dir / 'practice.db').resolve()}"
+
+    @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
 
@@ -126,7 +131,7 @@ class Stack:
     def _build_services(self) -> list[_Service]:
         cfg = self.config
         base_env = {**os.environ, **cfg.extra_env}
-        database_url = cfg.database_url or f"sqlite:///{(cfg.state_dir / 'practice.db').resolve()}"
+        database_url = cfg.resolved_database_url
         endpoints = write_endpoints(cfg, self.run_dir)
         return [
             _Service(
@@ -157,7 +162,12 @@ class Stack:
                     "--host", cfg.host, "--port", str(cfg.api_port),
                 ],
                 health_url=f"{cfg.api_url}/api/health",
-                env={**base_env, "PRACTICE_RASA_URL": cfg.rasa_url, "PRACTICE_DATABASE_URL": database_url},
+                env={
+                    **base_env,
+                    "PRACTICE_RASA_URL": cfg.rasa_url,
+                    "PRACTICE_DATABASE_URL": database_url,
+                    "PRACTICE_VAR_DIR": str(cfg.state_dir.resolve()),  # its generated secret key lives here
+                },
                 log_path=self.log_dir / "api.log",
             ),
         ]

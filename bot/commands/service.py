@@ -115,7 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     print(
         "\nThe practice service is running.\n"
         f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
-        f"  Practise now:  .venv/bin/practice chat --scenario gp_reception_appointment\n"
+        "  First time?    .venv/bin/practice user create --role learner --username YOU\n"
+        "  Practise now:  .venv/bin/practice chat --username YOU --scenario gp_reception_appointment\n"
         f"  Scenarios:     .venv/bin/practice scenarios\n"
         f"  Logs:          {Path(stack.log_dir).resolve()}\n"
         "Press Ctrl-C to stop all three servers."

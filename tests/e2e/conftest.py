@@ -41,9 +41,24 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     running.stop()
 
 
+LEARNER = {"username": "e2e-learner", "password": "a long e2e practice password"}
+
+
+@pytest.fixture(scope="session")
+def learner_token(stack: Stack) -> str:
+    """A learner account in the stack's database, signed in as a learner would."""
+    from api.auth.bootstrap import create_user_at
+
+    create_user_at(stack.config.resolved_database_url, role="learner", **LEARNER)
+    response = httpx.post(f"{stack.config.api_url}/api/auth/token", data=LEARNER, timeout=30)
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 @pytest.fixture
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.config.api_url, timeout=120) as client:
+def api(stack: Stack, learner_token: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {learner_token}"}
+    with httpx.Client(base_url=stack.config.api_url, timeout=120, headers=headers) as client:
         yield client
 
 
