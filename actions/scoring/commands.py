@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import IO
 
-from actions.scoring.data import merge_parts
 from actions.scoring.evaluate import evaluate_file, format_report
 from actions.scoring.present import describe
 from actions.scoring.scorer import Scorer, get_scorer, reset_scorer
@@ -57,11 +56,8 @@ def run_eval(path: Path, out: IO[str], show_errors: int = 0, as_json: bool = Fal
     return report.macro_f1
 
 
-def run_build(out: IO[str], merge: bool = False) -> None:
-    """(Re)build the classifier cache explicitly (setup calls this)."""
-    if merge:
-        counts = merge_parts()
-        out.write(f"merged parts: train {counts['train']}, dev {counts['dev']}\n")
+def run_build(out: IO[str]) -> None:
+    """(Re)build the classifier cache explicitly."""
     start = time.perf_counter()
     scorer = Scorer.load(force_build=True)
     reset_scorer()

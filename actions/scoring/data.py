@@ -1,9 +1,8 @@
-"""Labelled cue data: reading, validating and merging JSON Lines files.
+"""Labelled cue data: reading and validating the JSON Lines splits.
 
-Format (docs/DESIGN.md): one object a line, `{"text", "context", "cues": [...]}`.
-The loader prefers the merged `data/cues/train.jsonl` / `dev.jsonl`; until those exist it
-reads the contributors' parts (`data/cues/parts/*_train.jsonl`, `*_dev.jsonl`) so the
-scorer can be developed while data is still being written.
+Format (docs/DESIGN.md): one object a line, `{"text", "context", "cues": [...]}`, in
+`data/cues/train.jsonl` (the classifier learns from it) and `data/cues/dev.jsonl` (held out
+for evaluation only).
 """
 
 from __future__ import annotations
@@ -58,11 +57,9 @@ def read_examples(path: Path, known: set[str] | None = None) -> list[Example]:
 
 
 def split_files(split: str, cues_dir: Path = CUES_DIR) -> list[Path]:
-    """Files holding a split ('train' or 'dev'): the merged file, else the parts."""
-    merged = cues_dir / f"{split}.jsonl"
-    if merged.exists():
-        return [merged]
-    return sorted((cues_dir / "parts").glob(f"*_{split}.jsonl"))
+    """Files holding a split ('train' or 'dev'); empty if the split is missing."""
+    path = cues_dir / f"{split}.jsonl"
+    return [path] if path.exists() else []
 
 
 def load_split(split: str, known: set[str] | None = None, cues_dir: Path = CUES_DIR) -> list[Example]:
@@ -70,25 +67,3 @@ def load_split(split: str, known: set[str] | None = None, cues_dir: Path = CUES_
     for path in split_files(split, cues_dir):
         out.extend(read_examples(path, known))
     return out
-
-
-def merge_parts(cues_dir: Path = CUES_DIR) -> dict[str, int]:
-    """Concatenate parts/*_{train,dev}.jsonl into train.jsonl/dev.jsonl, deterministically.
-
-    Lines are de-duplicated (same text+context keeps the first) and sorted stably by file
-    name then line order, so re-running gives byte-identical files.
-    """
-    counts: dict[str, int] = {}
-    for split in ("train", "dev"):
-        seen: set[tuple[str, str]] = set()
-        lines: list[str] = []
-        for path in sorted((cues_dir / "parts").glob(f"*_{split}.jsonl")):
-            for ex in read_examples(path):
-                key = (ex.text.strip(), ex.context.strip())
-                if key in seen:
-                    continue
-                seen.add(key)
-                lines.append(json.dumps({"text": ex.text, "context": ex.context, "cues": list(ex.cues)}, ensure_ascii=False))
-        (cues_dir / f"{split}.jsonl").write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-        counts[split] = len(lines)
-    return counts

@@ -70,3 +70,20 @@ def guard(text: object, english_words: frozenset[str] | set[str]) -> Guarded:
             flags.append("non_english")
             return Guarded(cleaned, flags, skip=True)
     return Guarded(cleaned, flags, skip=False)
+
+
+_FILLERS = re.compile(
+    r"(?<![\w'-])(?:u+m+|u+h+|e+r+m*|a+h+|m{2,}|h+m+|mhm|mm-hmm|uh-huh|uh-uh)(?![\w'-])"
+    r"|(?<![\w'])(?:you know|i mean)(?=\s*,)",
+    re.I,
+)
+
+
+def mask_fillers(text: str) -> str:
+    """Blank out spoken disfluencies ("um", "erm", "mm-hmm", "you know,", "I mean,").
+
+    Why: transcripts of real conversations are full of them, and they sit exactly where the
+    rules look (the start of a sentence: "um, so it sounds like..."). They are replaced by
+    spaces of the same length, so cue spans still index the original text.
+    """
+    return _FILLERS.sub(lambda m: " " * len(m.group(0)), text)

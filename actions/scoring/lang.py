@@ -28,6 +28,7 @@ class Lang:
     nlp: Language
     lemmas: dict[str, str]
     english: frozenset[str]
+    verbs: frozenset[str] = frozenset()  # base forms that can be verbs (imperative detection)
 
     def lemma(self, word: str) -> str:
         w = word.lower().replace("\u2019", "'")
@@ -57,7 +58,8 @@ def get_lang() -> Lang:
         words.update(w.lower() for w in index.get(pos, []) if "_" not in w)
     words.update(lemmas)  # inflected forms
     words.update({"ok", "okay", "hi", "hello", "yeah", "nhs", "gp", "sorry", "thanks", "mum", "dad"})
-    return Lang(nlp=nlp, lemmas=lemmas, english=frozenset(words))
+    verbs = frozenset(w.lower() for w in index.get("verb", []) if "_" not in w)
+    return Lang(nlp=nlp, lemmas=lemmas, english=frozenset(words), verbs=verbs)
 
 
 class EnglishVocab:

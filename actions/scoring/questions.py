@@ -81,7 +81,7 @@ def _strip_lead(words: list[str], lex: QuestionLexicon) -> list[str]:
     return words[i:]
 
 
-def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon) -> str | None:
+def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mid_sentence: bool = False) -> str | None:
     """Return 'open' or 'closed' for a clause that STARTS like a question, else None.
 
     Only structural starts count here (wh-word, auxiliary + subject); declaratives ending
@@ -109,6 +109,10 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon) ->
         return "open"
     if base in lex.closed_wh:
         if len(w) == 1 and not has_qmark:
+            return None
+        if mid_sentence and (not has_qmark or second not in lex.auxiliaries):
+            # ", which can take a few hours", "..., when that happened?": a relative or
+            # subordinate clause; a real wh-question inverts ("..., when did it start?")
             return None
         if not has_qmark and second not in lex.auxiliaries:
             return None  # "when you're ready, ..." is a clause, not a question
@@ -143,6 +147,7 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon) ->
     return None
 
 
+_TAG_ENDS = frozenset("i we you say think reckon agree".split())  # "..., would you say?"
 _PRONOUNS = frozenset("i you we he she it they there anyone anybody someone somebody".split())
 
 _REQUEST_VERBS = frozenset(
@@ -210,12 +215,12 @@ def find_questions(sentence: str, lex: QuestionLexicon) -> list[QuestionHit]:
         words = _words(clause)
         if not words:
             continue
-        kind = _classify_clause(words, has_qmark, lex)
+        kind = _classify_clause(words, has_qmark, lex, mid_sentence=i > 0)
         if kind == "request":
             return []
         if kind is None or kind in kinds:
             continue
-        if i > 0 and len(words) <= 3 and kind == "closed" and words[-1] in lex.subjects | {"i", "we", "you"}:
+        if i > 0 and len(words) <= 3 and kind == "closed" and words[-1] in lex.subjects | _TAG_ENDS:
             tagged = True
             continue  # tag question: "..., is it?" / "..., shall I?" is not a real question
         lead = _CONJ_LEAD.match(clause).end()  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ class CueRule:
     pattern: re.Pattern[str] | None
     veto: re.Pattern[str] | None
     unless: re.Pattern[str] | None
+    keep: float | None = None  # per-cue override of `rule_keep` (0: the classifier cannot veto)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
             pattern=_alternation(sub("patterns"), f"cues.{cue}.patterns"),
             veto=_alternation(sub("veto"), f"cues.{cue}.veto"),
             unless=_alternation(sub("unless"), f"cues.{cue}.unless"),
+            keep=float(spec["keep"]) if spec.get("keep") is not None else None,
         )
     for cue in cue_ids:  # every cue gets an entry (classifier-only if not in rules.yml)
         compiled.setdefault(cue, CueRule(cue, "hybrid", default_threshold, None, None, None))

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from actions.scoring.data import load_split, split_files
 from actions.scoring.features import classifier_words
-from actions.scoring.guard import guard
+from actions.scoring.guard import guard, mask_fillers
 from actions.scoring.lang import EnglishVocab, Lang, get_lang
 from actions.scoring.questions import find_questions, is_check
 from actions.scoring.reflect import detect_reflection
@@ -58,6 +58,19 @@ class Scorer:
         self._vocab = EnglishVocab(lang)
         self._weights = {c.id: c.weight for c in taxonomy}
         self._order = {c.id: i for i, c in enumerate(taxonomy)}
+        self.thresholds = self._thresholds()
+
+    def _thresholds(self) -> dict[str, float]:
+        """The classifier-only threshold per hybrid cue: rules.yml's `threshold`, raised to
+        `anti_pattern_threshold` for anti-patterns. An attribute (not looked up per call) so
+        the cross-validation tools can replay other thresholds (thresholds.py)."""
+        out: dict[str, float] = {}
+        for cue, rule in self.rules.cues.items():
+            family = self.taxonomy[cue].family if cue in self.taxonomy else ""
+            base = max(rule.threshold, self.rules.anti_pattern_threshold) if family == "anti_pattern" \
+                else rule.threshold
+            out[cue] = base
+        return out
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -137,7 +150,7 @@ class Scorer:
 
     def classifier_input(self, text: str, context: str = "") -> list[str]:
         """The words the classifier sees for an utterance: lemmas, context features, rule hits."""
-        norm = text.replace("\u2019", "'").replace("\u2018", "'")
+        norm = mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
         p = self._rules_pass(norm, context)
         return self._words(norm, context, p)
 
@@ -155,7 +168,7 @@ class Scorer:
             return ScoreResult(original, [], 0.0, g.flags)
         context = context if isinstance(context, str) else ""
         context = context[:CONTEXT_CAP].replace("\u2019", "'")
-        norm = g.text.replace("\u2019", "'").replace("\u2018", "'")
+        norm = mask_fillers(g.text.replace("\u2019", "'").replace("\u2018", "'"))
         p = self._rules_pass(norm, context)
         if self.classifier is not None and p.sentences:
             self._classify(norm, context, p)
@@ -170,15 +183,16 @@ class Scorer:
     def _question_absorbed(cue: str, start: int, end: int, hits: dict[str, CueHit],
                            spans: dict[str, list[tuple[int, int]]]) -> bool:
         """A question that offers a choice is an `offer_choice`; a rhetorical one is sarcasm;
-        "why don't you just..." is advice. Short open questions right after options
+        "why don't you just..." and "have you tried...?" are advice; "did you not read it?" is blame. Short open questions right after options
         ("What would you prefer?") belong to the offer too."""
         if cue == "open_question" and end - start <= 40:
             if any(s < end and e > start for s, e in spans.get("offer_choice", ())):
                 return True
-        absorbers = ("offer_choice", "sarcasm") if cue == "closed_question" else ("sarcasm", "advise_unasked")
+        absorbers = ("offer_choice", "sarcasm", "advise_unasked", "blame") if cue == "closed_question" \
+            else ("sarcasm", "advise_unasked")
         for other in absorbers:
             # a choice *shape* absorbs the question even if the classifier doubts the offer;
-            # sarcasm and advice must survive the classifier to absorb it
+            # sarcasm, advice and blame must survive the classifier to absorb it
             if (other == "offer_choice" or other in hits) and any(
                     s < end and e > start for s, e in spans.get(other, ())):
                 return True
@@ -203,15 +217,12 @@ class Scorer:
             if rule is None or rule.policy != "hybrid":
                 continue
             if cue in p.hits:
-                if prob < keep and cue not in p.protected:
+                if prob < (keep if rule.keep is None else rule.keep) and cue not in p.protected:
                     del p.hits[cue]  # the classifier has learnt this rule misfires here
                 elif prob > p.hits[cue].confidence:
                     p.add(cue, 0, 0, prob)
                 continue
-            family = self.taxonomy[cue].family if cue in self.taxonomy else ""
-            threshold = max(rule.threshold, self.rules.anti_pattern_threshold) if family == "anti_pattern" \
-                else rule.threshold
-            if prob < threshold:
+            if prob < self.thresholds.get(cue, rule.threshold):
                 continue
             if rule.unless is not None and rule.unless.search(norm):
                 continue

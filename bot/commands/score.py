@@ -20,7 +20,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--errors", type=int, default=0, metavar="N", help="with --eval: show N misclassified lines")
     p.add_argument("--json", action="store_true", help="with --eval: print the report as JSON")
     p.add_argument("--build", action="store_true", help="(re)build the trained classifier under build/")
-    p.add_argument("--merge", action="store_true", help="with --build: first merge data/cues/parts into train/dev")
     p.set_defaults(handler=handle)
     return p
 
@@ -29,7 +28,7 @@ def handle(args: argparse.Namespace) -> int:
     from actions.scoring import commands
 
     if args.build:
-        commands.run_build(sys.stdout, merge=args.merge)
+        commands.run_build(sys.stdout)
         return 0
     if args.eval is not None:
         if not args.eval.exists():

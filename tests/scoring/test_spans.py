@@ -29,7 +29,7 @@ def test_curly_apostrophes_keep_offsets(scorer):
         assert result.quote(h) == text[h.start:h.end] and result.quote(h).strip() == result.quote(h)
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="data/cues/dev.jsonl not merged yet")
+@pytest.mark.skipif(not DEV.exists(), reason="data/cues/dev.jsonl is missing")
 def test_every_span_is_inside_and_trimmed_on_dev(scorer):
     for ex in read_examples(Path(DEV)):
         result = scorer.score(ex.text, ex.context)

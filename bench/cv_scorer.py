@@ -1,0 +1,116 @@
+"""Cross-validate the whole scorer (rules + classifier + policy) on the training data.
+
+Usage: .venv/bin/python bench/cv_scorer.py [--folds 5] [--config '{"epochs": 20}'] [--show 0]
+
+Why: dev is the final check, not the tuning set. Each fold trains the classifier on the
+other folds (same code as the build) and scores the held-out fold with the real scorer.
+Reports per-cue F1 with the configured thresholds, and with per-cue thresholds tuned on
+the *other* folds' out-of-fold probabilities (an honest estimate of what build-time
+threshold tuning gives).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from actions.scoring import textcat as tc  # noqa: E402
+from actions.scoring.data import load_split  # noqa: E402
+from actions.scoring.evaluate import CueStats  # noqa: E402
+from actions.scoring.lang import get_lang  # noqa: E402
+from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402
+from actions.scoring.scorer import Scorer  # noqa: E402
+from actions.scoring.taxonomy import load_taxonomy  # noqa: E402
+from actions.scoring.thresholds import Decision, tune_thresholds  # noqa: E402
+
+
+def _stats(cues: list[str], gold: list[set[str]], pred: list[set[str]]) -> dict[str, CueStats]:
+    out = {c: CueStats() for c in cues}
+    for g, p in zip(gold, pred):
+        for c in cues:
+            if c in g and c in p:
+                out[c].tp += 1
+            elif c in p:
+                out[c].fp += 1
+            elif c in g:
+                out[c].fn += 1
+    return out
+
+
+def _macro(stats: dict[str, CueStats]) -> float:
+    f = [s.f1 for s in stats.values() if s.support]
+    return sum(f) / len(f) if f else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--config", default="{}", help="JSON overrides of textcat.CONFIG")
+    ap.add_argument("--show", type=int, default=0, help="print this many errors per cue")
+    ap.add_argument("--cue", default="", help="with --show: only this cue")
+    args = ap.parse_args(argv)
+    config = dict(tc.CONFIG, **json.loads(args.config))
+    taxonomy = load_taxonomy()
+    rules = load_rules(str(RULES_PATH), tuple(taxonomy.ids))
+    lang = get_lang()
+    plain = Scorer(taxonomy, rules, lang, None)
+    examples = load_split("train", set(taxonomy.ids))
+    t0 = time.perf_counter()
+    words = [plain.classifier_input(e.text, e.context) for e in examples]
+    t_feat = time.perf_counter() - t0
+    order = list(range(len(examples)))
+    random.Random(7).shuffle(order)
+    fold_of = {i: k % args.folds for k, i in enumerate(order)}
+    gold = [set(e.cues) for e in examples]
+    pred: list[set[str]] = [set() for _ in examples]
+    decisions: list[Decision | None] = [None] * len(examples)
+    t_train = 0.0
+    for k in range(args.folds):
+        tr = [i for i in range(len(examples)) if fold_of[i] != k]
+        te = [i for i in range(len(examples)) if fold_of[i] == k]
+        t = time.perf_counter()
+        pairs = [(words[i], examples[i].cues) for i in tr]
+        labels = tc.trainable_labels([p[1] for p in pairs], taxonomy.ids, config["min_examples"])
+        nlp = tc.train(pairs, labels, config)
+        t_train += time.perf_counter() - t
+        sc = Scorer(taxonomy, rules, lang, tc.TrainedClassifier(nlp, tuple(labels), f"cv{k}"))
+        for i in te:
+            ex = examples[i]
+            pred[i] = set(sc.score(ex.text, ex.context).cue_ids)
+            decisions[i] = Decision.of(sc, ex.text, ex.context)
+    cues = list(taxonomy.ids)
+    base = _stats(cues, gold, pred)
+    # honest tuned estimate: thresholds for fold k come from the other folds only
+    tuned_pred: list[set[str]] = [set() for _ in examples]
+    for k in range(args.folds):
+        others = [i for i in range(len(examples)) if fold_of[i] != k]
+        th = tune_thresholds([decisions[i] for i in others], [gold[i] for i in others], cues)  # type: ignore[misc]
+        for i in range(len(examples)):
+            if fold_of[i] == k:
+                tuned_pred[i] = decisions[i].apply(th)  # type: ignore[union-attr]
+    tuned = _stats(cues, gold, tuned_pred)
+    print(f"{args.folds}-fold CV on {len(examples)} train utterances; config {json.dumps(json.loads(args.config))}")
+    print(f"features {t_feat:.1f}s, training {t_train / args.folds:.1f}s per fold")
+    print(f"{'cue':<20} {'f1':>6} {'tunedF1':>8} {'support':>8}")
+    for c in cues:
+        print(f"{c:<20} {base[c].f1:6.3f} {tuned[c].f1:8.3f} {base[c].support:8d}")
+    print(f"{'macro-F1':<20} {_macro(base):6.3f} {_macro(tuned):8.3f}")
+    if args.show:
+        for c in cues:
+            if args.cue and c != args.cue:
+                continue
+            errs = [(examples[i], pred[i]) for i in range(len(examples)) if (c in gold[i]) != (c in pred[i])]
+            for ex, p in errs[: args.show]:
+                kind = "FN" if c in ex.cues else "FP"
+                print(f"  {c} {kind} gold={sorted(ex.cues)} pred={sorted(p)} :: {ex.text!r} | ctx={ex.context[:70]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
