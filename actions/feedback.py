@@ -94,7 +94,8 @@ def turn_feedback(cues: Sequence[dict[str, Any]], *, opportunity: dict[str, Any]
     if opportunity and not opportunity.get("taken"):
         missed = guide.missed_opportunity
         emotion = opportunity.get("emotion") or "upset"
-        lines.append(f"They let you know they felt {emotion}. {missed.comment}. Try next: {missed.try_next}")
+        try_next = missed.try_next.format(emotion=emotion)
+        lines.append(f"They let you know they felt {emotion}. {missed.comment}. Try next: {try_next}")
     if not cues and reply:
         lines.append(
             f"{with_quote('No listening or de-escalation move stood out in', reply)} "

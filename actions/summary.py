@@ -49,8 +49,12 @@ def _done_well(cards: Sequence[dict[str, Any]], outcome: str) -> list[dict[str, 
         for c in ranked[:2]
     ]
     if not chosen and cards:
-        first = cards[0].get("said", "")
-        chosen.append({"cue": None, "quote": first, "text": with_quote("You stayed in a hard conversation and kept talking", first)})
+        # Nothing to praise in their words: say so kindly rather than quote a misstep as a success.
+        chosen.append({
+            "cue": None,
+            "quote": None,
+            "text": "You took on a hard conversation. Practising it, including the parts that go wrong, is how the skill grows.",
+        })
     return chosen
 
 
@@ -74,7 +78,8 @@ def _to_try(cards: Sequence[dict[str, Any]], skills: Sequence[str]) -> list[dict
             items.append({
                 "cue": "missed_opportunity",
                 "quote": said,
-                "text": f"{with_quote(f'When they said they felt {emotion}, you replied', said)} {missed.try_next}",
+                "text": f"{with_quote(f'When they said they felt {emotion}, you replied', said)} "
+                f"{missed.try_next.format(emotion=emotion)}",
             })
             break
     used = {cue_id for card in cards for cue_id in _turn_cues(card)}

@@ -63,15 +63,17 @@ def test_ending_for_safety_is_credited_first() -> None:
     assert "skill" in summary["outcome_text"]
 
 
-def test_a_session_with_nothing_good_still_quotes_the_learner() -> None:
+def test_a_session_with_nothing_good_is_encouraged_without_praising_a_misstep() -> None:
     summary = summarise([BAD], outcome="escalated")
-    assert summary["done_well"][0]["quote"] == BAD["said"]
+    assert summary["done_well"][0]["quote"] is None
+    assert "Calm down" not in summary["done_well"][0]["text"]
+    assert summary["to_try"][0]["quote"] in ("Calm down", "it's not that bad")
     assert summarise([], outcome="abandoned")["reflection_to_question"] is None
 
 
 def test_turn_feedback_quotes_and_suggests() -> None:
     lines = turn_feedback(BAD["cues"], opportunity=BAD["opportunity"], reply=BAD["said"])
     assert any("\u201cCalm down\u201d" in line and "Try next" in line for line in lines)
-    assert any("frightened" in line for line in lines)
+    assert any("frightened" in line and "You sound really frightened" in line for line in lines)
     assert turn_feedback([], opportunity=None, reply="Okay.")[0].startswith("No listening")
     assert support_info()["heading"]
