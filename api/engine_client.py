@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import logging
 import time
 from typing import Any
 
 import httpx
+
+from api.engine_memory import forget_conversations
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +55,18 @@ class EngineClient:
         timeout: float = 60.0,
         status_timeout: float = 2.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        tracker_url: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.tracker_url = tracker_url
         self.timeout = timeout
         self.status_timeout = status_timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+
+    def forget(self, sender_ids: Sequence[str]) -> int:
+        """Delete the engine's copy of these conversations (see api/engine_memory.py)."""
+        return forget_conversations(self.tracker_url, sender_ids)
 
     @property
     def webhook_url(self) -> str:

@@ -53,7 +53,10 @@ def create_app(
     settings = settings or get_settings()
     _default_logging()
     engine_client = engine_client or EngineClient(
-        settings.rasa_url, timeout=settings.rasa_timeout, status_timeout=settings.rasa_status_timeout
+        settings.rasa_url,
+        timeout=settings.rasa_timeout,
+        status_timeout=settings.rasa_status_timeout,
+        tracker_url=settings.engine_tracker_url,
     )
 
     @asynccontextmanager

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PRACTICE_DATABASE_URL", "DATABASE_URL"),
     )
     rasa_url: str = "http://127.0.0.1:5005"
+    # The Rasa tracker store's database, so ended or deleted conversations are forgotten there
+    # too (api/engine_memory.py); None when Rasa keeps trackers in memory.
+    engine_tracker_url: str | None = None
     rasa_timeout: float = Field(default=60.0, gt=0)  # the first turn may load the model
     rasa_status_timeout: float = Field(default=2.0, gt=0)  # the health probe
     max_message_chars: int = Field(default=1000, ge=1)

@@ -44,6 +44,11 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
+    def tracker_db(self) -> Path:
+        """Rasa's tracker store: live conversations survive a Rasa restart."""
+        return (self.state_dir / "rasa-trackers.db").resolve()
+
+    @property
     def resolved_database_url(self) -> str:
         """The API's database: the one given, else SQLite in the state folder."""
         return self.database_url or f"sqlite:///{(self.state_dir / 'practice.db').resolve()}"
@@ -107,7 +112,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def write_endpoints(config: StackConfig, run_dir: Path) -> Path:
     """Rasa's endpoints file for this stack: our action server, trackers in SQLite under state."""
     endpoints = run_dir / "endpoints.yml"
-    trackers = (config.state_dir / "rasa-trackers.db").resolve()
+    trackers = config.tracker_db
     endpoints.write_text(
         "action_endpoint:\n"
         f'  url: "{config.action_url}/webhook"\n'
@@ -167,6 +172,7 @@ class Stack:
                     "PRACTICE_RASA_URL": cfg.rasa_url,
                     "PRACTICE_DATABASE_URL": database_url,
                     "PRACTICE_VAR_DIR": str(cfg.state_dir.resolve()),  # its generated secret key lives here
+                    "PRACTICE_ENGINE_TRACKER_URL": f"sqlite:///{cfg.tracker_db}",  # forgets ended conversations
                 },
                 log_path=self.log_dir / "api.log",
             ),

@@ -3,7 +3,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth.dependencies import AdminUser, CurrentUser
 from api.db import DbSession
-from api.deps import ScenariosDep
+from api.deps import EngineDep, ScenariosDep
 from api.exceptions import NotFound
 from api.models import User
 from api.schemas import ErrorResponse, MyExport, PathId, RetentionOut, RetentionSetting
@@ -27,18 +27,18 @@ def export_my_data(db: DbSession, user: CurrentUser, scenarios: ScenariosDep) ->
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_my_account(db: DbSession, user: CurrentUser) -> Response:
+def delete_my_account(db: DbSession, user: CurrentUser, engine: EngineDep) -> Response:
     """Delete your account and every transcript, comment and correction about you. Cannot be undone."""
-    privacy.delete_user(db, user.id)
+    privacy.delete_user(db, user.id, forget=engine.forget)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS, tags=["users"])
-def delete_user(user_id: PathId, db: DbSession, admin: AdminUser) -> Response:
+def delete_user(user_id: PathId, db: DbSession, admin: AdminUser, engine: EngineDep) -> Response:
     """Delete an account and everything that is theirs (admins only)."""
     if db.get(User, user_id) is None:
         raise NotFound(f"no user with id {user_id}", code="user_not_found")
-    privacy.delete_user(db, user_id)
+    privacy.delete_user(db, user_id, forget=engine.forget)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

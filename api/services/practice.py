@@ -206,6 +206,8 @@ async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSessio
     if reply.summary is not None:
         _finish(session, reply.summary, reason="conversation", now=now)
     db.commit()
+    if session.status == "ended":
+        engine.forget([session.id])  # the transcript is the record now
     log.info(
         "session %s turn %d answered in %.0f ms (session %s)",
         session.id, turn.index, _elapsed_ms(started), session.status,
@@ -248,6 +250,7 @@ async def end_session(
     session.closing = reply.patient_lines
     _finish(session, reply.summary, reason=reason, now=utcnow())
     db.commit()
+    engine.forget([session.id])  # the transcript is the record now
     log.info("session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started))
     return session
 

@@ -9,7 +9,7 @@ Logs carry ids and counts only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from api.services import assignments, reviews
 log = logging.getLogger(__name__)
 
 RETENTION_KEY = "retention_days"
+# Removes the engine's copy of conversations by session id (EngineClient.forget).
+Forget = Callable[[Sequence[str]], object]
 
 
 def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyExport:
@@ -76,14 +78,18 @@ def is_last_admin(db: Session, user: User) -> bool:
     return not others
 
 
-def delete_user(db: Session, user_id: int) -> None:
-    """Delete the account and, through the foreign keys, everything that is theirs.
-    The last active admin is not deleted (409): create another admin first."""
+def delete_user(db: Session, user_id: int, *, forget: Forget | None = None) -> None:
+    """Delete the account and, through the foreign keys, everything that is theirs; `forget`
+    removes the engine's copy of their conversations. The last active admin is not deleted
+    (409): create another admin first."""
     user = db.get(User, user_id)
     if user is not None and is_last_admin(db, user):
         raise Conflict("this is the only active admin account; create another admin first", code="last_admin")
+    session_ids = list(db.scalars(select(PracticeSession.id).where(PracticeSession.owner_id == user_id)))
     db.execute(delete(User).where(User.id == user_id))
     db.commit()
+    if forget is not None:
+        forget(session_ids)
     log.info("user %d deleted with their sessions", user_id)
 
 
@@ -103,7 +109,9 @@ def set_retention_days(db: Session, days: int | None) -> None:
     log.info("retention set to %s days", days)
 
 
-def apply_retention(db: Session, *, now: datetime | None = None, dry_run: bool = False) -> tuple[int | None, int]:
+def apply_retention(
+    db: Session, *, now: datetime | None = None, dry_run: bool = False, forget: Forget | None = None
+) -> tuple[int | None, int]:
     """Delete sessions (with turns, comments, corrections) started before now minus the retention
     period. Returns (days, number of sessions deleted or, with ``dry_run``, that would be)."""
     days = retention_days(db)
@@ -114,5 +122,7 @@ def apply_retention(db: Session, *, now: datetime | None = None, dry_run: bool =
     if ids and not dry_run:
         db.execute(delete(PracticeSession).where(PracticeSession.id.in_(ids)))
         db.commit()
+        if forget is not None:
+            forget(ids)
     log.info("retention %d days: %d sessions %s", days, len(ids), "would be deleted" if dry_run else "deleted")
     return days, len(ids)

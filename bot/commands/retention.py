@@ -17,6 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
     from api.db import make_engine, make_sessionmaker
     from api.migrate import upgrade
+    from api.engine_memory import forget_conversations
     from api.services.privacy import apply_retention
     from api.settings import get_settings
 
@@ -25,7 +26,11 @@ def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN00
     try:
         upgrade(engine)
         with make_sessionmaker(engine)() as db:
-            days, count = apply_retention(db, dry_run=args.dry_run)
+            days, count = apply_retention(
+                db,
+                dry_run=args.dry_run,
+                forget=lambda ids: forget_conversations(settings.engine_tracker_url, ids),
+            )
     finally:
         engine.dispose()
     if days is None:

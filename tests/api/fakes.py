@@ -81,6 +81,7 @@ class FakeEngine:
         self.turns: dict[str, int] = {}
         self.up = True
         self.terminal_next = False
+        self.forgotten: list[str] = []
 
     def fail_with(self, *errors: EngineFailure) -> None:
         self.failures.extend(errors)
@@ -110,6 +111,10 @@ class FakeEngine:
             return [score_card(n, message), patient_line("Thank you, really.", act="thank", escalation="calm", terminal=True),
                     summary("de_escalated", n)]
         return [score_card(n, message), patient_line(f"Patient reply {n}.", escalation="upset")]
+
+    def forget(self, sender_ids) -> int:  # noqa: ANN001
+        self.forgotten.extend(sender_ids)
+        return len(sender_ids)
 
     async def status(self) -> bool:
         return self.up

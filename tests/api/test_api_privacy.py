@@ -13,6 +13,7 @@ from api.db import utcnow
 from api.models import Comment, CohortMember, CueCorrection, PracticeSession, Turn, User
 from bot.commands import retention as retention_cmd
 from tests.api.test_api_reviews import practise
+from tests.api.test_api_engine_memory import senders_left, tracker_store
 
 
 def count(running, model) -> int:
@@ -50,7 +51,9 @@ async def test_deleting_my_account_deletes_every_transcript(world, engine, runni
     other = await practise(world, engine, "omar")
     await world.rae.post(f"/api/sessions/{sid}/comments", json={"turn_index": 1, "body": "About lena."})
     await world.rae.post(f"/api/sessions/{sid}/turns/1/corrections", json={"cue": "reflection", "kind": "missed"})
+    forgotten_before = len(engine.forgotten)
     assert (await world.lena.delete("/api/me")).status_code == 204
+    assert engine.forgotten[forgotten_before:] == [sid]  # the engine's copy goes too, and only hers
     assert (await world.lena.get("/api/sessions")).status_code == 401  # the token died with the account
     assert (await world.rae.get(f"/api/sessions/{sid}")).status_code == 404
     with running.state.sessionmaker() as db:
@@ -92,9 +95,11 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def test_practice_retention_apply_deletes_older_transcripts(world, engine, running, settings, capsys):
+async def test_practice_retention_apply_deletes_older_transcripts(world, engine, running, settings, capsys, tmp_path):
     old = await practise(world, engine)
     new = await practise(world, engine, "omar")
+    trackers = tmp_path / "trackers.db"
+    settings = settings.model_copy(update={"engine_tracker_url": tracker_store(trackers, [old, new])})
     await world.rae.post(f"/api/sessions/{old}/comments", json={"turn_index": 1, "body": "Old."})
     args = parse("retention", "apply")
     assert args.handler(args, settings=settings) == 0
@@ -113,6 +118,7 @@ async def test_practice_retention_apply_deletes_older_transcripts(world, engine,
         assert list(db.scalars(select(PracticeSession.id))) == [new]
         assert db.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == old)) == 0
+    assert senders_left(trackers) == [new]  # the engine's copy of the old conversation is gone too
 
 
 async def test_transcript_text_never_reaches_the_logs(world, engine, caplog):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import httpx
 import pytest
 
+from bot.stack import Stack
 from tests.e2e.conftest import Conversation
 
 pytestmark = pytest.mark.e2e
@@ -87,10 +90,19 @@ def test_the_same_seed_gives_the_same_transcript(converse, api: httpx.Client) ->
     assert transcripts[0] == transcripts[1]
 
 
-def test_the_transcript_is_recorded(converse, api: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+def engine_events(stack: Stack, session_id: str) -> int:
+    with sqlite3.connect(stack.config.tracker_db) as trackers:
+        return int(trackers.execute("SELECT count(*) FROM events WHERE sender_id = ?", (session_id,)).fetchone()[0])
+
+
+def test_the_transcript_is_recorded_and_the_engine_forgets_it(  # type: ignore[no-untyped-def]
+    converse, api: httpx.Client, stack: Stack
+) -> None:
     chat: Conversation = converse(SCENARIO)
     chat.say(WELL_HANDLED[0])
+    assert engine_events(stack, chat.session["id"]) > 0, "a live conversation survives a Rasa restart"
     chat.end()
+    assert engine_events(stack, chat.session["id"]) == 0, "once ended, the transcript is the only copy"
     transcript = api.get(f"/api/sessions/{chat.session['id']}").json()
     assert transcript["status"] == "ended"
     assert transcript["turns"][0]["learner_text"] == WELL_HANDLED[0]
