@@ -22,30 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from actions.scoring import textcat as tc  # noqa: E402
 from actions.scoring.data import load_split  # noqa: E402
-from actions.scoring.evaluate import CueStats  # noqa: E402
+from actions.scoring.evaluate import Report, tally  # noqa: E402
 from actions.scoring.lang import get_lang  # noqa: E402
 from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402
 from actions.scoring.scorer import Scorer  # noqa: E402
 from actions.scoring.taxonomy import load_taxonomy  # noqa: E402
 from actions.scoring.thresholds import Decision, tune_thresholds  # noqa: E402
-
-
-def _stats(cues: list[str], gold: list[set[str]], pred: list[set[str]]) -> dict[str, CueStats]:
-    out = {c: CueStats() for c in cues}
-    for g, p in zip(gold, pred):
-        for c in cues:
-            if c in g and c in p:
-                out[c].tp += 1
-            elif c in p:
-                out[c].fp += 1
-            elif c in g:
-                out[c].fn += 1
-    return out
-
-
-def _macro(stats: dict[str, CueStats]) -> float:
-    f = [s.f1 for s in stats.values() if s.support]
-    return sum(f) / len(f) if f else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default="{}", help="JSON overrides of textcat.CONFIG")
     ap.add_argument("--show", type=int, default=0, help="print this many errors per cue")
     ap.add_argument("--cue", default="", help="with --show: only this cue")
+    ap.add_argument("--dump", default="", help="write out-of-fold predictions (JSONL) to this path")
     args = ap.parse_args(argv)
     config = dict(tc.CONFIG, **json.loads(args.config))
     taxonomy = load_taxonomy()
@@ -85,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             pred[i] = set(sc.score(ex.text, ex.context).cue_ids)
             decisions[i] = Decision.of(sc, ex.text, ex.context)
     cues = list(taxonomy.ids)
-    base = _stats(cues, gold, pred)
+    base = tally(cues, gold, pred)
     # honest tuned estimate: thresholds for fold k come from the other folds only
     tuned_pred: list[set[str]] = [set() for _ in examples]
     for k in range(args.folds):
@@ -94,13 +77,21 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(len(examples)):
             if fold_of[i] == k:
                 tuned_pred[i] = decisions[i].apply(th)  # type: ignore[union-attr]
-    tuned = _stats(cues, gold, tuned_pred)
+    tuned = tally(cues, gold, tuned_pred)
     print(f"{args.folds}-fold CV on {len(examples)} train utterances; config {json.dumps(json.loads(args.config))}")
     print(f"features {t_feat:.1f}s, training {t_train / args.folds:.1f}s per fold")
     print(f"{'cue':<20} {'f1':>6} {'tunedF1':>8} {'support':>8}")
     for c in cues:
         print(f"{c:<20} {base[c].f1:6.3f} {tuned[c].f1:8.3f} {base[c].support:8d}")
-    print(f"{'macro-F1':<20} {_macro(base):6.3f} {_macro(tuned):8.3f}")
+    print(f"{'macro-F1':<20} {Report(base, len(gold)).macro_f1:6.3f} {Report(tuned, len(gold)).macro_f1:8.3f}")
+    if args.dump:
+        with open(args.dump, "w") as fh:
+            for i, ex in enumerate(examples):
+                d = decisions[i]
+                fh.write(json.dumps({"line": i + 1, "text": ex.text, "context": ex.context,
+                                     "gold": sorted(gold[i]), "pred": sorted(pred[i]),
+                                     "rules": sorted(d.rules) if d else [],
+                                     "probs": {c: round(v, 3) for c, v in (d.probs if d else {}).items()}}) + "\n")
     if args.show:
         for c in cues:
             if args.cue and c != args.cue:

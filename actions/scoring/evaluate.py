@@ -58,22 +58,25 @@ class Report:
         }
 
 
+def tally(cue_ids: list[str], gold: list[set[str]], predicted: list[set[str]]) -> dict[str, CueStats]:
+    """True and false positives and false negatives per cue, over paired gold/predicted sets."""
+    per_cue = {c: CueStats() for c in cue_ids}
+    for gold_cues, predicted_cues in zip(gold, predicted, strict=True):
+        for c, stats in per_cue.items():
+            if c in predicted_cues and c in gold_cues:
+                stats.tp += 1
+            elif c in predicted_cues:
+                stats.fp += 1
+            elif c in gold_cues:
+                stats.fn += 1
+    return per_cue
+
+
 def evaluate(scorer: Scorer, examples: list[Example]) -> Report:
-    per_cue = {c: CueStats() for c in scorer.taxonomy.ids}
-    errors: list[tuple[Example, set[str]]] = []
-    for ex in examples:
-        pred = set(scorer.score(ex.text, ex.context).cue_ids)
-        gold = set(ex.cues)
-        for c in per_cue:
-            if c in pred and c in gold:
-                per_cue[c].tp += 1
-            elif c in pred:
-                per_cue[c].fp += 1
-            elif c in gold:
-                per_cue[c].fn += 1
-        if pred != gold:
-            errors.append((ex, pred))
-    return Report(per_cue, len(examples), errors)
+    gold = [set(ex.cues) for ex in examples]
+    predicted = [set(scorer.score(ex.text, ex.context).cue_ids) for ex in examples]
+    errors = [(ex, p) for ex, g, p in zip(examples, gold, predicted) if p != g]
+    return Report(tally(scorer.taxonomy.ids, gold, predicted), len(examples), errors)
 
 
 def evaluate_file(scorer: Scorer, path: Path) -> Report:
