@@ -11,6 +11,7 @@ The tension model, per learner turn:
     delta  = -TENSION_PER_POINT * effect
              + UNHEARD_DRIFT      if no helpful cue was found (distress grows when unheard)
              + MISSED_OPPORTUNITY if the patient voiced a feeling and the reply ignored it
+    delta  = delta * escalation_rate  when delta > 0 (the scenario's difficulty profile)
     delta is capped at +/- MAX_STEP, tension kept within 0..100
 
 Tension buckets of 20 give the escalation level the dialogue model sees.
@@ -28,6 +29,8 @@ UNHEARD_DRIFT = 4.0
 MISSED_OPPORTUNITY = 5.0
 MAX_STEP = 25.0
 # Replies that take up a feeling the patient voiced: the empathic opportunity is taken.
+# Acts that end the session, and the outcome each ends it with.
+TERMINAL_OUTCOMES: dict[str, str] = {"walk_out": "escalated", "thank": "de_escalated", "handover": "ended_for_safety"}
 EMPATHIC_CUES = frozenset({"name_emotion", "validate", "reflection_simple", "reflection_complex", "summarise"})
 
 
@@ -67,6 +70,7 @@ def next_tension(
     weights: Mapping[str, float],
     sensitivity: Mapping[str, float],
     opportunity_offered: bool,
+    escalation_rate: float = 1.0,
 ) -> TensionChange:
     """Move the patient's tension by the cues of one learner reply (see the module docstring)."""
     distinct = set(cues)
@@ -78,6 +82,8 @@ def next_tension(
         delta += UNHEARD_DRIFT
     if missed:
         delta += MISSED_OPPORTUNITY
+    if delta > 0:
+        delta *= escalation_rate
     delta = max(-MAX_STEP, min(MAX_STEP, delta))
     after = max(0.0, min(100.0, tension + delta))
     return TensionChange(before=tension, after=round(after, 1), effect=round(effect, 2), opportunity_missed=missed)

@@ -12,54 +12,68 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.patient import choose_line_index
+from actions.difficulty import difficulty, performed_act
+from actions.patient import TERMINAL_OUTCOMES, choose_line_index
 from actions.sdk.conversation import current_scenario, custom_messages
+
+
+def act_events(act: str) -> list[EventType]:
+    """The slots the patient's performed act sets."""
+    if act in TERMINAL_OUTCOMES:
+        return [SlotSet("outcome", TERMINAL_OUTCOMES[act])]
+    if act == "disclose_need":
+        return [SlotSet("need_disclosed", True)]
+    return []
 
 
 class PatientAct:
     """Say a line for `act` at the patient's escalation level, varied across the session.
+
+    The scenario's difficulty profile may hold a chosen act back (`actions.difficulty`): the
+    need stays hidden until the learner has listened enough, and a boundary may be pushed
+    against. The line, the message's `act` and the slots then follow the act performed;
+    `chosen` records what the dialogue model picked.
 
     A mixin, not an `Action`: the SDK registers every concrete `Action` subclass it finds,
     and this base has no act of its own.
     """
 
     act: ClassVar[str]
-    terminal_outcome: ClassVar[str | None] = None
 
     def name(self) -> str:
         return f"action_patient_{self.act}"
-
-    def extra_events(self) -> list[EventType]:
-        if self.terminal_outcome:
-            return [SlotSet("outcome", self.terminal_outcome)]
-        return []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         scenario = current_scenario(tracker, dispatcher)
         if scenario is None:
             return []
         level = tracker.get_slot("escalation") or scenario.start_level
-        lines = scenario.lines_for(self.act, level)
+        act = performed_act(
+            self.act, level=level, cards=custom_messages(tracker.events, "score_card"),
+            profile=difficulty(scenario.difficulty),
+        )
+        lines = scenario.lines_for(act, level)
         said_before = {m["text"] for m in custom_messages(tracker.events, "patient_line")}
         used = [i for i, line in enumerate(lines) if line.text in said_before]
         index = choose_line_index(
             len(lines),
             seed=str(tracker.get_slot("seed") or "0"),
             turn=int(tracker.get_slot("turn_count") or 0),
-            act=self.act,
+            act=act,
             used=used,
         )
         line = lines[index]
         dispatcher.utter_message(json_message={
             "type": "patient_line",
-            "act": self.act,
+            "act": act,
+            "chosen": self.act,
             "text": line.text,
             "escalation": level,
             "tension": tracker.get_slot("tension"),
             "opportunity": line.opportunity,
-            "terminal": self.terminal_outcome is not None,
+            "terminal": act in TERMINAL_OUTCOMES,
         })
-        return self.extra_events()
+        return act_events(act)
 
 
 class Vent(PatientAct, Action):
@@ -77,9 +91,6 @@ class Demand(PatientAct, Action):
 class DiscloseNeed(PatientAct, Action):
     act = "disclose_need"
 
-    def extra_events(self) -> list[EventType]:
-        return [SlotSet("need_disclosed", True)]
-
 
 class Soften(PatientAct, Action):
     act = "soften"
@@ -95,12 +106,10 @@ class Escalate(PatientAct, Action):
 
 class WalkOut(PatientAct, Action):
     act = "walk_out"
-    terminal_outcome = "escalated"
 
 
 class Thank(PatientAct, Action):
     act = "thank"
-    terminal_outcome = "de_escalated"
 
 
 class Answer(PatientAct, Action):
@@ -113,4 +122,3 @@ class Confused(PatientAct, Action):
 
 class Handover(PatientAct, Action):
     act = "handover"
-    terminal_outcome = "ended_for_safety"

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.difficulty import difficulty
 from actions.feedback import turn_feedback
 from actions.patient import EMPATHIC_CUES, next_tension, start_tension
 from actions.scoring import get_scorer
@@ -58,6 +59,7 @@ class ActionScoreTurn(Action):
             weights={cue.id: cue.weight for cue in taxonomy},
             sensitivity={cue: scenario.sensitivity_for(cue) for cue in found},
             opportunity_offered=opportunity is not None,
+            escalation_rate=difficulty(scenario.difficulty).escalation_rate,
         )
         turn = int(tracker.get_slot("turn_count") or 0) + 1
         dispatcher.utter_message(json_message={

@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.scenarios import load_library
-from actions.sdk.acts import DiscloseNeed, Handover, Vent, WalkOut
+from actions.sdk.acts import DiscloseNeed, Handover, Soften, Vent, WalkOut
 from actions.sdk.session import ActionSessionSummary, ActionStartScenario
 from actions.sdk.turn import ActionScoreTurn
 from tests.actions.conftest import SCENARIO, bot_event, custom, make_tracker
@@ -60,10 +60,14 @@ async def test_repeated_acts_vary_their_lines() -> None:
     assert said[0] != said[1]
 
 
+def listening_cards(count: int) -> list:
+    """Score cards for `count` listening replies (open questions), as the engine sends them."""
+    return [bot_event({"type": "score_card", "move": "open_question", "cues": [{"cue": "open_question"}]})] * count
+
+
 async def test_disclosing_the_need_and_terminal_acts_set_slots(dispatcher: CollectingDispatcher) -> None:
-    assert await DiscloseNeed().run(dispatcher, make_tracker(slots={"escalation": "upset"}), {}) == [
-        SlotSet("need_disclosed", True)
-    ]
+    listened = make_tracker(slots={"escalation": "upset"}, events=listening_cards(2))  # difficulty 2 asks for two
+    assert await DiscloseNeed().run(dispatcher, listened, {}) == [SlotSet("need_disclosed", True)]
     assert await WalkOut().run(dispatcher, make_tracker(), {}) == [SlotSet("outcome", "escalated")]
     assert await Handover().run(dispatcher, make_tracker(), {}) == [SlotSet("outcome", "ended_for_safety")]
     assert [m["terminal"] for m in custom(dispatcher)] == [False, True, True]
@@ -118,3 +122,25 @@ async def test_a_lost_scenario_is_reported_not_guessed(dispatcher: CollectingDis
     tracker = make_tracker(text="Hello", slots={"scenario_id": None})
     assert await ActionScoreTurn().run(dispatcher, tracker, {}) == []
     assert custom(dispatcher)[0]["code"] == "no_scenario"
+
+
+async def test_the_need_stays_hidden_until_the_learner_has_listened_enough(dispatcher: CollectingDispatcher) -> None:
+    scenario = load_library()[SCENARIO]  # difficulty 2: two listening replies before the need comes out
+    tracker = make_tracker(slots={"escalation": "upset"}, events=listening_cards(1))
+    assert await DiscloseNeed().run(dispatcher, tracker, {}) == []
+    [line] = custom(dispatcher)
+    assert line["act"] == "soften" and line["chosen"] == "disclose_need"
+    assert line["text"] in {l.text for l in scenario.lines_for("soften", "upset")}
+
+
+async def test_an_advanced_patient_pushes_back_against_the_first_boundary() -> None:
+    boundary = bot_event({"type": "score_card", "move": "set_boundary", "cues": [{"cue": "set_boundary"}]})
+    said = []
+    for boundaries in (1, 2):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots={"scenario_id": "phone_line_abusive_caller", "escalation": "hostile"},
+                               events=[boundary] * boundaries)
+        await Soften().run(dispatcher, tracker, {})
+        [line] = custom(dispatcher)
+        said.append(line["act"])
+    assert said == ["escalate", "soften"]  # difficulty 3: the first boundary is tested, the second holds
