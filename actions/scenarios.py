@@ -22,7 +22,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 __all__ = [
     "ACTS", "LEVELS", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
     "cue_ids", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
-    "ENV_SCENARIO_DIR", "TAXONOMY_PATH",
+    "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return scenario
 
 
-def _scenario_dir(directory: Path | str | None) -> Path:
+def scenario_dir(directory: Path | str | None = None) -> Path:
     """Explicit argument, else ``PRACTICE_SCENARIO_DIR``, else ``data/scenarios``."""
     if directory is not None:
         return Path(directory)
@@ -259,7 +259,7 @@ def _load_cached(directory: Path, stamp: tuple[tuple[str, int], ...]) -> dict[st
 
 def load_library(directory: Path | str | None = None) -> dict[str, Scenario]:
     """Every scenario in the directory by id; one bad file fails loudly with its problems."""
-    root = _scenario_dir(directory).resolve()
+    root = scenario_dir(directory).resolve()
     if not root.is_dir():
         raise ScenarioError(f"{root}: scenario directory not found")
     stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in root.glob("*.yml")))

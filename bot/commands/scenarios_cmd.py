@@ -1,9 +1,11 @@
-"""`practice scenarios`: the scenarios you can practise, from the API."""
+"""`practice scenarios`: the scenarios you can practise (from the API), and
+`practice scenarios check`: whether scenario files are usable (offline, for authors)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.commands.api_client import ApiProblem, ApiUnreachable, PracticeApi, add_api_argument
 
@@ -12,9 +14,53 @@ COLUMNS = [("id", "ID"), ("title", "TITLE"), ("staff_role", "STAFF ROLE"), ("set
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("scenarios", help="list the scenarios you can practise")
+    parser = subparsers.add_parser("scenarios", help="list the scenarios you can practise, or check scenario files")
     add_api_argument(parser)
     parser.set_defaults(handler=run)
+    actions = parser.add_subparsers(dest="scenarios_action", metavar="{list,check}")
+    listing = actions.add_parser("list", help="list the scenarios you can practise (the default)")
+    add_api_argument(listing)
+    listing.set_defaults(handler=run)
+    check = actions.add_parser(
+        "check",
+        help="check scenario files: format, empathic opportunities, every outcome reachable",
+        description="Check scenario files without starting anything. Each problem is printed as "
+                    "'file: field: problem'; the exit status is 1 if any file has one.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="scenario files or folders (default: the scenario folder in use)")
+    check.set_defaults(handler=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Check every file named (or the whole library) and report on all of them."""
+    from actions.scenarios import ScenarioError, scenario_dir
+    from bot.scenario_check import check_paths
+
+    paths = list(args.paths) or [scenario_dir()]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}: no such file or folder", file=sys.stderr)
+        return 2
+    try:
+        reports = check_paths(paths)
+    except ScenarioError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if not reports:
+        print(f"No scenario files (*.yml) in {', '.join(map(str, paths))}.", file=sys.stderr)
+        return 1
+    for report in reports:
+        if report.ok:
+            print(f"ok   {report.summary()}")
+        else:
+            print(f"FAIL {report.path}")
+            for problem in report.problems:
+                print(f"     {problem}")
+    failed = sum(not report.ok for report in reports)
+    print(f"\n{len(reports) - failed} of {len(reports)} scenario files ok.")
+    return 1 if failed else 0
 
 
 def format_table(briefs: list[dict]) -> str:

@@ -1,0 +1,214 @@
+"""`practice scenarios check`: is each scenario file usable, and can every ending happen?
+
+The loader (`actions.scenarios`) already enforces the format: every act has lines at every
+level. This adds what a trainer needs to know before learners meet the scenario:
+
+* empathic opportunities are marked where a learner must be able to find them (the opening,
+  and the patient's venting and disclosure at every level);
+* every outcome is reachable: the checker plays the behaviour table (`data/behaviour.yml`),
+  the tension model (`actions.patient`) and the scenario's difficulty profile
+  (`actions.difficulty`) forward from the scenario's start, with one typical reply per
+  learner move, and reports the fewest turns to each outcome. The calm ending must fit in
+  the scenario's turn budget.
+
+It runs without Rasa or spaCy, so it is quick enough for an author's edit-check loop.
+Every problem is one line: ``file: field: problem``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed_act
+from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
+from actions.scenarios import LEVELS, TAXONOMY_PATH, Scenario, ScenarioError, load_scenario
+from bot.dialogue import Behaviour, load_behaviour
+
+OUTCOMES = ("de_escalated", "escalated", "ended_for_safety", "abandoned")
+# One typical reply's cues for each learner move: what a learner making that move says.
+MOVE_CUES: dict[str, tuple[str, ...]] = {
+    "greet": ("introduce_self",),
+    "acknowledge_emotion": ("name_emotion", "validate"),
+    "reflect": ("reflection_simple",),
+    "open_question": ("open_question",),
+    "apologise": ("apologise",),
+    "closed_question": ("closed_question",),
+    "explain": ("explain",),
+    "offer_options": ("offer_choice",),
+    "commit_action": ("commit_action",),
+    "set_boundary": ("set_boundary",),
+    "seek_support": ("seek_support",),
+    "dismiss": ("dismiss",),
+    "blame": ("blame",),
+    "argue": ("argue",),
+    "command": ("command",),
+    "threaten": ("threaten",),
+    "goodbye": (),
+    "out_of_scope": (),
+    "nlu_fallback": (),
+}
+RESOLVED = "resolved"  # the fullest calm ending: the hidden need came out, then the patient thanks
+# Acts whose lines must voice a feeling at every level, so a listening learner has one to take up.
+OPPORTUNITY_ACTS = ("vent", "disclose_need")
+
+
+@dataclass(frozen=True)
+class _State:
+    tension: float
+    need_disclosed: bool
+    listening: int
+    boundaries: int
+
+
+@dataclass
+class Report:
+    """One file's check: its problems, and the fewest turns to each reachable outcome."""
+
+    path: Path
+    scenario: Scenario | None = None
+    problems: list[str] = field(default_factory=list)
+    fewest_turns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.scenario is None:
+            return f"{self.path}: not loaded"
+        reach = ", ".join(
+            f"{outcome.replace('_', ' ')} in {self.fewest_turns[outcome]}"
+            for outcome in (RESOLVED, *OUTCOMES) if outcome in self.fewest_turns
+        )
+        return (f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
+                f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}")
+
+
+def cue_weights(path: Path = TAXONOMY_PATH) -> dict[str, float]:
+    """Each cue's weight from the taxonomy, read directly (no spaCy for a data check)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(cue["id"]): float(cue["weight"]) for cue in data.get("cues", [])}
+
+
+def opportunity_problems(scenario: Scenario, path: Path) -> list[str]:
+    """Where a learner could find no feeling to take up."""
+    problems = []
+    if not any(line.opportunity for line in scenario.opening):
+        problems.append(f"{path}: opening: no line marks an empathic opportunity (add `opportunity: feeling`)")
+    for act in OPPORTUNITY_ACTS:
+        for level in LEVELS:
+            if not any(line.opportunity for line in scenario.lines_for(act, level)):
+                problems.append(f"{path}: lines.{act}.{level}: no line marks an empathic opportunity")
+    return problems
+
+
+def _cards(state: _State, move: str, cues: Iterable[str]) -> list[dict[str, Any]]:
+    """Score cards standing for the history a state summarises, this turn's card last."""
+    past = [{"move": "open_question", "cues": [{"cue": "open_question"}]}] * state.listening
+    past += [{"move": "set_boundary", "cues": []}] * state.boundaries
+    return past + [{"move": move, "cues": [{"cue": cue} for cue in cues]}]
+
+
+def fewest_turns_to_outcomes(
+    scenario: Scenario, behaviour: Behaviour, weights: Mapping[str, float], profile: Difficulty,
+) -> dict[str, int]:
+    """Breadth-first over learner moves: the fewest turns after which each outcome can happen.
+
+    A session can end on a terminal act, or whenever the learner finishes (the outcome then
+    follows the patient's final state); ending for safety is the learner's choice at any turn.
+    `RESOLVED` is the fewest turns to the fullest calm ending: the need came out, then thanks.
+    """
+    start = start_tension(scenario.start_level)
+    found: dict[str, int] = {"ended_for_safety": 1}  # "step away" ends any turn for safety
+    
+    frontier = {_State(start, False, 0, 0)}
+    seen = set(frontier)
+    depth_limit = max(scenario.turn_budget, 1) * 2
+    for turn in range(0, depth_limit + 1):
+        for state in frontier if turn else ():
+            outcome = outcome_for(terminal_outcome=None, end_reason="finished", start=start, tension=state.tension)
+            found.setdefault(outcome, turn)
+        if turn == depth_limit or len(found) == len(OUTCOMES) + 1:
+            break
+        following: set[_State] = set()
+        for state in frontier:
+            for move in behaviour.table:
+                cues = MOVE_CUES.get(move, ())
+                change = next_tension(
+                    state.tension, cues, weights=weights,
+                    sensitivity={cue: scenario.sensitivity_for(cue) for cue in cues},
+                    opportunity_offered=False, escalation_rate=profile.escalation_rate,
+                )
+                level = level_for(change.after)
+                chosen = behaviour.act(move, level, state.need_disclosed)
+                act = performed_act(chosen, level=level, cards=_cards(state, move, cues), profile=profile)
+                if act in TERMINAL_OUTCOMES:
+                    found.setdefault(TERMINAL_OUTCOMES[act], turn + 1)
+                    if act == "thank" and state.need_disclosed:
+                        found.setdefault(RESOLVED, turn + 1)
+                    continue
+                listened = bool(set(cues) & LISTENING_CUES)
+                nxt = _State(
+                    change.after,
+                    state.need_disclosed or act == "disclose_need",
+                    min(state.listening + listened, profile.listening_before_need),
+                    min(state.boundaries + (move == "set_boundary"), profile.boundary_pushback + 1),
+                )
+                if nxt not in seen:
+                    seen.add(nxt)
+                    following.add(nxt)
+        frontier = following
+    return found
+
+
+def required_outcomes(scenario: Scenario) -> tuple[str, ...]:
+    """Every outcome, except `abandoned` for a patient who starts calm or uneasy: leaving them
+    upset is `escalated` by definition (`actions.patient.outcome_for`)."""
+    if LEVELS.index(scenario.start_level) < LEVELS.index("upset"):
+        return tuple(outcome for outcome in OUTCOMES if outcome != "abandoned")
+    return OUTCOMES
+
+
+def check_file(path: Path, behaviour: Behaviour, weights: Mapping[str, float]) -> Report:
+    report = Report(path)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as error:
+        report.problems.extend(str(error).splitlines())
+        return report
+    report.scenario = scenario
+    report.problems.extend(opportunity_problems(scenario, path))
+    report.fewest_turns = fewest_turns_to_outcomes(scenario, behaviour, weights, difficulty(scenario.difficulty))
+    for outcome in required_outcomes(scenario):
+        if outcome not in report.fewest_turns:
+            report.problems.append(f"{path}: lines: the outcome {outcome!r} cannot be reached from start_level "
+                                   f"{scenario.start_level!r} at difficulty {scenario.difficulty}")
+    thanked = report.fewest_turns.get(RESOLVED)
+    if thanked is None or thanked > scenario.turn_budget:
+        needs = "cannot be reached" if thanked is None else f"needs at least {thanked} turns even with the best replies"
+        report.problems.append(f"{path}: turn_budget: the calm ending (the need out, then the patient's thanks) {needs}; "
+                               f"the budget is {scenario.turn_budget}")
+    return report
+
+
+def check_paths(paths: Iterable[Path]) -> list[Report]:
+    """Check each file (a folder means every `*.yml` in it), reporting on all, not the first."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.yml")) if path.is_dir() else [path])
+    behaviour = load_behaviour()
+    weights = cue_weights()
+    reports = [check_file(path, behaviour, weights) for path in files]
+    ids: dict[str, Path] = {}
+    for report in reports:
+        if report.scenario is None:
+            continue
+        if report.scenario.id in ids:
+            report.problems.append(f"{report.path}: id: {report.scenario.id!r} is also used by {ids[report.scenario.id]}")
+        ids.setdefault(report.scenario.id, report.path)
+    return reports

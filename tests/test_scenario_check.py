@@ -1,0 +1,85 @@
+"""`practice scenarios check`: every shipped scenario passes; authors' gaps are named."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+
+import pytest
+
+from actions.patient import TERMINAL_OUTCOMES
+from actions.scenarios import LEVELS, load_library
+from bot.commands.scenarios_cmd import run_check
+from bot.dialogue import load_behaviour
+from bot.scenario_check import OUTCOMES, RESOLVED, check_paths
+from tests.test_scenarios import minimal, write
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+
+
+def test_terminal_acts_agree_with_the_behaviour_table() -> None:
+    assert set(TERMINAL_OUTCOMES) == set(load_behaviour().terminal)
+
+
+def test_every_shipped_scenario_passes_with_every_outcome_reachable() -> None:
+    reports = check_paths([SCENARIOS])
+    assert {r.scenario.id for r in reports if r.scenario} == set(load_library(SCENARIOS))
+    for report in reports:
+        assert report.ok, "\n".join(report.problems)
+        assert set(OUTCOMES) <= set(report.fewest_turns)
+        assert report.fewest_turns[RESOLVED] <= report.scenario.turn_budget
+
+
+def test_a_minimal_scenario_passes(tmp_path: Path) -> None:
+    [report] = check_paths([write(tmp_path, minimal())])
+    assert report.ok, report.problems
+
+
+def test_missing_empathic_opportunities_are_named(tmp_path: Path) -> None:
+    data = minimal()
+    data["opening"] = ["Hello.", "Where is everyone?"]
+    data["lines"]["vent"]["angry"] = ["one", "two"]
+    [report] = check_paths([write(tmp_path, data)])
+    path = tmp_path / "tiny.yml"
+    assert f"{path}: opening: no line marks an empathic opportunity (add `opportunity: feeling`)" in report.problems
+    assert f"{path}: lines.vent.angry: no line marks an empathic opportunity" in report.problems
+
+
+def test_a_budget_too_small_for_the_calm_ending_is_named(tmp_path: Path) -> None:
+    data = minimal()
+    data.update(start_level="hostile", difficulty=3, turn_budget=2)
+    [report] = check_paths([write(tmp_path, data)])
+    [problem] = report.problems
+    assert problem.startswith(f"{tmp_path / 'tiny.yml'}: turn_budget: the calm ending")
+    assert "the budget is 2" in problem
+
+
+def test_harder_scenarios_take_more_turns_to_calm(tmp_path: Path) -> None:
+    turns = []
+    for level in (1, 3):
+        data = copy.deepcopy(minimal())
+        data.update(id=f"d{level}", difficulty=level, start_level="angry", turn_budget=20)
+        [report] = check_paths([write(tmp_path, data, stem=f"d{level}")])
+        turns.append(report.fewest_turns[RESOLVED])
+    assert turns[0] < turns[1]
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, minimal())
+    broken = minimal()
+    broken["id"] = "broken"
+    del broken["lines"]["thank"][LEVELS[0]]
+    write(tmp_path, broken, stem="broken")
+    assert run_check(argparse.Namespace(paths=[tmp_path])) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL {tmp_path / 'broken.yml'}" in out
+    assert "lines.thank.calm: missing" in out
+    assert "ok   tiny:" in out and "1 of 2 scenario files ok." in out
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_check(argparse.Namespace(paths=[SCENARIOS])) == 0
+    assert run_check(argparse.Namespace(paths=[tmp_path / "nope.yml"])) == 2
+    assert "nope.yml: no such file or folder" in capsys.readouterr().err
+    assert run_check(argparse.Namespace(paths=[tmp_path])) == 1
