@@ -20,7 +20,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 __all__ = [
-    "ACTS", "LEVELS", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
+    "ACTS", "LEVELS", "THEMES", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
     "cue_ids", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
     "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
 ]
@@ -35,7 +35,9 @@ Act = Literal[
     "vent", "accuse", "demand", "disclose_need", "soften", "accept",
     "escalate", "walk_out", "thank", "answer", "confused", "handover",
 ]
+Theme = Literal["distress", "uncivil", "abuse", "complaint", "refused_request", "delay", "bad_news"]
 LEVELS: tuple[str, ...] = get_args(Level)  # calm to worst: the order is meaningful
+THEMES: tuple[str, ...] = get_args(Theme)
 ACTS: tuple[str, ...] = get_args(Act)
 MIN_LINES = 2  # at least two lines per act and level, so repeated practice differs
 
@@ -133,6 +135,8 @@ class Scenario(BaseModel):
     setting: str = Field(min_length=1)
     difficulty: int = Field(ge=1, le=3)
     skills: list[CueId] = Field(min_length=1)
+    # What kind of difficult conversation it is, for the catalogue's filters and the README.
+    themes: list[Theme] = Field(min_length=1)
     persona: Persona
     situation: str = Field(min_length=1)
     hidden_need: str = Field(min_length=1)
@@ -163,6 +167,7 @@ class Scenario(BaseModel):
             "setting": self.setting,
             "difficulty": self.difficulty,
             "skills": list(self.skills),
+            "themes": list(self.themes),
             "persona": self.persona.model_dump(),
             "situation": self.situation,
             "start_level": self.start_level,

@@ -28,7 +28,7 @@ def minimal() -> dict[str, Any]:
                    for lvl in LEVELS}
     return {
         "id": "tiny", "title": "Tiny", "staff_role": "porter", "setting": "Corridor",
-        "difficulty": 1, "skills": ["open_question"],
+        "difficulty": 1, "skills": ["open_question"], "themes": ["distress"],
         "persona": {"name": "Ms Test", "age": 40, "description": "Fictional."},
         "situation": "You meet someone.", "hidden_need": "SECRET NEED",
         "start_level": "uneasy", "turn_budget": 6,

@@ -19,7 +19,7 @@ class FakeScenario:
     def brief(self) -> dict[str, Any]:
         return {
             "id": self.id, "title": self.title, "staff_role": "receptionist", "setting": "GP surgery reception",
-            "difficulty": self.difficulty, "skills": ["open_question"],
+            "difficulty": self.difficulty, "skills": ["open_question"], "themes": ["uncivil"],
             "persona": {"name": "Mr Test Patient", "age": 58, "description": "A fictional patient."},
             "situation": "You are on the front desk.", "start_level": "angry", "turn_budget": 6,
         }
