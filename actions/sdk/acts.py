@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.difficulty import difficulty, performed_act
@@ -31,8 +31,9 @@ class PatientAct:
 
     The scenario's difficulty profile may hold a chosen act back (`actions.difficulty`): the
     need stays hidden until the learner has listened enough, and a boundary may be pushed
-    against. The line, the message's `act` and the slots then follow the act performed;
-    `chosen` records what the dialogue model picked.
+    against. The line, the message's `act` and the slots then follow the act performed,
+    `chosen` records what the dialogue model picked, and the patient then waits for the
+    learner (an explicit follow-up, since the model would expect the chosen act's slots).
 
     A mixin, not an `Action`: the SDK registers every concrete `Action` subclass it finds,
     and this base has no act of its own.
@@ -73,6 +74,10 @@ class PatientAct:
             "opportunity": line.opportunity,
             "terminal": act in TERMINAL_OUTCOMES,
         })
+        if act != self.act:
+            # The dialogue model expects what follows the act it chose (a disclosure sets
+            # need_disclosed); after a held-back act the patient simply waits for the learner.
+            return [*act_events(act), FollowupAction("action_listen")]
         return act_events(act)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.scenarios import load_library
@@ -127,7 +127,7 @@ async def test_a_lost_scenario_is_reported_not_guessed(dispatcher: CollectingDis
 async def test_the_need_stays_hidden_until_the_learner_has_listened_enough(dispatcher: CollectingDispatcher) -> None:
     scenario = load_library()[SCENARIO]  # difficulty 2: two listening replies before the need comes out
     tracker = make_tracker(slots={"escalation": "upset"}, events=listening_cards(1))
-    assert await DiscloseNeed().run(dispatcher, tracker, {}) == []
+    assert await DiscloseNeed().run(dispatcher, tracker, {}) == [FollowupAction("action_listen")]
     [line] = custom(dispatcher)
     assert line["act"] == "soften" and line["chosen"] == "disclose_need"
     assert line["text"] in {l.text for l in scenario.lines_for("soften", "upset")}
