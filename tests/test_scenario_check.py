@@ -12,7 +12,7 @@ from actions.patient import TERMINAL_OUTCOMES
 from actions.scenarios import LEVELS, load_library
 from bot.commands.scenarios_cmd import run_check
 from bot.dialogue import load_behaviour
-from bot.scenario_check import OUTCOMES, RESOLVED, check_paths
+from bot.scenario_check import RESOLVED, check_paths, required_outcomes
 from tests.test_scenarios import minimal, write
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
@@ -27,7 +27,7 @@ def test_every_shipped_scenario_passes_with_every_outcome_reachable() -> None:
     assert {r.scenario.id for r in reports if r.scenario} == set(load_library(SCENARIOS))
     for report in reports:
         assert report.ok, "\n".join(report.problems)
-        assert set(OUTCOMES) <= set(report.fewest_turns)
+        assert set(required_outcomes(report.scenario)) <= set(report.fewest_turns)
         assert report.fewest_turns[RESOLVED] <= report.scenario.turn_budget
 
 
@@ -83,3 +83,11 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert run_check(argparse.Namespace(paths=[tmp_path / "nope.yml"])) == 2
     assert "nope.yml: no such file or folder" in capsys.readouterr().err
     assert run_check(argparse.Namespace(paths=[tmp_path])) == 1
+
+
+def test_the_readme_table_lists_every_scenario() -> None:
+    readme = (SCENARIOS.parent.parent / "README.md").read_text(encoding="utf-8")
+    for scenario in load_library(SCENARIOS).values():
+        row = next((line for line in readme.splitlines() if line.endswith(f"| `{scenario.id}` |")), None)
+        assert row is not None, f"README's scenario table has no row for {scenario.id}"
+        assert row.startswith(f"| {scenario.staff_role} | {scenario.setting} |"), row
