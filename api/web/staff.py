@@ -74,25 +74,45 @@ def _assignment_form(request: Request, db: DbSession, cohort: Cohort, scenarios:
     }, status_code=status_code)
 
 
+class FormProblems(Exception):
+    """What is wrong with a submitted form, one sentence per field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+FIELD_NAMES = {"scenario_ids": "Scenarios", "min_attempts": "Attempts needed", "note": "Note", "learner_ids": "Learners"}
+
+
 def _parse_assignment(scenario_ids: list[str], due: str, min_attempts: str, note: str, learner_ids: list[str]) -> AssignmentCreate:
-    """The form as the JSON API's body; a due date means the end of that day (UTC)."""
+    """The form as the JSON API's body (validated by the same schema); a due date means the end
+    of that day (UTC)."""
+    problems: list[str] = []
+    due_at = datetime.now(UTC)
     try:
         due_at = datetime.combine(date.fromisoformat(due), time(23, 59), tzinfo=UTC)
     except ValueError:
-        raise PracticeError("Due date: choose the date it is due.", code="invalid_due") from None
+        problems.append("Due date: choose the date it is due.")
+    if not scenario_ids:
+        problems.append("Scenarios: choose at least one scenario.")
+    attempts = int(min_attempts) if min_attempts.strip().isdigit() else 0
     try:
-        return AssignmentCreate(
-            scenario_ids=scenario_ids, due_at=due_at, min_attempts=int(min_attempts or 0),
-            note=note.strip() or None, learner_ids=[int(i) for i in learner_ids] or None,
+        body = AssignmentCreate(
+            scenario_ids=scenario_ids or ["-"], due_at=due_at, min_attempts=attempts,
+            note=note.strip() or None, learner_ids=[int(i) for i in learner_ids if i.isdigit()] or None,
         )
-    except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            names = {"scenario_ids": "Scenarios", "min_attempts": "Attempts needed", "note": "Note", "learner_ids": "Learners"}
-            parts = [f"{names.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'Form'}: {e['msg']}" for e in exc.errors()]
-            if any(str(e["loc"][:1]) == "('scenario_ids',)" and e["type"] == "too_short" for e in exc.errors()):
-                parts = ["Scenarios: choose at least one scenario."] + [p for p in parts if not p.startswith("Scenarios")]
-            raise PracticeError(" ".join(parts), code="invalid_assignment") from None
-        raise PracticeError("Attempts needed: enter a whole number.", code="invalid_assignment") from None
+    except ValidationError as exc:
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else ""
+            if field == "min_attempts":
+                problems.append("Attempts needed: a whole number from 1 to 20.")
+            else:
+                problems.append(f"{FIELD_NAMES.get(field, field or 'Form')}: {e['msg']}.")
+        body = None
+    if problems or body is None:
+        raise FormProblems(problems)
+    return body
 
 
 FormList = Annotated[list[str], Form()]
@@ -119,8 +139,9 @@ def create_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         a = assignments.create_assignment(db, cohort_id=cohort.id, body=body, created_by=user.id, scenarios=scenarios)
-    except PracticeError as exc:
-        return _assignment_form(request, db, cohort, scenarios, values=values, errors=[exc.message], status_code=422,
+    except (FormProblems, PracticeError) as exc:
+        problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
+        return _assignment_form(request, db, cohort, scenarios, values=values, errors=problems, status_code=422,
                                 action=f"/facilitate/cohorts/{cohort.id}/assignments/new", heading=f"New assignment for {cohort.name}")
     return RedirectResponse(f"/facilitate/assignments/{a.id}?created=1", status_code=303)
 
@@ -148,9 +169,10 @@ def edit_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         assignments.update_assignment(db, a, body=body, scenarios=scenarios)
-    except PracticeError as exc:
+    except (FormProblems, PracticeError) as exc:
         db.rollback()
-        return _assignment_form(request, db, cohort, scenarios, values=values, errors=[exc.message], status_code=422,
+        problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
+        return _assignment_form(request, db, cohort, scenarios, values=values, errors=problems, status_code=422,
                                 action=f"/facilitate/assignments/{a.id}/edit", heading="Change the assignment")
     return RedirectResponse(f"/facilitate/assignments/{a.id}?saved=1", status_code=303)
 
