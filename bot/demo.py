@@ -23,7 +23,9 @@ WELL_HANDLED = [
     "So you've given up a shift to be here, and you've been worried about your chest for weeks.",
     "Would you like me to ask the duty doctor to see you this afternoon, or would you rather I book the first appointment tomorrow?",
 ]
-MIXED = ["Calm down, there's no need to shout.", "Can you tell me what happened this morning?"]
+# Two replies that keep a conversation going (so the chat page has feedback on it, not a report).
+GOING = ["I'm sorry, that sounds really frustrating. Can you tell me what happened this morning?",
+         "Nobody rang you, and you've taken the afternoon off for this."]
 ROLES = ("learner", "facilitator", "reviewer", "admin")
 
 
@@ -121,8 +123,8 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
         demo.assignment_id = _check(fac.post(f"/api/cohorts/{cohort['id']}/assignments", json=body))["id"]
     with demo.client("learner") as learner:
         demo.finished_id = _converse(learner, WELL_HANDLED, seed=7, end="finished")
-        demo.safety_id = _converse(learner, MIXED[:1], seed=8, end="safety")
-        demo.active_id = _converse(learner, MIXED, seed=9, end=None)
+        demo.safety_id = _converse(learner, GOING[:1], seed=8, end="safety")
+        demo.active_id = _converse(learner, GOING, seed=9, end=None)
     with demo.client("reviewer") as rev:
         _check(rev.post(f"/api/sessions/{demo.finished_id}/comments", json={
             "turn_index": 1, "body": "Lovely start: you named the frustration before anything else. Try pausing after it."}))

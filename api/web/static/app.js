@@ -65,6 +65,7 @@
   }
 
   form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.hasAttribute("formaction")) { return; }  // step away: a plain post
     event.preventDefault();
     if (busy) { return; }
     if (!textarea.value.trim()) {
