@@ -18,7 +18,7 @@ class Bar:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, width: int = 560) -> Markup:

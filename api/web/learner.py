@@ -17,7 +17,7 @@ from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, error_response, wants_json
-from api.web.render import DIFFICULTY, FAMILY_NAMES, cue_info, day, meter_for, render, templates
+from api.web.render import DIFFICULTY, FAMILY_NAMES, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -214,7 +214,13 @@ def report(request: Request, session_id: str, user: WebUser, db: DbSession, scen
         "bars": bars, "support": _support(session), "comments": by_turn, "comment_count": len(comments),
         "corrections": reviews.corrections(db, session.id), "own": session.owner_id == user.id,
         "patient": _chat_context(session, scenarios)["patient"],
+        "learner_label": None if session.owner_id == user.id else _owner_name(db, session),
     })
+
+
+def _owner_name(db: DbSession, session: PracticeSession) -> str:
+    owner = db.get(User, session.owner_id) if session.owner_id is not None else None
+    return (owner.display_name or owner.username) if owner is not None else "Learner"
 
 
 @router.get("/practise/history")
@@ -223,7 +229,7 @@ def history_page(request: Request, user: WebUser, db: DbSession, scenarios: Scen
     rows, total = practice.list_sessions(db=db, owner_id=user.id, limit=100, offset=0,
                                          outcome=outcome if outcome in outcomes else None)
     progress = history.progress(db, owner_id=user.id)
-    points = [Point(day(p.created_at), p.score) for p in progress.points]
+    points = [Point(p.created_at.strftime("%-d %b %H:%M"), p.score) for p in progress.points]
     chart = column_chart(points, title="Your mean score per finished session, oldest first", chart_id="progress")
     return render(request, "history.html", {
         "rows": rows, "total": total, "progress": progress, "chart": chart, "outcome": outcome, "outcomes": outcomes,

@@ -253,6 +253,7 @@ def review_transcript(request: Request, session_id: str, user: WebUser, db: DbSe
         "patient": brief.get("persona", {}).get("name", "The patient"), "comments": comments, "corrections": corrections,
         "cues": sorted(cue_catalogue().values(), key=lambda c: (c.family, c.label)), "notice": notice,
         "meter": meter_for(session.opening or [], session.turns),
+        "learner_label": owner.display_name or owner.username if owner else "Learner",
     })
 
 
