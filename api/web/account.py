@@ -14,7 +14,7 @@ from api.deps import SettingsDep
 from api.exceptions import Forbidden, Unauthorized
 from api.web.errors import WebRoute
 from api.web.render import render
-from api.web.session import COOKIE, STAFF_ROLES, FormUser, WebUser, clear_session_cookie, same_origin, set_session_cookie
+from api.web.session import FormUser, WebUser, clear_session_cookie, same_origin, set_session_cookie
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -75,6 +75,3 @@ def sign_out(request: Request, user: FormUser) -> Response:
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     clear_session_cookie(response, request)
     return response
-
-
-__all__ = ["router", "home_for", "COOKIE", "STAFF_ROLES"]

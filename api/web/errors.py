@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from api.engine_client import EngineFailure, EngineTimeout, EngineUnavailable
@@ -90,7 +90,3 @@ class WebRoute(APIRoute):
                 return error_page(request, 422, describe_validation_errors(exc))
 
         return page_handler
-
-
-def json_error(status_code: int, code: str, message: str) -> JSONResponse:
-    return error_response(status_code, code, message)
