@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 ENGINE := .venv-rasa
 
-.PHONY: setup run test test-postgres train validate bench clean
+.PHONY: setup browser run test test-postgres train validate bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/project.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The project environment needs Python 3.11+; run with PYTHON=/path/to/python3.11")'
@@ -22,16 +22,28 @@ $(ENGINE)/.installed: requirements/engine.lock
 setup: $(VENV)/.installed $(ENGINE)/.installed
 	$(VENV)/bin/practice setup
 
+## browser: Debian's chromium and the pinned axe-core, for the browser tests (each only if missing)
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is not installed and this is not root: the browser tests will skip (as root: apt-get install chromium)"; fi; \
+	fi
+	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund; \
+	  else echo "npm is not installed: the accessibility checks will skip"; fi; \
+	fi
+
 ## run: the Rasa server, the action server and the API on 127.0.0.1; Ctrl-C stops all three
 run: setup
 	$(VENV)/bin/practice run
 
-## test: the whole pytest suite, end-to-end tests included
-test: setup
+## test: the whole pytest suite, end-to-end and browser tests included
+test: setup browser
 	$(VENV)/bin/python -m pytest
 
 ## test-postgres: the whole suite with the PostgreSQL tier on (starts Debian's server if none answers)
-test-postgres: setup
+test-postgres: setup browser
 	url=$$(bash bot/ci-postgres.sh) && PRACTICE_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest
 
 ## validate: Rasa's own checks of the training data

@@ -21,6 +21,7 @@ from api.engine_client import EngineClient
 from api.errors import install_error_handlers
 from api.routes import api_router
 from api.settings import Settings, get_settings
+from api.web import install as install_web_pages
 
 
 def _library_loader(settings: Settings) -> ScenarioLoader:
@@ -84,4 +85,5 @@ def create_app(
     app.state.session_locks = SessionLocks()
     install_error_handlers(app)
     app.include_router(api_router)
+    install_web_pages(app)  # the browser pages: sign in, practise, facilitate, review
     return app

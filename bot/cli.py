@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.commands import chat, db, retention, scenarios_cmd, score, service, users
+from bot.commands import chat, db, retention, scenarios_cmd, score, screenshots, service, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rehearse difficult conversations with a simulated patient, and get feedback on every reply.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (service, chat, scenarios_cmd, score, users, db, retention):
+    for module in (service, chat, scenarios_cmd, score, users, db, retention, screenshots):
         module.add_parser(subparsers)
     return parser
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.e2e.latency import TURN_LATENCIES
 
+# The real practice stack (trained model, action server, API): used by tests/e2e and tests/browser.
+pytest_plugins = ["tests.stack_fixtures"]
+
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not TURN_LATENCIES:

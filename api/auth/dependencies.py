@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from api.auth.tokens import InvalidToken, decode_access_token
 from api.db import DbSession
@@ -19,17 +20,23 @@ from api.models import User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_current_user(request: Request, db: DbSession, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    if not token:
-        raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/token")
+def user_for_token(db: Session, token: str, *, secret: str) -> User:
+    """The active user a token was issued to; ``Unauthorized`` if it is expired, forged or revoked.
+    The bearer header (here) and the web pages' cookie (``api.web.session``) both end up here."""
     try:
-        claims = decode_access_token(token, secret=request.app.state.secret_key)
+        claims = decode_access_token(token, secret=secret)
     except InvalidToken as exc:
         raise Unauthorized(str(exc), code="invalid_token") from None
     user = db.get(User, claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.token_version:
         raise Unauthorized("the access token is no longer valid; sign in again", code="invalid_token")
     return user
+
+
+def get_current_user(request: Request, db: DbSession, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    if not token:
+        raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/auth/token")
+    return user_for_token(db, token, secret=request.app.state.secret_key)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

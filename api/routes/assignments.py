@@ -2,12 +2,14 @@ from fastapi import APIRouter, Response, status
 
 from api.auth.dependencies import CurrentUser
 from api.db import DbSession
-from api.schemas import AssignmentProgress, ErrorResponse, MyAssignmentList, PathId
+from api.deps import ScenariosDep
+from api.schemas import AssignmentCreate, AssignmentOut, AssignmentProgress, ErrorResponse, MyAssignmentList, PathId
 from api.services import assignments
 
 router = APIRouter(tags=["assignments"])
 
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 404)}
+EDIT_ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 422)}
 
 
 @router.get("/me/assignments", response_model=MyAssignmentList, responses=ERRORS)
@@ -21,6 +23,16 @@ def assignment_progress(assignment_id: PathId, db: DbSession, user: CurrentUser)
     """Per-learner completion, attempts, best and latest scores (the cohort's facilitators)."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
     return AssignmentProgress(**assignments.assignment_out(a).model_dump(), learners=assignments.learner_progress(db, a))
+
+
+@router.put("/assignments/{assignment_id}", response_model=AssignmentOut, responses=EDIT_ERRORS)
+def edit_assignment(
+    assignment_id: PathId, body: AssignmentCreate, db: DbSession, user: CurrentUser, scenarios: ScenariosDep
+) -> AssignmentOut:
+    """Change an assignment (the cohort's facilitators): the whole of it, as when it was created.
+    Attempts made since it was first set still count."""
+    a = assignments.facilitated_assignment(db, user, assignment_id)
+    return assignments.assignment_out(assignments.update_assignment(db, a, body=body, scenarios=scenarios))
 
 
 @router.get(

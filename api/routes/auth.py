@@ -2,14 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
 from api.auth.dependencies import CurrentUser
-from api.auth.passwords import hash_password, needs_rehash, verify_password
+from api.auth.passwords import hash_password, verify_password
+from api.auth.signin import authenticate
 from api.auth.tokens import issue_access_token
 from api.db import DbSession
 from api.deps import SettingsDep
-from api.exceptions import InvalidRequest, Unauthorized
+from api.exceptions import InvalidRequest
 from api.models import User
 from api.schemas import ErrorResponse, PasswordChange, Token, UserOut
 
@@ -21,12 +21,7 @@ AUTH_ERRORS = {401: {"model": ErrorResponse}}
 @router.post("/auth/token", response_model=Token, responses=AUTH_ERRORS)
 def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, request: Request, settings: SettingsDep) -> Token:
     """OAuth2 password flow: form fields ``username`` and ``password`` give a short-lived bearer token."""
-    user = db.scalar(select(User).where(User.username == form.username))
-    if not verify_password(user.password_hash if user else None, form.password) or user is None or not user.is_active:
-        raise Unauthorized("username or password is wrong (or the account is deactivated)", code="invalid_credentials")
-    if needs_rehash(user.password_hash or ""):
-        user.password_hash = hash_password(form.password)
-        db.commit()
+    user = authenticate(db, username=form.username, password=form.password)
     token, lifetime = issue_access_token(
         user_id=user.id, token_version=user.token_version,
         secret=request.app.state.secret_key, minutes=settings.access_token_minutes,

@@ -48,9 +48,9 @@ def cohort_learners(db: Session, cohort_id: int) -> list[User]:
     ))
 
 
-def create_assignment(
-    db: Session, *, cohort_id: int, body: AssignmentCreate, created_by: int, scenarios: Mapping[str, Any]
-) -> Assignment:
+def _checked_learners(db: Session, *, cohort_id: int, body: AssignmentCreate, scenarios: Mapping[str, Any]) -> list[int]:
+    """The learner ids ``body`` names (sorted, once each), after checking its scenarios exist and
+    its learners are learners of the cohort."""
     unknown = [s for s in body.scenario_ids if s not in scenarios]
     if unknown:
         known = ", ".join(sorted(scenarios)) or "none"
@@ -61,6 +61,13 @@ def create_assignment(
         outside = [i for i in learner_ids if i not in in_cohort]
         if outside:
             raise InvalidRequest(f"learner_ids: user {outside[0]} is not a learner in cohort {cohort_id}", code="not_a_learner")
+    return learner_ids
+
+
+def create_assignment(
+    db: Session, *, cohort_id: int, body: AssignmentCreate, created_by: int, scenarios: Mapping[str, Any]
+) -> Assignment:
+    learner_ids = _checked_learners(db, cohort_id=cohort_id, body=body, scenarios=scenarios)
     assignment = Assignment(
         cohort_id=cohort_id, created_by=created_by, scenario_ids=list(dict.fromkeys(body.scenario_ids)),
         due_at=_aware(body.due_at), min_attempts=body.min_attempts, note=body.note,
@@ -69,6 +76,19 @@ def create_assignment(
     db.add(assignment)
     db.commit()
     return assignment
+
+
+def update_assignment(db: Session, a: Assignment, *, body: AssignmentCreate, scenarios: Mapping[str, Any]) -> Assignment:
+    """Replace what an assignment asks for (scenarios, due date, attempts, note, learners); when it
+    was set stays, so attempts already made still count."""
+    learner_ids = _checked_learners(db, cohort_id=a.cohort_id, body=body, scenarios=scenarios)
+    a.scenario_ids = list(dict.fromkeys(body.scenario_ids))
+    a.due_at = _aware(body.due_at)
+    a.min_attempts = body.min_attempts
+    a.note = body.note
+    a.learners = [AssignmentLearner(user_id=i) for i in learner_ids]
+    db.commit()
+    return a
 
 
 def get_assignment(db: Session, assignment_id: int) -> Assignment:

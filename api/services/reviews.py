@@ -54,6 +54,16 @@ def comments(db: Session, session_id: str) -> list[CommentOut]:
     return [comment_out(c) for c in rows]
 
 
+def comments_for_learner(db: Session, owner_id: int, *, limit: int = 20) -> list[CommentOut]:
+    """Reviewers' comments on any of a learner's sessions, newest first (what they may want to read next)."""
+    rows = db.scalars(
+        select(Comment).join(PracticeSession, PracticeSession.id == Comment.session_id)
+        .where(PracticeSession.owner_id == owner_id)
+        .options(selectinload(Comment.author)).order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    )
+    return [comment_out(c) for c in rows]
+
+
 def corrections(db: Session, session_id: str) -> list[CorrectionOut]:
     rows = db.execute(
         select(CueCorrection, Turn.index).join(Turn, Turn.id == CueCorrection.turn_id)

@@ -178,3 +178,19 @@ async def test_withdrawing_an_assignment(world):
     assert (await world.fay.delete(f"/api/assignments/{a['id']}")).status_code == 204
     assert (await world.lena.get("/api/me/assignments")).json()["items"] == []
     assert (await world.fay.get(f"/api/assignments/{a['id']}")).status_code == 404
+
+
+async def test_editing_an_assignment(world):
+    a = (await assign(world)).json()
+    omar = world.users["omar"].id
+    body = {"scenario_ids": ["ward_visit"], "due_at": TOMORROW, "min_attempts": 2, "note": "Changed", "learner_ids": [omar]}
+    r = await world.fay.put(f"/api/assignments/{a['id']}", json=body)
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    assert (edited["scenario_ids"], edited["min_attempts"], edited["note"], edited["learner_ids"]) == (
+        ["ward_visit"], 2, "Changed", [omar])
+    assert edited["created_at"] == a["created_at"]
+    assert (await world.lena.get("/api/me/assignments")).json()["items"] == []
+    assert (await world.fred.put(f"/api/assignments/{a['id']}", json=body)).status_code == 404
+    r = await world.fay.put(f"/api/assignments/{a['id']}", json={**body, "scenario_ids": ["nope"]})
+    assert r.status_code == 422 and "no scenario with id 'nope'" in r.json()["error"]["message"]

@@ -1,0 +1,245 @@
+"""The learner's pages: the scenario catalogue, the practice chat, stepping away, the report,
+history with progress, assignments. Each calls the same services as the JSON routes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from api.db import DbSession
+from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
+from api.engine_client import EngineFailure
+from api.exceptions import Conflict, InvalidMessage, PracticeError
+from api.models import PracticeSession, Turn, User
+from api.services import access, assignments, history, practice, reviews
+from api.web.charts import Bar, Point, bar_chart, column_chart
+from api.web.errors import WebRoute, engine_message, error_response, wants_json
+from api.web.render import DIFFICULTY, FAMILY_NAMES, cue_info, meter_for, render, templates
+from api.web.session import FormUser, WebUser
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def _briefs(scenarios: Mapping[str, Any]) -> list[dict[str, Any]]:
+    briefs = [s.brief() for s in scenarios.values()]
+    briefs.sort(key=lambda b: (b.get("difficulty") or 0, b.get("id") or ""))
+    return briefs
+
+
+def _title(scenarios: Mapping[str, Any], scenario_id: str) -> str:
+    scenario = scenarios.get(scenario_id)
+    return scenario.brief()["title"] if scenario is not None else scenario_id.replace("_", " ")
+
+
+@router.get("/practise")
+def catalogue(
+    request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep,
+    staff_role: str = "", setting: str = "", difficulty: str = "", skill: str = "",
+) -> Response:
+    briefs = _briefs(scenarios)
+    options = {
+        "staff_role": sorted({b["staff_role"] for b in briefs}),
+        "setting": sorted({b["setting"] for b in briefs}),
+        "difficulty": sorted({b["difficulty"] for b in briefs}),
+        "skill": sorted({s for b in briefs for s in b["skills"]}, key=lambda c: cue_info(c).label),
+    }
+    chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill}
+    shown = [
+        b for b in briefs
+        if (not staff_role or b["staff_role"] == staff_role) and (not setting or b["setting"] == setting)
+        and (not difficulty or str(b["difficulty"]) == difficulty) and (not skill or skill in b["skills"])
+    ]
+    active = [s for s, _ in practice.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
+    return render(request, "catalogue.html", {
+        "scenarios": shown, "total": len(briefs), "options": options, "chosen": chosen, "active": active,
+        "titles": {b["id"]: b["title"] for b in briefs},
+    })
+
+
+@router.post("/practise/start")
+async def start(
+    request: Request, user: FormUser, db: DbSession, engine: EngineDep, scenarios: ScenariosDep,
+    scenario_id: Annotated[str, Form(min_length=1, max_length=100)],
+) -> Response:
+    session = await practice.start_session(db=db, engine=engine, scenarios=scenarios, scenario_id=scenario_id, owner_id=user.id)
+    return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
+
+
+def _own(db: DbSession, user: User, session_id: str) -> PracticeSession:
+    """The learner's own session (anyone else's answers as missing, like the JSON API)."""
+    session = access.readable_session(db, user, session_id)
+    if session.owner_id != user.id:
+        raise access.session_not_found(session_id)
+    return session
+
+
+def _chat_context(session: PracticeSession, scenarios: Mapping[str, Any]) -> dict[str, Any]:
+    scenario = scenarios.get(session.scenario_id)
+    brief = scenario.brief() if scenario is not None else None
+    pending = next((t for t in session.turns if t.status == "pending"), None)
+    return {
+        "session": session, "brief": brief, "title": _title(scenarios, session.scenario_id),
+        "patient": (brief or {}).get("persona", {}).get("name") or "The patient",
+        "meter": meter_for(session.opening or [], session.turns), "pending": pending,
+    }
+
+
+@router.get("/practise/sessions/{session_id}")
+def chat(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+    session = _own(db, user, session_id)
+    if session.status == "ended":
+        return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+    return render(request, "chat.html", {**_chat_context(session, scenarios), "draft": "", "error": None})
+
+
+def _turn_json(request: Request, session: PracticeSession, turn: Turn, scenarios: Mapping[str, Any]) -> JSONResponse:
+    ctx = {"request": request, **_chat_context(session, scenarios)}
+    turn_html = templates.get_template("_turn.html").render(turn=turn, **ctx)
+    meter_html = templates.get_template("_meter.html").render(**ctx)
+    lines = [line.get("text") for line in turn.patient_lines or [] if isinstance(line, dict)]
+    return JSONResponse({
+        "turn_html": turn_html, "meter_html": meter_html, "ended": session.status == "ended",
+        "report_url": f"/practise/sessions/{session.id}/report", "patient_said": " ".join(t for t in lines if t),
+    })
+
+
+@router.post("/practise/sessions/{session_id}/turns")
+async def say(
+    request: Request, session_id: str, user: FormUser, db: DbSession, engine: EngineDep, settings: SettingsDep,
+    locks: LocksDep, scenarios: ScenariosDep, text: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Send a reply. If the last one is still waiting for the patient (the engine was down),
+    sending the same words again retries it; the words typed are never lost on an error."""
+    session = _own(db, user, session_id)
+    try:
+        async with locks.hold(session_id):
+            pending = next((t for t in session.turns if t.status == "pending"), None)
+            cleaned = practice.normalise_message(text, max_chars=settings.max_message_chars)
+            if pending is not None and pending.learner_text == cleaned:
+                turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
+            elif pending is not None:
+                raise Conflict("Your previous reply is still waiting for the patient. Send it again first "
+                               "(it is shown above), then carry on.", code="turn_pending")
+            else:
+                turn = await practice.send_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id,
+                                                text=text, max_chars=settings.max_message_chars)
+    except (PracticeError, EngineFailure) as exc:
+        if isinstance(exc, EngineFailure):
+            status_code, code, message = engine_message(exc)
+        else:
+            status_code, code, message = exc.status_code, exc.code, exc.message
+            if isinstance(exc, InvalidMessage):
+                message = "Please type a reply first." if code == "message_empty" else message[:1].upper() + message[1:] + "."
+        if wants_json(request):
+            return error_response(status_code, code, message)
+        db.expire_all()
+        session = _own(db, user, session_id)
+        if session.status == "ended":
+            return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message}
+        return render(request, "chat.html", ctx, status_code=status_code)
+    db.refresh(session)
+    if wants_json(request):
+        return _turn_json(request, session, turn, scenarios)
+    if session.status == "ended":
+        return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+    return RedirectResponse(f"/practise/sessions/{session.id}#turn-{turn.index}", status_code=303)
+
+
+def _support(session: PracticeSession | None) -> dict[str, Any]:
+    """Wellbeing signposting: the session summary's, else the same text from data/support.yml."""
+    summary = session.summary if session is not None else None
+    if isinstance(summary, dict) and isinstance(summary.get("support"), dict) and summary["support"].get("options"):
+        return summary["support"]
+    from actions.feedback import support_info  # plain Python + YAML
+
+    return support_info()
+
+
+@router.post("/practise/sessions/{session_id}/end")
+async def end(
+    request: Request, session_id: str, user: FormUser, db: DbSession, engine: EngineDep, locks: LocksDep,
+    scenarios: ScenariosDep, reason: Annotated[str, Form(pattern="^(finished|safety)$")] = "finished",
+) -> Response:
+    session = _own(db, user, session_id)
+    try:
+        async with locks.hold(session_id):
+            session = await practice.end_session(db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason)  # type: ignore[arg-type]
+    except EngineFailure as exc:
+        if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
+            return render(request, "step_away.html", {
+                "session": session, "title": _title(scenarios, session.scenario_id), "support": _support(None),
+                "not_closed": engine_message(exc)[2],
+            })
+        raise
+    if reason == "safety":
+        return RedirectResponse(f"/practise/sessions/{session.id}/step-away", status_code=303)
+    return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+
+
+@router.get("/practise/sessions/{session_id}/step-away")
+def step_away(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+    session = _own(db, user, session_id)
+    return render(request, "step_away.html", {
+        "session": session, "title": _title(scenarios, session.scenario_id), "support": _support(session), "not_closed": None,
+    })
+
+
+def cue_profile(summary: Mapping[str, Any]) -> list[Bar]:
+    counts = summary.get("cue_counts") if isinstance(summary.get("cue_counts"), dict) else {}
+    bars = [Bar(cue_info(c).label, float(n), cue_info(c).helpful) for c, n in counts.items() if isinstance(n, int | float)]
+    bars.sort(key=lambda b: (not b.helpful, -b.value, b.label))
+    return bars
+
+
+@router.get("/practise/sessions/{session_id}/report")
+def report(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+    """The end-of-session report and the transcript with reviewers' comments (the learner's own,
+    or a learner's in a cohort the reader facilitates or reviews, as in the JSON API)."""
+    session = access.readable_session(db, user, session_id)
+    if session.status != "ended" and session.owner_id == user.id:
+        return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
+    summary = session.summary or {}
+    bars = cue_profile(summary)
+    comments = reviews.comments(db, session.id)
+    by_turn: dict[int, list[Any]] = {}
+    for c in comments:
+        by_turn.setdefault(c.turn_index, []).append(c)
+    return render(request, "report.html", {
+        "session": session, "summary": summary, "title": _title(scenarios, session.scenario_id),
+        "chart": bar_chart(bars, title="How often each cue was heard in your replies", chart_id="cue-profile"),
+        "bars": bars, "support": _support(session), "comments": by_turn, "comment_count": len(comments),
+        "corrections": reviews.corrections(db, session.id), "own": session.owner_id == user.id,
+        "patient": _chat_context(session, scenarios)["patient"],
+        "learner_label": None if session.owner_id == user.id else _owner_name(db, session),
+    })
+
+
+def _owner_name(db: DbSession, session: PracticeSession) -> str:
+    owner = db.get(User, session.owner_id) if session.owner_id is not None else None
+    return (owner.display_name or owner.username) if owner is not None else "Learner"
+
+
+@router.get("/practise/history")
+def history_page(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, outcome: str = "") -> Response:
+    outcomes = ("de_escalated", "escalated", "ended_for_safety", "abandoned")
+    rows, total = practice.list_sessions(db=db, owner_id=user.id, limit=100, offset=0,
+                                         outcome=outcome if outcome in outcomes else None)
+    progress = history.progress(db, owner_id=user.id)
+    points = [Point(p.created_at.strftime("%-d %b %H:%M"), p.score) for p in progress.points]
+    chart = column_chart(points, title="Your mean score per finished session, oldest first", chart_id="progress")
+    return render(request, "history.html", {
+        "rows": rows, "total": total, "progress": progress, "chart": chart, "outcome": outcome, "outcomes": outcomes,
+        "titles": {sid: _title(scenarios, sid) for sid in {s.scenario_id for s, _ in rows} | {p.scenario_id for p in progress.points}},
+        "comments": reviews.comments_for_learner(db, user.id, limit=20), "families": FAMILY_NAMES,
+    })
+
+
+@router.get("/practise/assignments")
+def my_assignments(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+    items = assignments.my_assignments(db, user)
+    titles = {sid: _title(scenarios, sid) for a in items for sid in a.scenario_ids}
+    return render(request, "my_assignments.html", {"items": items, "titles": titles, "difficulty": DIFFICULTY})

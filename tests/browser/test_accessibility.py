@@ -1,0 +1,66 @@
+"""Every page (the list is bot/demo.py's, the same the screenshots walk) passes axe-core with
+no serious or critical violation, loads nothing from another host, and has one h1; the chat
+and the report are also checked on a phone-sized screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+
+pytestmark = pytest.mark.e2e
+
+
+def signed_in_contexts(browser, demo, **options):  # noqa: ANN001, ANN201
+    contexts = {}
+    for role in ("learner", "facilitator", "reviewer"):
+        ctx = browser.new_context(locale="en-GB", **options)
+        page = ctx.new_page()
+        username, password = demo.accounts[role]
+        page.goto(f"{demo.api_url}/sign-in")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+        page.close()
+        contexts[role] = ctx
+    contexts[""] = browser.new_context(locale="en-GB", **options)
+    return contexts
+
+
+def test_every_page_passes_axe_and_loads_only_local_assets(browser, demo, axe_script) -> None:  # noqa: ANN001
+    contexts = signed_in_contexts(browser, demo, viewport={"width": 1280, "height": 900})
+    problems: dict[str, list] = {}
+    try:
+        for page_info in demo.pages():
+            page = contexts[page_info.who].new_page()
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            response = page.goto(f"{demo.api_url}{page_info.path}")
+            assert response is not None and response.status in (200, 403, 404), (page_info, response and response.status)
+            assert page.locator("h1").count() == 1, page_info
+            assert page.locator("html").get_attribute("lang") == "en-GB"
+            outside = [url for url in requested if not url.startswith(demo.api_url)]
+            assert not outside, f"{page_info.name} loaded {outside}"
+            found = axe_violations(page, axe_script)
+            if found:
+                problems[page_info.name] = found
+            page.close()
+    finally:
+        for ctx in contexts.values():
+            ctx.close()
+    assert not problems, problems
+
+
+def test_the_chat_and_report_pass_axe_on_a_phone(browser, demo, axe_script) -> None:  # noqa: ANN001
+    contexts = signed_in_contexts(browser, demo, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        for path in (f"/practise/sessions/{demo.active_id}", f"/practise/sessions/{demo.finished_id}/report"):
+            page = contexts["learner"].new_page()
+            page.goto(f"{demo.api_url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+            assert axe_violations(page, axe_script) == [], path
+            page.close()
+    finally:
+        for ctx in contexts.values():
+            ctx.close()
