@@ -20,7 +20,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 __all__ = [
-    "ACTS", "LEVELS", "THEMES", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
+    "ACTS", "LEVELS", "THEMES", "THEME_LABELS", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
     "cue_ids", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
     "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
 ]
@@ -38,6 +38,12 @@ Act = Literal[
 Theme = Literal["distress", "uncivil", "abuse", "complaint", "refused_request", "delay", "bad_news"]
 LEVELS: tuple[str, ...] = get_args(Level)  # calm to worst: the order is meaningful
 THEMES: tuple[str, ...] = get_args(Theme)
+# How each theme reads in the catalogue and the README's scenario table.
+THEME_LABELS: dict[str, str] = {
+    "distress": "distress", "uncivil": "uncivil behaviour", "abuse": "abuse", "complaint": "a complaint",
+    "refused_request": "a refused request", "delay": "a delay with no answer",
+    "bad_news": "bad news given by someone else",
+}
 ACTS: tuple[str, ...] = get_args(Act)
 MIN_LINES = 2  # at least two lines per act and level, so repeated practice differs
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actions.patient import TERMINAL_OUTCOMES
-from actions.scenarios import LEVELS, load_library
+from actions.scenarios import LEVELS, THEME_LABELS, load_library
 from bot.commands.scenarios_cmd import run_check
 from bot.dialogue import load_behaviour
 from bot.scenario_check import RESOLVED, check_paths, required_outcomes
@@ -90,4 +90,5 @@ def test_the_readme_table_lists_every_scenario() -> None:
     for scenario in load_library(SCENARIOS).values():
         row = next((line for line in readme.splitlines() if line.endswith(f"| `{scenario.id}` |")), None)
         assert row is not None, f"README's scenario table has no row for {scenario.id}"
-        assert row.startswith(f"| {scenario.staff_role} | {scenario.setting} |"), row
+        situation = ", ".join(THEME_LABELS[theme] for theme in scenario.themes)
+        assert row.startswith(f"| {scenario.staff_role} | {scenario.setting} | {situation} |"), row

@@ -37,7 +37,7 @@ def _title(scenarios: Mapping[str, Any], scenario_id: str) -> str:
 @router.get("/practise")
 def catalogue(
     request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep,
-    staff_role: str = "", setting: str = "", difficulty: str = "", skill: str = "",
+    staff_role: str = "", setting: str = "", difficulty: str = "", skill: str = "", theme: str = "",
 ) -> Response:
     briefs = _briefs(scenarios)
     options = {
@@ -45,12 +45,14 @@ def catalogue(
         "setting": sorted({b["setting"] for b in briefs}),
         "difficulty": sorted({b["difficulty"] for b in briefs}),
         "skill": sorted({s for b in briefs for s in b["skills"]}, key=lambda c: cue_info(c).label),
+        "theme": sorted({t for b in briefs for t in b.get("themes", [])}),
     }
-    chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill}
+    chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill, "theme": theme}
     shown = [
         b for b in briefs
         if (not staff_role or b["staff_role"] == staff_role) and (not setting or b["setting"] == setting)
         and (not difficulty or str(b["difficulty"]) == difficulty) and (not skill or skill in b["skills"])
+        and (not theme or theme in b.get("themes", []))
     ]
     active = [s for s, _ in practice.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
     return render(request, "catalogue.html", {

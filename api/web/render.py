@@ -14,11 +14,14 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from actions.scenarios import THEME_LABELS
+
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 LEVELS = ("calm", "uneasy", "upset", "angry", "hostile")
 DIFFICULTY = {1: "Foundation", 2: "Intermediate", 3: "Advanced"}
+THEMES = THEME_LABELS  # what kind of difficult conversation a scenario is
 OUTCOMES = {
     "de_escalated": "Calmer and heard",
     "escalated": "The conversation broke down",
@@ -142,7 +145,7 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
 
 
 templates.env.globals.update(
-    DIFFICULTY=DIFFICULTY, OUTCOMES=OUTCOMES, STATUSES=STATUSES, SESSION_STATUSES=SESSION_STATUSES,
+    DIFFICULTY=DIFFICULTY, THEMES=THEMES, OUTCOMES=OUTCOMES, STATUSES=STATUSES, SESSION_STATUSES=SESSION_STATUSES,
     FAMILY_NAMES=FAMILY_NAMES, cue_info=cue_info, highlight=highlight,
 )
 templates.env.filters.update(when=when, day=day)

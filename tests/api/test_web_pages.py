@@ -141,3 +141,14 @@ async def test_the_chat_keeps_the_learners_words_out_of_the_logs(browser_for, le
         r = await b.post(f"{session}/turns", data={"text": secret_words, "csrf_token": token}, headers={"accept": "application/json"})
     assert r.status_code == 200 and "<mark" in r.json()["turn_html"]
     assert secret_words not in caplog.text
+
+
+async def test_the_catalogue_filters_by_situation(browser_for, learner):
+    b = browser_for(learner)
+    page = await b.get("/practise")
+    assert page.status_code == 200 and 'id="f-theme"' in page.text and "Uncivil behaviour" in page.text
+    assert "Showing 2 of 2 scenarios." in page.text
+    none = await b.get("/practise", params={"theme": "bad_news"})
+    assert "Showing 0 of 2 scenarios." in none.text
+    some = await b.get("/practise", params={"theme": "uncivil"})
+    assert "Showing 2 of 2 scenarios." in some.text
