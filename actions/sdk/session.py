@@ -67,7 +67,8 @@ class ActionSessionSummary(Action):
             return []
         reason = entity_value(tracker, "reason") if latest_intent(tracker) == "end_session" else None
         start = start_tension(scenario.start_level)
-        tension = float(tracker.get_slot("tension") or start)
+        slot = tracker.get_slot("tension")
+        tension = start if slot is None else float(slot)  # 0.0 is a real tension: fully calm
         outcome = outcome_for(
             terminal_outcome=tracker.get_slot("outcome"), end_reason=reason, start=start, tension=tension
         )

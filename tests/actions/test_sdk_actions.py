@@ -144,3 +144,12 @@ async def test_an_advanced_patient_pushes_back_against_the_first_boundary() -> N
         [line] = custom(dispatcher)
         said.append(line["act"])
     assert said == ["escalate", "soften"]  # difficulty 3: the first boundary is tested, the second holds
+
+
+async def test_a_fully_calm_patient_ends_de_escalated(dispatcher: CollectingDispatcher) -> None:
+    """Tension 0.0 is falsy but real: the summary must not fall back to the starting tension."""
+    tracker = make_tracker(intent="end_session", entities=[{"entity": "reason", "value": "finished"}],
+                           slots={"tension": 0.0, "escalation": "calm"})
+    await ActionSessionSummary().run(dispatcher, tracker, {})
+    [summary] = custom(dispatcher)
+    assert summary["outcome"] == "de_escalated" and summary["final_escalation"] == "calm"
