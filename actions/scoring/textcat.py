@@ -3,7 +3,7 @@
 Why: rules are precise but miss the fuzzy cues (reflections, validation, sarcasm,
 explanations). A `textcat_multilabel` with `spacy.TextCatBOW.v3` over lemma uni/bigrams
 plus sentence-structure and context pseudo-words (structure.py, features.py) trains in
-about ten seconds on two shared cores, is deterministic with a fixed seed, and scores an
+seconds per seed on two shared cores, is deterministic with fixed seeds, and scores an
 utterance in well under a millisecond.
 
 Seed averaging: one model per seed in `seeds`, each on its own shuffled order, then their
