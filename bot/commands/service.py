@@ -114,9 +114,10 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     print(
         "\nThe practice service is running.\n"
-        f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
         "  First time?    .venv/bin/practice user create --role learner --username YOU\n"
-        "  Practise now:  .venv/bin/practice chat --username YOU --scenario gp_reception_appointment\n"
+        f"  In a browser:  {config.api_url}/   (sign in with that account)\n"
+        "  In a terminal: .venv/bin/practice chat --username YOU --scenario gp_reception_appointment\n"
+        f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
         f"  Scenarios:     .venv/bin/practice scenarios\n"
         f"  Logs:          {Path(stack.log_dir).resolve()}\n"
         "Press Ctrl-C to stop all three servers."
