@@ -76,7 +76,9 @@ def _photograph(demo, chromium: Path, out: Path, *, only: set[str], full_page: b
                     if size_name and page_info.name not in PHONE_PAGES:
                         continue
                     if page_info.who not in contexts:
-                        contexts[page_info.who] = _signed_in(browser, demo, page_info.who, viewport)
+                        contexts[page_info.who] = signed_in(
+                            browser, demo, page_info.who, viewport=viewport, device_scale_factor=1
+                        )
                     page = contexts[page_info.who].new_page()
                     page.goto(f"{demo.api_url}{page_info.path}")
                     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -91,8 +93,9 @@ def _photograph(demo, chromium: Path, out: Path, *, only: set[str], full_page: b
     return written
 
 
-def _signed_in(browser, demo, role: str, viewport: dict[str, int]):  # noqa: ANN001, ANN202
-    context = browser.new_context(viewport=viewport, locale="en-GB", device_scale_factor=1)
+def signed_in(browser, demo, role: str, **options):  # noqa: ANN001, ANN201
+    """A browser context signed in as the demo account for `role` ("" for nobody)."""
+    context = browser.new_context(locale="en-GB", **options)
     if role:
         page = context.new_page()
         username, password = demo.accounts[role]

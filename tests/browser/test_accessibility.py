@@ -6,26 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands.screenshots import signed_in
 from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e
 
 
 def signed_in_contexts(browser, demo, **options):  # noqa: ANN001, ANN201
-    contexts = {}
-    for role in ("learner", "facilitator", "reviewer"):
-        ctx = browser.new_context(locale="en-GB", **options)
-        page = ctx.new_page()
-        username, password = demo.accounts[role]
-        page.goto(f"{demo.api_url}/sign-in")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/sign-in" not in url)
-        page.close()
-        contexts[role] = ctx
-    contexts[""] = browser.new_context(locale="en-GB", **options)
-    return contexts
+    return {role: signed_in(browser, demo, role, **options) for role in ("learner", "facilitator", "reviewer", "")}
 
 
 def test_every_page_passes_axe_and_loads_only_local_assets(browser, demo, axe_script) -> None:  # noqa: ANN001
