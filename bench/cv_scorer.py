@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", type=int, default=0, help="print this many errors per cue")
     ap.add_argument("--cue", default="", help="with --show: only this cue")
     ap.add_argument("--dump", default="", help="write out-of-fold predictions (JSONL) to this path")
+    ap.add_argument("--tune", action="store_true",
+                    help="print per-cue thresholds tuned on every fold's out-of-fold scores (for rules.yml)")
     args = ap.parse_args(argv)
     config = dict(tc.CONFIG, **json.loads(args.config))
     taxonomy = load_taxonomy()
@@ -69,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             decisions[i] = Decision.of(sc, ex.text, ex.context)
     cues = list(taxonomy.ids)
     base = tally(cues, gold, pred)
+    anti = frozenset(c.id for c in taxonomy if c.family == "anti_pattern")  # tuned with a higher floor
     # honest tuned estimate: thresholds for fold k come from the other folds only
     tuned_pred: list[set[str]] = [set() for _ in examples]
     for k in range(args.folds):
         others = [i for i in range(len(examples)) if fold_of[i] != k]
-        th = tune_thresholds([decisions[i] for i in others], [gold[i] for i in others], cues)  # type: ignore[misc]
+        th = tune_thresholds([decisions[i] for i in others], [gold[i] for i in others], cues, anti)  # type: ignore[misc]
         for i in range(len(examples)):
             if fold_of[i] == k:
                 tuned_pred[i] = decisions[i].apply(th)  # type: ignore[union-attr]
@@ -84,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     for c in cues:
         print(f"{c:<20} {base[c].f1:6.3f} {tuned[c].f1:8.3f} {base[c].support:8d}")
     print(f"{'macro-F1':<20} {Report(base, len(gold)).macro_f1:6.3f} {Report(tuned, len(gold)).macro_f1:8.3f}")
+    if args.tune:
+        th = tune_thresholds(decisions, gold, cues, anti)  # type: ignore[arg-type]
+        print("thresholds tuned on all out-of-fold scores (rules.yml `threshold`):")
+        print("  " + ", ".join(f"{c}: {t}" for c, t in th.items()))
     if args.dump:
         with open(args.dump, "w") as fh:
             for i, ex in enumerate(examples):
