@@ -21,7 +21,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 __all__ = [
     "ACTS", "LEVELS", "THEMES", "THEME_LABELS", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
-    "cue_ids", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
+    "cue_ids", "cue_weights", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
     "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
 ]
 
@@ -53,10 +53,21 @@ class ScenarioError(Exception):
 
 
 @lru_cache(maxsize=4)
+def _taxonomy_cues(path: Path) -> tuple[dict[str, Any], ...]:
+    """The taxonomy's cue entries, read with PyYAML alone (the scoring package imports spaCy)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return tuple(data.get("cues", []))
+
+
+@lru_cache(maxsize=4)
 def cue_ids(path: Path = TAXONOMY_PATH) -> frozenset[str]:
     """The cue ids in the taxonomy, so a typo in ``skills`` or ``sensitivity`` fails at load."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return frozenset(str(cue["id"]) for cue in data.get("cues", []))
+    return frozenset(str(cue["id"]) for cue in _taxonomy_cues(path))
+
+
+def cue_weights(path: Path = TAXONOMY_PATH) -> dict[str, float]:
+    """Each cue's weight on the patient's tension, for checks that must not load spaCy."""
+    return {str(cue["id"]): float(cue["weight"]) for cue in _taxonomy_cues(path)}
 
 
 def _known_cue(value: str) -> str:

@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed_act
 from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
-from actions.scenarios import LEVELS, TAXONOMY_PATH, Scenario, ScenarioError, load_scenario
+from actions.scenarios import LEVELS, Scenario, ScenarioError, cue_weights, load_scenario
 from bot.dialogue import Behaviour, load_behaviour
 
 OUTCOMES = ("de_escalated", "escalated", "ended_for_safety", "abandoned")
@@ -87,12 +85,6 @@ class Report:
         )
         return (f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
                 f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}")
-
-
-def cue_weights(path: Path = TAXONOMY_PATH) -> dict[str, float]:
-    """Each cue's weight from the taxonomy, read directly (no spaCy for a data check)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(cue["id"]): float(cue["weight"]) for cue in data.get("cues", [])}
 
 
 def opportunity_problems(scenario: Scenario, path: Path) -> list[str]:

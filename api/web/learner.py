@@ -3,7 +3,8 @@ history with progress, assignments. Each calls the same services as the JSON rou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,7 +18,7 @@ from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, error_response, wants_json
-from api.web.render import DIFFICULTY, FAMILY_NAMES, cue_info, meter_for, render, templates
+from api.web.render import DIFFICULTY, FAMILY_NAMES, THEMES, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -34,29 +35,47 @@ def _title(scenarios: Mapping[str, Any], scenario_id: str) -> str:
     return scenario.brief()["title"] if scenario is not None else scenario_id.replace("_", " ")
 
 
+@dataclass(frozen=True)
+class CatalogueFilter:
+    """One drop-down on the catalogue: the brief's values it matches and how an option reads."""
+
+    name: str  # the query parameter
+    element_id: str
+    label: str
+    any_label: str
+    values: Callable[[Mapping[str, Any]], list[str]]
+    text: Callable[[str], str]
+    order_by_text: bool = False
+
+
+CATALOGUE_FILTERS = (
+    CatalogueFilter("staff_role", "f-role", "Staff role", "Any role", lambda b: [b["staff_role"]], str.capitalize),
+    CatalogueFilter("setting", "f-setting", "Setting", "Any setting", lambda b: [b["setting"]], str),
+    CatalogueFilter("difficulty", "f-difficulty", "Difficulty", "Any difficulty", lambda b: [str(b["difficulty"])],
+                    lambda v: DIFFICULTY.get(int(v), v)),
+    CatalogueFilter("skill", "f-skill", "Skill in focus", "Any skill", lambda b: list(b["skills"]),
+                    lambda v: cue_info(v).label, order_by_text=True),
+    CatalogueFilter("theme", "f-theme", "Situation", "Any situation", lambda b: list(b.get("themes", [])),
+                    lambda v: THEMES.get(v, v).capitalize()),
+)
+
+
 @router.get("/practise")
 def catalogue(
     request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep,
     staff_role: str = "", setting: str = "", difficulty: str = "", skill: str = "", theme: str = "",
 ) -> Response:
     briefs = _briefs(scenarios)
-    options = {
-        "staff_role": sorted({b["staff_role"] for b in briefs}),
-        "setting": sorted({b["setting"] for b in briefs}),
-        "difficulty": sorted({b["difficulty"] for b in briefs}),
-        "skill": sorted({s for b in briefs for s in b["skills"]}, key=lambda c: cue_info(c).label),
-        "theme": sorted({t for b in briefs for t in b.get("themes", [])}),
-    }
     chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill, "theme": theme}
-    shown = [
-        b for b in briefs
-        if (not staff_role or b["staff_role"] == staff_role) and (not setting or b["setting"] == setting)
-        and (not difficulty or str(b["difficulty"]) == difficulty) and (not skill or skill in b["skills"])
-        and (not theme or theme in b.get("themes", []))
-    ]
+    filters = []
+    for spec in CATALOGUE_FILTERS:
+        options = [(v, spec.text(v)) for v in {v for b in briefs for v in spec.values(b)}]
+        options.sort(key=lambda option: option[1] if spec.order_by_text else option[0])
+        filters.append({"spec": spec, "options": options, "chosen": chosen[spec.name]})
+    shown = [b for b in briefs if all(not chosen[f.name] or chosen[f.name] in f.values(b) for f in CATALOGUE_FILTERS)]
     active = [s for s, _ in practice.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
     return render(request, "catalogue.html", {
-        "scenarios": shown, "total": len(briefs), "options": options, "chosen": chosen, "active": active,
+        "scenarios": shown, "total": len(briefs), "filters": filters, "active": active,
         "titles": {b["id"]: b["title"] for b in briefs},
     })
 

@@ -7,18 +7,12 @@ import sqlite3
 import httpx
 import pytest
 
+from bot.demo import SCENARIO, WELL_HANDLED
 from bot.stack import Stack
 from tests.e2e.conftest import Conversation
 
 pytestmark = pytest.mark.e2e
 
-SCENARIO = "gp_reception_appointment"
-WELL_HANDLED = [
-    "I can see how frustrated you are, and I'm really sorry your appointment was cancelled without anyone telling you.",
-    "Can you tell me a bit more about what the appointment was for?",
-    "So you've given up a shift to be here, and you've been worried about your chest for weeks.",
-    "Would you like me to ask the duty doctor to see you this afternoon, or would you rather I book the first appointment tomorrow?",
-]
 BADLY_HANDLED = [
     "Calm down, sir, there's no need to shout.",
     "If you'd kept your number up to date you'd have got the text.",
