@@ -20,6 +20,7 @@ from actions.scoring.questions import QuestionLexicon
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
 POLICIES = ("rules", "hybrid")
+EVIDENCE = ("turn", "sentence")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CueRule:
     veto: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     keep: float | None = None  # per-cue override of `rule_keep` (0: the classifier cannot veto)
+    sentence_evidence: bool = False  # the classifier may find the cue in one sentence alone
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
         policy = spec.get("policy", "hybrid")
         if policy not in POLICIES:
             raise DataError(f"{RULES_PATH}: cues.{cue}.policy: {policy!r} is not one of {POLICIES}")
+        evidence = spec.get("evidence", "turn")
+        if evidence not in EVIDENCE:
+            raise DataError(f"{RULES_PATH}: cues.{cue}.evidence: {evidence!r} is not one of {EVIDENCE}")
         sub = lambda key: [_substitute(p, lexicon) for p in spec.get(key) or []]  # noqa: E731
         compiled[cue] = CueRule(
             cue=cue,
@@ -99,6 +104,7 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
             veto=_alternation(sub("veto"), f"cues.{cue}.veto"),
             unless=_alternation(sub("unless"), f"cues.{cue}.unless"),
             keep=float(spec["keep"]) if spec.get("keep") is not None else None,
+            sentence_evidence=evidence == "sentence",
         )
     for cue in cue_ids:  # every cue gets an entry (classifier-only if not in rules.yml)
         compiled.setdefault(cue, CueRule(cue, "hybrid", default_threshold, None, None, None))

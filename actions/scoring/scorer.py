@@ -154,11 +154,38 @@ class Scorer:
         p = self._rules_pass(norm, context)
         return self._words(norm, context, p)
 
+    def classifier_probabilities(self, text: str, context: str = "") -> dict[str, float]:
+        """The per-cue probabilities the policy compares with thresholds (thresholds.py replays them)."""
+        norm = mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
+        p = self._rules_pass(norm, context)
+        return self._probabilities(norm, context, p)[0] if self.classifier and p.sentences else {}
+
     def _words(self, norm: str, context: str, p: "_Pass") -> list[str]:
         words = classifier_words(self.lang, norm, context, self.rules.feelings)
         words += [f"zzr{c}" for c in sorted(p.hits)]
         words += [f"zzq{c.split('_')[0]}" for c in sorted({q[0] for q in p.questions})]
         return words
+
+    def _sentence_words(self, sent: _Sentence, context: str, p: "_Pass") -> list[str]:
+        """One sentence's classifier input: its words, the context features, its own rule hits."""
+        words = classifier_words(self.lang, sent.text, context, self.rules.feelings)
+        words += [f"zzr{c}" for c in sorted(p.hits)
+                  if any(s < sent.end and e > sent.start for s, e in p.spans.get(c, ()))]
+        return words
+
+    def _probabilities(self, norm: str, context: str, p: "_Pass") -> tuple[dict[str, float], list[dict[str, float]]]:
+        """The turn's probability per cue (for `evidence: sentence` cues, raised to the best
+        sentence's) and each sentence's own probabilities (to place a classifier-only span)."""
+        assert self.classifier is not None
+        probs = self.classifier.predict([self._words(norm, context, p)])[0]
+        if len(p.sentences) == 1:
+            return probs, [probs]
+        per = self.classifier.predict([self._sentence_words(s, context, p) for s in p.sentences])
+        for cue in probs:
+            rule = self.rules.cues.get(cue)
+            if rule is not None and rule.sentence_evidence:
+                probs[cue] = max(probs[cue], max(d.get(cue, 0.0) for d in per))
+        return probs, per
 
     def score(self, text: str, context: str = "") -> ScoreResult:
         """Score one utterance; never raises on bad input (flags say what happened)."""
@@ -210,7 +237,7 @@ class Scorer:
     def _classify(self, norm: str, context: str, p: "_Pass") -> None:
         """Apply the per-cue policy (module doc) with the classifier's probabilities."""
         assert self.classifier is not None
-        probs = self.classifier.predict([self._words(norm, context, p)])[0]
+        probs, per = self._probabilities(norm, context, p)
         keep = self.rules.rule_keep
         for cue, prob in probs.items():
             rule = self.rules.cues.get(cue)
@@ -229,12 +256,7 @@ class Scorer:
             allowed = [i for i in range(len(p.sentences)) if i not in p.vetoed.get(cue, set())]
             if not allowed:
                 continue
-            if len(allowed) == 1:
-                best = allowed[0]
-            else:
-                per = self.classifier.predict([
-                    classifier_words(self.lang, p.sentences[i].text, context, self.rules.feelings) for i in allowed])
-                best = allowed[max(range(len(allowed)), key=lambda j: per[j].get(cue, 0.0))]
+            best = max(allowed, key=lambda i: per[i].get(cue, 0.0))
             p.add(cue, p.sentences[best].start, p.sentences[best].end, prob)
 
 

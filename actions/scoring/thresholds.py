@@ -40,7 +40,7 @@ class Decision:
             lo = frozenset(scorer.score(text, context).cue_ids)
         finally:
             scorer.thresholds = saved
-        probs = scorer.classifier.predict([scorer.classifier_input(text, context)])[0] if scorer.classifier else {}
+        probs = scorer.classifier_probabilities(text, context)
         return cls(hi, lo, probs)
 
     def apply(self, thresholds: dict[str, float]) -> set[str]:
