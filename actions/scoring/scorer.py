@@ -3,9 +3,10 @@
 Combination policy per cue (declared in rules.yml, `policy`):
 - `rules`  (open/closed questions): syntax decides alone; the classifier is not asked.
 - `hybrid` (every other cue): the cue fires if a rule matches OR the classifier's
-  probability reaches the cue's threshold. A rule hit's confidence is
-  max(rule_confidence, probability); a classifier-only hit's confidence is its probability
-  and its span is the sentence the classifier likes best. Anti-patterns need at least
+  probability reaches the cue's threshold. For `evidence: sentence` cues (support skills)
+  that probability is the higher of the whole turn's and the best single sentence's. A rule
+  hit's confidence is max(rule_confidence, probability); a classifier-only hit's confidence
+  is its probability and its span is the sentence the classifier likes best. Anti-patterns need at least
   `anti_pattern_threshold` from the classifier alone: wrongly telling a learner they were
   sarcastic or blaming costs more trust than missing it.
 - Reflections found through an explicit marker ("it sounds like", "so you're saying")
@@ -43,6 +44,11 @@ class _Sentence:
     start: int
     end: int
     text: str
+
+
+def _normalise(text: str) -> str:
+    """Straight apostrophes and masked fillers: what the rules and the classifier both read."""
+    return mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
 
 
 class Scorer:
@@ -133,12 +139,12 @@ class Scorer:
                         p.add(cue, sent.start + m.start(), sent.start + m.end(), conf)
                     else:
                         p.add(cue, sent.start, sent.end, conf)
-            named = any(s < sent.end and e > sent.start for s, e in p.spans.get("name_emotion", ()))
+            named = p.overlaps("name_emotion", sent)
             refl = None if strong else detect_reflection(st, context, self.rules, self.lang, echo_only=bool(qs),
                                                          named_emotion=named)
             if not (qs and is_check(st, self.rules.questions)) and not (refl and not strong):
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
-            summary = any(s < sent.end and e > sent.start for s, e in p.spans.get("summarise", ()))
+            summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
                 p.add(refl, sent.start, sent.end, conf * 0.95)
                 if self.rules.reflection_markers.search(st):
@@ -150,13 +156,13 @@ class Scorer:
 
     def classifier_input(self, text: str, context: str = "") -> list[str]:
         """The words the classifier sees for an utterance: lemmas, context features, rule hits."""
-        norm = mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
+        norm = _normalise(text)
         p = self._rules_pass(norm, context)
         return self._words(norm, context, p)
 
     def classifier_probabilities(self, text: str, context: str = "") -> dict[str, float]:
         """The per-cue probabilities the policy compares with thresholds (thresholds.py replays them)."""
-        norm = mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
+        norm = _normalise(text)
         p = self._rules_pass(norm, context)
         return self._probabilities(norm, context, p)[0] if self.classifier and p.sentences else {}
 
@@ -169,8 +175,7 @@ class Scorer:
     def _sentence_words(self, sent: _Sentence, context: str, p: "_Pass") -> list[str]:
         """One sentence's classifier input: its words, the context features, its own rule hits."""
         words = classifier_words(self.lang, sent.text, context, self.rules.feelings)
-        words += [f"zzr{c}" for c in sorted(p.hits)
-                  if any(s < sent.end and e > sent.start for s, e in p.spans.get(c, ()))]
+        words += [f"zzr{c}" for c in sorted(p.hits) if p.overlaps(c, sent)]
         return words
 
     def _probabilities(self, norm: str, context: str, p: "_Pass") -> tuple[dict[str, float], list[dict[str, float]]]:
@@ -195,7 +200,7 @@ class Scorer:
             return ScoreResult(original, [], 0.0, g.flags)
         context = context if isinstance(context, str) else ""
         context = context[:CONTEXT_CAP].replace("\u2019", "'")
-        norm = mask_fillers(g.text.replace("\u2019", "'").replace("\u2018", "'"))
+        norm = _normalise(g.text)
         p = self._rules_pass(norm, context)
         if self.classifier is not None and p.sentences:
             self._classify(norm, context, p)
@@ -270,6 +275,10 @@ class _Pass:
         self.questions: list[tuple[str, int, int]] = []
         self.spans: dict[str, list[tuple[int, int]]] = {}  # every span each cue matched
         self.protected: set[str] = set()  # rule hits the classifier may not veto
+
+    def overlaps(self, cue: str, sent: _Sentence) -> bool:
+        """Whether any span the cue matched touches this sentence."""
+        return any(s < sent.end and e > sent.start for s, e in self.spans.get(cue, ()))
 
     def add(self, cue: str, start: int, end: int, confidence: float) -> None:
         """Record a cue; a second hit of the same cue only raises the confidence."""
