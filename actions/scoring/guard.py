@@ -79,11 +79,28 @@ _FILLERS = re.compile(
 )
 
 
+# A turn that opens with bare acknowledgements ("Yeah. Yeah.", "Okay.", "Right.") before
+# what is really said. Not "no", "yes", "sure" or "well": those can carry argument or irony.
+_BACKCHANNEL_START = re.compile(
+    r"^(?:\s*(?:yeah|yep|yup|okay|ok|right|alright|all right|oh okay|i see|mm+|mhm|mm-hmm|uh-huh)\s*[.!]+)+(?=\s+\S)",
+    re.I,
+)
+# A stutter or restart: the same word twice in a row ("it's- it's", "the the"). Not across a
+# comma: "sent you, you came" and "no, no" are said on purpose.
+_REPEAT = re.compile(r"(?<![\w'])([a-z]+(?:'[a-z]+)?)(?:\s*-\s*|\s+)(?=\1(?![\w']))", re.I)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
 def mask_fillers(text: str) -> str:
-    """Blank out spoken disfluencies ("um", "erm", "mm-hmm", "you know,", "I mean,").
+    """Blank out spoken disfluencies: fillers ("um", "erm", "mm-hmm", "you know,", "I mean,"),
+    a turn's opening acknowledgements ("Yeah. Okay.") and stutters ("it's- it's").
 
     Why: transcripts of real conversations are full of them, and they sit exactly where the
-    rules look (the start of a sentence: "um, so it sounds like..."). They are replaced by
-    spaces of the same length, so cue spans still index the original text.
+    rules look (the start of a sentence: "um, so it sounds like..."), and a bag-of-words
+    classifier trained on written turns reads them as content. They are replaced by spaces
+    of the same length, so cue spans still index the original text.
     """
-    return _FILLERS.sub(lambda m: " " * len(m.group(0)), text)
+    return _REPEAT.sub(_blank, _FILLERS.sub(_blank, _BACKCHANNEL_START.sub(_blank, text)))

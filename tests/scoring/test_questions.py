@@ -30,6 +30,8 @@ CLOSED = [
     "When did the pain start?",
     "Where would you put the pain out of ten?",
     "Can you tell me the address you're calling from?",
+    "And you've been doing that for how long?",  # wh-word left at the end
+    "You take how many a day?",
 ]
 NEITHER = [
     "Could you pop your arm on the table for me?",  # request

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from actions.scoring.features import classifier_words, context_tokens
+from actions.scoring.guard import mask_fillers
 from actions.scoring.lang import get_lang
 from actions.scoring.structure import sentence_tokens, sentences
 from tests.scoring.conftest import cues
@@ -70,3 +71,22 @@ def test_general_rules(scorer, text, context, must, must_not):
     got = cues(scorer, text, context)
     assert must <= got, got
     assert not (must_not & got), got
+
+
+@pytest.mark.parametrize("spoken, written", [
+    ("Yeah. Yeah. It's- it's been really tough for you.", "It's been really tough for you."),
+    ("Mm-hmm. Okay. And what happened then?", "And what happened then?"),
+    ("Um, so, you've, uh, been feeling the the pressure.", "So, you've been feeling the pressure."),
+])
+def test_transcript_disfluencies_do_not_change_the_cues(scorer, spoken, written):
+    """Real transcripts open with acknowledgements and stutter; the cues are the same."""
+    ctx = "My dad passed last year and I've not been the same since."
+    assert cues(scorer, spoken, ctx) == cues(scorer, written, ctx)
+
+
+def test_masking_keeps_offsets_and_deliberate_repeats():
+    text = "Yeah. So 111 sent you, you came straight here. No, no, that's fine."
+    masked = mask_fillers(text)
+    assert len(masked) == len(text)
+    assert masked.lstrip().startswith("So 111 sent you, you came")
+    assert "No, no," in masked
