@@ -9,7 +9,7 @@ from actions.scoring.data import CUES_DIR, load_split
 from actions.scoring.evaluate import evaluate_file
 
 # Measured dev macro-F1 minus a small margin; raise it when the scorer improves.
-DEV_MACRO_F1_FLOOR = 0.84
+DEV_MACRO_F1_FLOOR = 0.85
 QUESTION_F1_FLOOR = {"open_question": 0.9, "closed_question": 0.9}
 
 
