@@ -90,3 +90,15 @@ def test_masking_keeps_offsets_and_deliberate_repeats():
     assert len(masked) == len(text)
     assert masked.lstrip().startswith("So 111 sent you, you came")
     assert "No, no," in masked
+
+
+@pytest.mark.parametrize("text, context", [
+    ("So what I'm hearing is you'd like to cut back but you're not sure how.",
+     "I want to drink less but I don't know where to start."),
+    ("Right. So the weekends are the hardest.", "During the week I'm fine, it's the weekends."),
+    ("So it's a way of coping with the stress.", "When work gets bad I just reach for a drink."),
+])
+def test_a_reflection_is_simple_or_complex_not_both(scorer, text, context):
+    found = cues(scorer, text, context)
+    assert found & {"reflection_simple", "reflection_complex"}, found
+    assert not {"reflection_simple", "reflection_complex"} <= found, found
