@@ -11,6 +11,8 @@ Combination policy per cue (declared in rules.yml, `policy`):
   sarcastic or blaming costs more trust than missing it.
 - Reflections found through an explicit marker ("it sounds like", "so you're saying")
   are kept whatever the classifier says; other rule hits can be vetoed by it.
+- A reflection is simple or complex, never both (GUIDE.md): when both fire, the one the
+  classifier finds likelier stays.
 - `veto` patterns block a cue in a sentence for rules and classifier alike ("I'm sorry
   you feel that way" is never an apology); `unless` patterns block it for the utterance.
 - A statement ending in "?" counts as a closed question only if it is not a reflection.
@@ -263,10 +265,14 @@ class Scorer:
                 continue
             best = max(allowed, key=lambda i: per[i].get(cue, 0.0))
             p.add(cue, p.sentences[best].start, p.sentences[best].end, prob)
+        self._one_reflection(p, probs)
+
+    @staticmethod
+    def _one_reflection(p: "_Pass", probs: dict[str, float]) -> None:
+        """Keep only the likelier of a simple and a complex reflection (GUIDE.md: a complex
+        reflection is not also a simple one; +0.03 F1 for simple reflections in CV)."""
         simple, complex_ = "reflection_simple", "reflection_complex"
         if simple in p.hits and complex_ in p.hits:
-            # GUIDE.md: a complex reflection is not also a simple one. The classifier's likelier
-            # reading stays (+0.03 F1 for simple reflections in cross-validation).
             del p.hits[simple if probs.get(simple, 0.0) < probs.get(complex_, 0.0) else complex_]
 
 
