@@ -11,7 +11,11 @@ Python the actions and the scenario checker share:
 * ``boundary_pushback``: an angry or hostile patient pushes back against that many
   respectful boundaries (``soften`` is held back as ``escalate``) before backing down.
 
-Both hold-backs turn an act into a non-terminal one, so the conversation's shape as the
+Whatever the difficulty, a chosen ``walk_out`` after a *tentative* move (one decided only by
+cues below the scorer's confidence floor, data/cues/moves.yml) is held back as ``escalate``:
+no conversation ends on a reading the scorer is unsure of.
+
+Every hold-back turns an act into a non-terminal one, so the conversation's shape as the
 dialogue model learnt it (what follows a terminal act) never changes.
 """
 
@@ -104,6 +108,8 @@ def performed_act(chosen: str, *, level: str, cards: Sequence[Mapping[str, Any]]
     `cards` are this session's score cards, the learner's latest reply last.
     """
     latest = cards[-1] if cards else {}
+    if chosen == "walk_out" and latest.get("move_tentative"):
+        return "escalate"  # never end the conversation on a reading the scorer is unsure of
     if chosen == "disclose_need" and listening_replies(cards) < profile.listening_before_need:
         return "soften"
     if (

@@ -69,6 +69,11 @@ def with_quote(comment: str, said: str) -> str:
     return f"{comment}: {quote}" if quote[-2:-1] in (".", "!", "?", "…") else f"{comment}: {quote}."
 
 
+def _hedged(comment: str, cue: dict[str, Any]) -> str:
+    """A tentative cue (below the scorer's confidence floor) is said as a possibility."""
+    return f"Possibly: {comment[:1].lower()}{comment[1:]}" if cue.get("tentative") else comment
+
+
 def turn_feedback(cues: Sequence[dict[str, Any]], *, opportunity: dict[str, Any] | None, reply: str) -> list[str]:
     """Feedback sentences for one learner reply, helpful cues first, each quoting their words.
 
@@ -84,13 +89,13 @@ def turn_feedback(cues: Sequence[dict[str, Any]], *, opportunity: dict[str, Any]
         if cue["cue"] in seen:
             continue
         seen.add(cue["cue"])
-        lines.append(with_quote(guide.advice(cue["cue"]).comment, cue["quote"]))
+        lines.append(with_quote(_hedged(guide.advice(cue["cue"]).comment, cue), cue["quote"]))
     for cue in harmful:
         if cue["cue"] in seen:
             continue
         seen.add(cue["cue"])
         advice = guide.advice(cue["cue"])
-        lines.append(f"{with_quote(advice.comment, cue['quote'])} Try next: {advice.try_next}")
+        lines.append(f"{with_quote(_hedged(advice.comment, cue), cue['quote'])} Try next: {advice.try_next}")
     if opportunity and not opportunity.get("taken"):
         missed = guide.missed_opportunity
         emotion = opportunity.get("emotion") or "upset"

@@ -11,6 +11,7 @@ environment, and the output is plain YAML text, so it can be compared byte for b
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,17 +25,18 @@ RULES = REPO_ROOT / "data" / "rules" / "patient.yml"
 STORIES = REPO_ROOT / "data" / "stories" / "conversations.yml"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
 
-SYSTEM_INTENTS = ("start_scenario", "end_session")  # sent by the API, not learner moves
-BUILTIN_INTENTS = ("nlu_fallback",)  # Rasa's own intent: in the table, not in the domain
+LEARNER_REPLY = "learner_reply"  # every learner turn: the words ride along as entity `said`
+SYSTEM_INTENTS = ("start_scenario", "end_session")  # sent by the API to open and close
 NEED_KEYS = ("need_hidden", "need_disclosed")  # the two sides of the need_disclosed slot
 
 RULES_HEADER = (
-    "# GENERATED from one behaviour table: (learner intent, escalation after scoring,\n"
+    "# GENERATED from one behaviour table: (learner move, escalation after scoring,\n"
     "# need_disclosed) -> patient act. Keep rules, stories and tests in step.\n"
 )
 STORIES_HEADER = "# Whole practice conversations, well and badly handled, following the rules.\n"
 TEST_STORIES_HEADER = (
-    "# Rasa test stories: whole conversations with learner texts.\n"
+    "# Rasa test stories: whole conversations with learner texts (each turn's move is what the\n"
+    "# cue scorer reads from its text: tests/scoring/test_moves.py checks it).\n"
     "# Run: rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors\n"
 )
 
@@ -57,8 +59,8 @@ class Conversation:
 
 @dataclass(frozen=True)
 class Behaviour:
-    """The loaded table: `table[intent][level]` is (act while the need is hidden, act once
-    it is out), identical when the need does not matter there. Intents keep file order,
+    """The loaded table: `table[move][level]` is (act while the need is hidden, act once
+    it is out), identical when the need does not matter there. Moves keep file order,
     which is also the order of the generated rules."""
 
     levels: tuple[str, ...]
@@ -125,12 +127,12 @@ def load_behaviour(path: Path = BEHAVIOUR) -> Behaviour:
     for group in data["groups"]:
         name = group["group"]
         defaults = group.get("acts") or {}
-        for intent, overrides in (group.get("intents") or {}).items():
+        for intent, overrides in (group.get("moves") or {}).items():
             if intent in table:
-                raise BehaviourError(f"{path}: intent {intent!r} appears twice (again in group {name!r})")
+                raise BehaviourError(f"{path}: move {intent!r} appears twice (again in group {name!r})")
             cells = {**defaults, **(overrides or {})}
             if set(cells) != set(levels):
-                raise BehaviourError(f"{path}: group {name!r}, intent {intent!r}: needs exactly the levels "
+                raise BehaviourError(f"{path}: group {name!r}, move {intent!r}: needs exactly the levels "
                                      f"{', '.join(levels)}; has {', '.join(cells)}")
             table[intent] = {lv: _cell(cells[lv], acts, f"{path}: {intent} at {lv}") for lv in levels}
     conversations = _conversations(data.get("conversations"), levels, str(path), data.get("story_start", {}))
@@ -153,10 +155,17 @@ def _act_steps(behaviour: Behaviour, act: str) -> list[str]:
     return out
 
 
+def _turn_steps(move: str, level: str) -> list[str]:
+    """A learner turn as Rasa sees it: the API's `learner_reply`, the scoring action, and
+    the two slots it sets that the rules read (the move and the level after scoring)."""
+    return [f"  - intent: {LEARNER_REPLY}", "  - action: action_score_turn", "  - slot_was_set:",
+            f"    - move: {move}", f"    - escalation: {level}"]
+
+
 def rules_text(behaviour: Behaviour) -> str:
     """data/rules/patient.yml: fixed system rules, then per level and need state one rule per
-    act with an or-group of the intents leading to it; a need-dependent cell becomes two
-    rules conditioned on need_disclosed, so RulePolicy decides every turn."""
+    move; a need-dependent cell becomes two rules conditioned on need_disclosed, so
+    RulePolicy decides every turn."""
     lines = ['version: "3.1"', "", "rules:", ""]
     lines += [
         '- rule: "the API starts a scenario; the patient opens, then waits for the learner"',
@@ -169,23 +178,17 @@ def rules_text(behaviour: Behaviour) -> str:
                   f"  - action: action_patient_{act}", "  - action: action_session_summary", ""]
     for level in behaviour.levels:
         for need in (None, False, True):  # need-independent cells first, then hidden, then out
-            groups: dict[str, list[str]] = {}
-            for intent in behaviour.table:
-                if (need is None) == behaviour.need_matters(intent, level):
+            for move in behaviour.table:
+                if (need is None) == behaviour.need_matters(move, level):
                     continue
-                groups.setdefault(behaviour.act(intent, level, bool(need)), []).append(intent)
-            for act, intents in groups.items():
+                act = behaviour.act(move, level, bool(need))
                 cond = {None: "", False: " before the need is out", True: " once the need is out"}[need]
-                lines.append(f'- rule: "at {level}{cond}, {", ".join(intents)} -> {act}"')
+                lines.append(f'- rule: "at {level}{cond}, {move} -> {act}"')
                 if need is not None:
                     flag = "true" if need else "false"
                     lines += ["  condition:", "  - slot_was_set:", f"    - need_disclosed: {flag}"]
                 lines.append("  steps:")
-                if len(intents) == 1:
-                    lines.append(f"  - intent: {intents[0]}")
-                else:
-                    lines += ["  - or:", *(f"    - intent: {i}" for i in intents)]
-                lines += ["  - action: action_score_turn", "  - slot_was_set:", f"    - escalation: {level}"]
+                lines += _turn_steps(move, level)
                 lines += _act_steps(behaviour, act) + [""]
     return RULES_HEADER + "\n".join(lines) + "\n"
 
@@ -205,12 +208,15 @@ def _story(behaviour: Behaviour, conv: Conversation, with_text: bool) -> list[st
                 if with_text else ["  - intent: end_session"]
             lines += ["    entities:", f"    - reason: {level}", "  - action: action_session_summary"]
             break
-        said = [f"  - user: |\n      {text}", f"    intent: {intent}"]
-        lines += said if with_text else [f"  - intent: {intent}"]
         if intent not in behaviour.table:
-            raise BehaviourError(f"story {conv.name!r}: intent {intent!r} is not in the behaviour table")
+            raise BehaviourError(f"story {conv.name!r}: move {intent!r} is not in the behaviour table")
         act = behaviour.act(intent, level, need)
-        lines += ["  - action: action_score_turn", "  - slot_was_set:", f"    - escalation: {level}"]
+        if with_text:
+            lines += [f"  - user: |\n      /{LEARNER_REPLY}{json.dumps({'said': text})}", f"    intent: {LEARNER_REPLY}",
+                      "    entities:", f"    - said: {json.dumps(text)}"]
+            lines += _turn_steps(intent, level)[1:]
+        else:
+            lines += _turn_steps(intent, level)
         lines += _act_steps(behaviour, act)
         need = need or act == "disclose_need"
         if act in behaviour.terminal and k != len(conv.turns) - 1:

@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = REPO_ROOT / "config.yml"
 DOMAIN = REPO_ROOT / "bot" / "domain.yml"
 CREDENTIALS = REPO_ROOT / "bot" / "credentials.yml"
-TRAINING_DATA = [REPO_ROOT / "data" / name for name in ("nlu", "rules", "stories")]
+TRAINING_DATA = [REPO_ROOT / "data" / name for name in ("rules", "stories")]
 ENGINE_LOCK = REPO_ROOT / "requirements" / "engine.lock"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
 

@@ -46,9 +46,12 @@ MOVE_CUES: dict[str, tuple[str, ...]] = {
     "argue": ("argue",),
     "command": ("command",),
     "threaten": ("threaten",),
+    "advise": ("advise_unasked",),
+    "jargon": ("jargon",),
     "goodbye": (),
+    "listen": (),
+    "neutral": (),
     "out_of_scope": (),
-    "nlu_fallback": (),
 }
 RESOLVED = "resolved"  # the fullest calm ending: the hidden need came out, then the patient thanks
 # Acts whose lines must voice a feeling at every level, so a listening learner has one to take up.

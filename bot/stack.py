@@ -248,7 +248,8 @@ class Stack:
         url = f"{self.config.rasa_url}/webhooks/rest/webhook"
         try:
             with httpx.Client(timeout=120.0) as client:
-                for message in (start, "Can you tell me what happened?"):
+                reply = "/learner_reply" + json.dumps({"said": "Can you tell me what happened?"})
+                for message in (start, reply):
                     client.post(url, json={"sender": sender, "message": message})
         except httpx.HTTPError:
             pass

@@ -1,7 +1,7 @@
 """The behaviour table (data/behaviour.yml) and the Rasa files generated from it.
 
 The rules, training stories and test stories are generated, so they must never drift from
-their source; and the table must speak the domain's language: the same learner intents,
+their source; and the table must speak the domain's language: the same learner moves,
 levels and patient acts, with every session-ending act followed by the summary.
 """
 
@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from actions.scenarios import ACTS, LEVELS
+from actions.scoring.moves import load_moves
 from bot import dialogue
 from bot.cli import main as practice
 
@@ -50,11 +51,13 @@ def test_every_move_level_and_need_gives_one_of_the_twelve_acts(
                 assert behaviour.act(intent, level, need) in domain_acts, (intent, level, need)
 
 
-def test_table_intents_are_the_domain_learner_intents(
+def test_table_moves_are_the_move_slot_values_and_the_scorer_moves(
     behaviour: dialogue.Behaviour, domain: dict[str, Any]
 ) -> None:
-    learner = set(domain["intents"]) - set(dialogue.SYSTEM_INTENTS)
-    assert set(behaviour.table) == learner | set(dialogue.BUILTIN_INTENTS)
+    """One vocabulary of moves: what the scorer reads (moves.yml), what the `move` slot holds,
+    and what the behaviour table answers, and only the API's intents in the domain."""
+    assert set(behaviour.table) == set(domain["slots"]["move"]["values"]) == set(load_moves().move_ids)
+    assert set(domain["intents"]) == {dialogue.LEARNER_REPLY, *dialogue.SYSTEM_INTENTS}
 
 
 def test_table_levels_are_the_escalation_slot_values(
@@ -80,20 +83,20 @@ def test_terminal_acts_are_followed_by_the_summary_in_the_rules(behaviour: dialo
 
 
 def test_every_combination_has_exactly_one_rule(behaviour: dialogue.Behaviour) -> None:
-    """RulePolicy must decide every turn, so no (intent, level, need) may be ambiguous."""
+    """RulePolicy must decide every turn, so no (move, level, need) may be ambiguous."""
     covered: dict[tuple[str, str, bool], int] = {}
     for rule in yaml.safe_load(dialogue.rules_text(behaviour))["rules"]:
         steps = rule["steps"]
-        level = next((s["slot_was_set"][0].get("escalation") for s in steps if "slot_was_set" in s), None)
-        first = steps[0]
-        intents = [o["intent"] for o in first["or"]] if "or" in first else [first.get("intent")]
-        if level is None or None in intents:
+        slots = next((s["slot_was_set"] for s in steps if "slot_was_set" in s), None)
+        if slots is None:
             continue
+        assert steps[0] == {"intent": dialogue.LEARNER_REPLY}, rule["rule"]
+        level = next(s["escalation"] for s in slots if "escalation" in s)
+        move = next(s["move"] for s in slots if "move" in s)
         needs = [c["slot_was_set"][0]["need_disclosed"] for c in rule.get("condition", [])] or [False, True]
-        for intent in intents:
-            for need in needs:
-                covered[(intent, level, need)] = covered.get((intent, level, need), 0) + 1
-    expected = {(i, lv, n) for i in behaviour.table for lv in behaviour.levels for n in (False, True)}
+        for need in needs:
+            covered[(move, level, need)] = covered.get((move, level, need), 0) + 1
+    expected = {(m, lv, n) for m in behaviour.table for lv in behaviour.levels for n in (False, True)}
     assert set(covered) == expected
     assert all(count == 1 for count in covered.values())
 

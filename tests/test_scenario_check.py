@@ -92,3 +92,16 @@ def test_the_readme_table_lists_every_scenario() -> None:
         assert row is not None, f"README's scenario table has no row for {scenario.id}"
         situation = ", ".join(THEME_LABELS[theme] for theme in scenario.themes)
         assert row.startswith(f"| {scenario.staff_role} | {scenario.setting} | {situation} |"), row
+
+
+def test_typical_cues_read_as_their_own_move() -> None:
+    """The checker's typical reply for each move is read by the scorer's move rules as that move."""
+    from actions.scoring.moves import load_moves
+    from actions.scoring.result import CueHit
+    from bot.scenario_check import MOVE_CUES
+
+    moves = load_moves()
+    assert set(MOVE_CUES) == set(moves.move_ids)
+    for move, cues in MOVE_CUES.items():
+        if cues:
+            assert moves.read("", [CueHit(c, 0, 1, 0.9) for c in cues]).id == move

@@ -14,7 +14,10 @@ sees always equals the sum of the cue weights listed on the card.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from actions.scoring.moves import Move
 
 SCORE_MIN = -10.0
 SCORE_MAX = 10.0
@@ -35,12 +38,14 @@ class CueHit:
 
 @dataclass
 class ScoreResult:
-    """Cues, turn score and flags for one utterance."""
+    """Cues, turn score and flags for one utterance, and the move the patient reacts to
+    (read from these cues: actions/scoring/moves.py)."""
 
     text: str
     cues: list[CueHit] = field(default_factory=list)
     score: float = 0.0
     flags: list[str] = field(default_factory=list)
+    move: Move | None = None
 
     def quote(self, hit: CueHit) -> str:
         """The words of the utterance that carry the cue."""
@@ -55,7 +60,11 @@ class ScoreResult:
         return seen
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cues": [h.to_dict() for h in self.cues], "score": self.score, "flags": list(self.flags)}
+        out: dict[str, Any] = {"cues": [h.to_dict() for h in self.cues], "score": self.score, "flags": list(self.flags)}
+        if self.move is not None:
+            out["move"] = self.move.id
+            out["move_tentative"] = self.move.tentative
+        return out
 
 
 def turn_score(cue_ids: list[str], weights: dict[str, float]) -> float:

@@ -16,7 +16,8 @@ Combination policy per cue (declared in rules.yml, `policy`):
 - `veto` patterns block a cue in a sentence for rules and classifier alike ("I'm sorry
   you feel that way" is never an apology); `unless` patterns block it for the utterance.
 - A statement ending in "?" counts as a closed question only if it is not a reflection.
-Turn score: see result.py.
+Turn score: see result.py. The move the patient reacts to is read from the final cues
+(moves.py, data/cues/moves.yml), so feedback and patient share one reading.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from actions.scoring.data import load_split, split_files
 from actions.scoring.features import classifier_words
 from actions.scoring.guard import guard, mask_fillers
 from actions.scoring.lang import EnglishVocab, Lang, get_lang
+from actions.scoring.moves import MoveRules, load_moves
 from actions.scoring.questions import find_questions, is_check
 from actions.scoring.reflect import detect_reflection
 from actions.scoring.result import CueHit, ScoreResult, turn_score
@@ -67,6 +69,7 @@ class Scorer:
         self._weights = {c.id: c.weight for c in taxonomy}
         self._order = {c.id: i for i, c in enumerate(taxonomy)}
         self.thresholds = self._thresholds()
+        self.moves: MoveRules = load_moves(known_cues=tuple(taxonomy.ids))
 
     def _thresholds(self) -> dict[str, float]:
         """The classifier-only threshold per hybrid cue: rules.yml's `threshold`, raised to
@@ -199,7 +202,7 @@ class Scorer:
         original = text if isinstance(text, str) else ("" if text is None else str(text))
         g = guard(original, self._vocab)  # type: ignore[arg-type]
         if g.skip:
-            return ScoreResult(original, [], 0.0, g.flags)
+            return ScoreResult(original, [], 0.0, g.flags, self.moves.read(original, [], g.flags))
         context = context if isinstance(context, str) else ""
         context = context[:CONTEXT_CAP].replace("\u2019", "'")
         norm = _normalise(g.text)
@@ -211,7 +214,8 @@ class Scorer:
             if not self._question_absorbed(cue, start, end, p.hits, p.spans):
                 p.add(cue, start, end, conf)
         ordered = sorted(p.hits.values(), key=lambda h: (h.start, self._order.get(h.cue, 99)))
-        return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags)
+        move = self.moves.read(g.text, ordered, g.flags)
+        return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags, move)
 
     @staticmethod
     def _question_absorbed(cue: str, start: int, end: int, hits: dict[str, CueHit],

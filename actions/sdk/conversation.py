@@ -33,6 +33,13 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def learner_words(tracker: Tracker) -> str:
+    """What the learner said this turn. The API sends it as the `said` entity of the
+    `learner_reply` intent (DESIGN.md), so the words are never classified by Rasa and can
+    never be read as an intent; the move comes from the cue scorer's reading."""
+    return entity_value(tracker, "said") or ""
+
+
 def entity_value(tracker: Tracker, name: str) -> str | None:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == name and entity.get("value") not in (None, ""):

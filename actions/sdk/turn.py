@@ -1,4 +1,8 @@
-"""Scoring one learner reply and moving the patient by it."""
+"""Scoring one learner reply and moving the patient by it.
+
+One reading: the cue scorer's result gives the feedback (the score card), the change in
+tension, and the move the patient reacts to (the `move` slot the dialogue rules read).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,18 @@ from actions.difficulty import difficulty
 from actions.feedback import turn_feedback
 from actions.patient import EMPATHIC_CUES, next_tension, start_tension
 from actions.scoring import get_scorer
+from actions.scoring.moves import OUT_OF_SCOPE
 from actions.scoring.taxonomy import load_taxonomy
-from actions.sdk.conversation import current_scenario, last_patient_line, latest_intent
+from actions.sdk.conversation import current_scenario, last_patient_line, learner_words
 
 
 class ActionScoreTurn(Action):
     """Find the cues in the learner's reply, send the score card, set the patient's new state.
 
-    It always sets `escalation`, even when unchanged, because the dialogue rules read the
-    level right after this action to choose the patient's act.
+    It always sets `move` and `escalation`, even when unchanged, because the dialogue rules
+    read both right after this action to choose the patient's act. Cues below the confidence
+    floor are tentative: shown as "possibly", they move the tension by a fraction of their
+    weight (data/cues/moves.yml).
     """
 
     def name(self) -> str:
@@ -30,10 +37,12 @@ class ActionScoreTurn(Action):
         scenario = current_scenario(tracker, dispatcher)
         if scenario is None:
             return []
-        said = tracker.latest_message.get("text") or ""
-        move = latest_intent(tracker)
+        said = learner_words(tracker)
         previous = last_patient_line(tracker)
-        result = get_scorer().score(said, context=previous["text"] if previous else "")
+        scorer = get_scorer()
+        result = scorer.score(said, context=previous["text"] if previous else "")
+        move = result.move
+        tentative = {hit.cue for hit in result.cues if scorer.moves.is_tentative(hit)}
         taxonomy = load_taxonomy()
         cues = [
             {
@@ -44,6 +53,7 @@ class ActionScoreTurn(Action):
                 "start": hit.start,
                 "end": hit.end,
                 "confidence": round(hit.confidence, 2),
+                "tentative": hit.cue in tentative,
                 "quote": result.quote(hit),
             }
             for hit in result.cues
@@ -56,7 +66,10 @@ class ActionScoreTurn(Action):
         change = next_tension(
             float(start if tension is None else tension),
             found,
-            weights={cue.id: cue.weight for cue in taxonomy},
+            weights={
+                cue.id: cue.weight * (scorer.moves.tentative_weight if cue.id in tentative else 1.0)
+                for cue in taxonomy
+            },
             sensitivity={cue: scenario.sensitivity_for(cue) for cue in found},
             opportunity_offered=opportunity is not None,
             escalation_rate=difficulty(scenario.difficulty).escalation_rate,
@@ -65,7 +78,8 @@ class ActionScoreTurn(Action):
         dispatcher.utter_message(json_message={
             "type": "score_card",
             "turn": turn,
-            "move": move,
+            "move": move.id if move else OUT_OF_SCOPE,
+            "move_tentative": bool(move and move.tentative),
             "said": result.text,
             "cues": cues,
             "score": result.score,
@@ -77,6 +91,7 @@ class ActionScoreTurn(Action):
             "flags": list(result.flags),
         })
         return [
+            SlotSet("move", move.id if move else OUT_OF_SCOPE),
             SlotSet("tension", change.after),
             SlotSet("escalation", change.level_after),
             SlotSet("turn_count", float(turn)),

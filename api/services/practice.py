@@ -23,7 +23,7 @@ from api.db import utcnow
 from api.engine_client import EngineClient, EngineError, EngineFailure, EngineReportedError
 from api.exceptions import Conflict, InvalidMessage, NotFound
 from api.models import PracticeSession, Turn
-from api.services.replies import EngineReply, intent_message
+from api.services.replies import EngineReply, intent_message, learner_message
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSessio
         "once the engine is back."
     )
     try:
-        reply = EngineReply.from_messages(await engine.send(session.id, turn.learner_text))
+        reply = EngineReply.from_messages(await engine.send(session.id, learner_message(turn.learner_text)))
         if not reply.patient_lines and reply.summary is None:
             reply.raise_reported_error()
             raise EngineError(

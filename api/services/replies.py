@@ -49,3 +49,13 @@ class EngineReply:
 def intent_message(intent: str, entities: dict[str, str]) -> str:
     """``/intent{"entity": "value"}``: how the API sends a system intent through the REST channel."""
     return f"/{intent}{json.dumps(entities, separators=(', ', ': '))}"
+
+
+LEARNER_REPLY = "learner_reply"
+
+
+def learner_message(text: str) -> str:
+    """How the API sends what the learner said: always wrapped as the `said` entity of the
+    `learner_reply` intent, so nothing the learner types is read by Rasa as an intent (the
+    move the patient reacts to comes from the cue scorer, in the action server)."""
+    return intent_message(LEARNER_REPLY, {"said": text})

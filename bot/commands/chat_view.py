@@ -73,6 +73,8 @@ def score_card(card: dict[str, Any] | None) -> str:
     for cue in card.get("cues") or []:
         mark = "-" if cue.get("family") == "anti_pattern" else "+"
         label = cue.get("label") or cue.get("cue", "")
+        if cue.get("tentative"):
+            label = f"possibly {label[:1].lower()}{label[1:]}"
         quote = f': "{cue["quote"]}"' if cue.get("quote") else ""
         out.append(f"    {mark} {label}{quote}")
     opportunity = card.get("opportunity")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ def bot_event(custom: dict[str, Any]) -> dict[str, Any]:
 def make_tracker(
     *,
     text: str = "",
-    intent: str = "open_question",
+    intent: str = "learner_reply",
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
@@ -34,10 +35,15 @@ def make_tracker(
         "outcome": None,
         "end_reason": None,
     }
+    entities = list(entities or [])
+    message = text
+    if intent == "learner_reply":  # as the API sends it: the words ride as entity `said`
+        message = "/learner_reply" + json.dumps({"said": text})
+        entities.append({"entity": "said", "value": text})
     return Tracker(
         sender_id="test-session",
         slots={**base_slots, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []},
+        latest_message={"text": message, "intent": {"name": intent, "confidence": 1.0}, "entities": entities},
         events=events or [],
         paused=False,
         followup_action=None,

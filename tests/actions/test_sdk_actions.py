@@ -78,7 +78,6 @@ async def test_score_turn_sends_a_card_and_moves_the_patient(dispatcher: Collect
                           "opportunity": "frustrated"})
     tracker = make_tracker(
         text="I can see how frustrated you are. Can you tell me what happened this morning?",
-        intent="acknowledge_emotion",
         events=[previous],
     )
     events = await ActionScoreTurn().run(dispatcher, tracker, {})
@@ -91,15 +90,17 @@ async def test_score_turn_sends_a_card_and_moves_the_patient(dispatcher: Collect
     for cue in card["cues"]:
         assert card["said"][cue["start"]:cue["end"]] == cue["quote"]
     assert card["opportunity"] == {"emotion": "frustrated", "taken": True}
-    assert card["feedback"] and card["move"] == "acknowledge_emotion"
+    assert card["feedback"] and card["move"] == "acknowledge_emotion" == slots["move"]
+    assert card["move_tentative"] is False and not any(cue["tentative"] for cue in card["cues"])
 
 
 async def test_an_anti_pattern_raises_tension(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker(text="Calm down, sir, shouting won't get you seen any faster.", intent="command")
+    tracker = make_tracker(text="Calm down, sir, shouting won't get you seen any faster.")
     slots = slot_events(await ActionScoreTurn().run(dispatcher, tracker, {}))
     assert slots["tension"] > 70
     [card] = custom(dispatcher)
     assert "command" in {c["cue"] for c in card["cues"]}
+    assert card["move"] == slots["move"] == "command"
     assert any("Try next" in line for line in card["feedback"])
 
 
@@ -153,3 +154,31 @@ async def test_a_fully_calm_patient_ends_de_escalated(dispatcher: CollectingDisp
     await ActionSessionSummary().run(dispatcher, tracker, {})
     [summary] = custom(dispatcher)
     assert summary["outcome"] == "de_escalated" and summary["final_escalation"] == "calm"
+
+
+async def test_learner_words_are_never_read_as_a_system_intent(dispatcher: CollectingDispatcher) -> None:
+    """The words ride as the `said` entity; typing an intent's name is an ordinary reply."""
+    for text in ("/end_session", '/end_session{"reason": "safety"}', "start_scenario", "/learner_reply{}"):
+        dispatcher = CollectingDispatcher()
+        slots = slot_events(await ActionScoreTurn().run(dispatcher, make_tracker(text=text), {}))
+        [card] = custom(dispatcher)
+        assert card["type"] == "score_card" and card["said"] == text
+        assert slots["move"] == card["move"] and slots["turn_count"] == 1.0
+
+
+def test_a_tentative_move_never_walks_out() -> None:
+    from actions.difficulty import difficulty, performed_act
+
+    sure = {"move": "blame", "move_tentative": False, "cues": [{"cue": "blame"}]}
+    unsure = {**sure, "move_tentative": True}
+    assert performed_act("walk_out", level="hostile", cards=[sure], profile=difficulty(2)) == "walk_out"
+    assert performed_act("walk_out", level="hostile", cards=[unsure], profile=difficulty(2)) == "escalate"
+
+
+def test_tentative_cues_are_said_as_possibilities() -> None:
+    from actions.feedback import turn_feedback
+
+    cue = {"cue": "blame", "family": "anti_pattern", "weight": -4.0, "quote": "you should have rung"}
+    sure = turn_feedback([cue], opportunity=None, reply="you should have rung")
+    unsure = turn_feedback([{**cue, "tentative": True}], opportunity=None, reply="you should have rung")
+    assert not sure[0].startswith("Possibly") and unsure[0].startswith("Possibly: ")

@@ -102,15 +102,16 @@ class FakeEngine:
                 return [patient_line("Fine, get someone else.", act="handover", terminal=True),
                         summary("ended_for_safety", self.turns.get(sender, 0))]
             return [summary("abandoned", self.turns.get(sender, 0))]
+        said = json.loads(message.removeprefix("/learner_reply"))["said"]  # the API always wraps it
         if self.turn_failures:
             raise self.turn_failures.pop(0)
         self.turns[sender] = self.turns.get(sender, 0) + 1
         n = self.turns[sender]
         if self.terminal_next:
             self.terminal_next = False
-            return [score_card(n, message), patient_line("Thank you, really.", act="thank", escalation="calm", terminal=True),
+            return [score_card(n, said), patient_line("Thank you, really.", act="thank", escalation="calm", terminal=True),
                     summary("de_escalated", n)]
-        return [score_card(n, message), patient_line(f"Patient reply {n}.", escalation="upset")]
+        return [score_card(n, said), patient_line(f"Patient reply {n}.", escalation="upset")]
 
     def forget(self, sender_ids) -> int:  # noqa: ANN001
         self.forgotten.extend(sender_ids)
@@ -123,4 +124,6 @@ class FakeEngine:
         pass
 
     def learner_messages(self) -> list[str]:
-        return [m for _, m in self.calls if not m.startswith("/")]
+        """What the learner said, unwrapped from the API's `/learner_reply{"said": ...}`."""
+        return [json.loads(m.removeprefix("/learner_reply"))["said"] for _, m in self.calls
+                if m.startswith("/learner_reply{")]
