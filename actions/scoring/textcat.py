@@ -130,7 +130,9 @@ def train(
     if len(seeds) == 1:
         return _train_one(examples, labels, config, seeds[0])
     workers = min(len(seeds), os.cpu_count() or 1)
-    if workers > 1:
+    # A daemonic process (the action server's worker, when it must build a stale cache on its
+    # first turn) may not start children: train one seed after another there.
+    if workers > 1 and not multiprocessing.current_process().daemon:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             blobs = list(pool.map(_train_to_bytes, [(examples, labels, config, seed) for seed in seeds]))
     else:
