@@ -49,4 +49,8 @@ def describe(result: ScoreResult, taxonomy: Taxonomy, ansi: bool) -> str:
         weight = f"{cue.weight:+g}" if cue else "?"
         lines.append(f"  {label:<26} {hit.cue:<20} {weight:>5}  conf {hit.confidence:.2f}  \"{result.quote(hit)}\"")
     lines.append(f"  score {result.score:+g}" + (f"   flags: {', '.join(result.flags)}" if result.flags else ""))
+    if result.move is not None:
+        why = f"from {result.move.cue}" if result.move.cue else "from the turn's form"
+        unsure = ", tentative: below the confidence floor" if result.move.tentative else ""
+        lines.append(f"  move {result.move.id} ({why}{unsure}): what the patient reacts to")
     return "\n".join(lines)

@@ -28,7 +28,8 @@ def test_jsonl_handler_continues_after_bad_lines(scorer):
     lines = [json.loads(x) for x in out.getvalue().splitlines()]
     assert errors == 2 and len(lines) == 4
     assert lines[0]["cues"][0]["cue"] == "open_question"
-    assert set(lines[0]) == {"cues", "score", "flags"}
+    assert set(lines[0]) == {"cues", "score", "flags", "move", "move_tentative"}
+    assert lines[0]["move"] == "open_question" and lines[3]["move"] == "command"
     assert lines[1]["error"].startswith("line 2: ")
     assert lines[2]["error"].startswith("line 3: ")
     assert lines[3]["cues"][0]["cue"] == "command" and lines[3]["score"] < 0
@@ -39,6 +40,7 @@ def test_text_mode_brackets_without_tty(scorer):
     score_text("I'm so sorry. What happened?", "", out, ansi=False, scorer=scorer)
     text = out.getvalue()
     assert "[I'm so sorry.]" in text and "[What happened?]" in text and "\033[" not in text
+    assert "move open_question (from open_question): what the patient reacts to" in text
     out = io.StringIO()
     score_text("Calm down.", "", out, ansi=True, scorer=scorer)
     assert "\033[" in out.getvalue()
