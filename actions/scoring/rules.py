@@ -35,6 +35,7 @@ class CueRule:
     unless: re.Pattern[str] | None
     keep: float | None = None  # per-cue override of `rule_keep` (0: the classifier cannot veto)
     sentence_evidence: bool = False  # the classifier may find the cue in one sentence alone
+    keep_by_sentence: bool = False  # a rule hit is judged in its own sentence too (`rule_evidence`)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,20 @@ class Rules:
     reflection_complex: re.Pattern[str]
     feelings: frozenset[str]
     raw_hash_text: str = field(repr=False, default="")
+    clauses: "ClauseLexicon | None" = None
+
+
+@dataclass(frozen=True)
+class ClauseLexicon:
+    """rules.yml `clauses:`: what the clause reader (clauses.py) decides with. Each is one
+    alternation matched at the START of a clause (after its connective and fillers)."""
+
+    acknowledge: re.Pattern[str]
+    insist: re.Pattern[str]
+    behaviour: re.Pattern[str]
+    advice: re.Pattern[str]
+    continuation: re.Pattern[str]
+    consequence: re.Pattern[str]
 
 
 def _alternation(patterns: list[str], where: str) -> re.Pattern[str] | None:
@@ -105,6 +120,7 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
             unless=_alternation(sub("unless"), f"cues.{cue}.unless"),
             keep=float(spec["keep"]) if spec.get("keep") is not None else None,
             sentence_evidence=evidence == "sentence",
+            keep_by_sentence=_rule_evidence(cue, spec) == "sentence",
         )
     for cue in cue_ids:  # every cue gets an entry (classifier-only if not in rules.yml)
         compiled.setdefault(cue, CueRule(cue, "hybrid", default_threshold, None, None, None))
@@ -122,7 +138,26 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
             [_substitute(p, lexicon) for p in refl.get("complex", [])], "reflections.complex"
         ) or re.compile("(?!)"),
         feelings=feelings,
+        clauses=_clause_lexicon(raw.get("clauses") or {}, lexicon),
     )
+
+
+def _clause_lexicon(cfg: dict, lexicon: dict[str, str]) -> ClauseLexicon:
+    never = re.compile("(?!)")
+
+    def alt(key: str) -> re.Pattern[str]:
+        pats = [_substitute(p, lexicon) for p in cfg.get(key) or []]
+        return _alternation(pats, f"clauses.{key}") or never
+
+    return ClauseLexicon(acknowledge=alt("acknowledge"), insist=alt("insist"), behaviour=alt("behaviour"),
+                         advice=alt("advice"), continuation=alt("continuation"), consequence=alt("consequence"))
+
+
+def _rule_evidence(cue: str, spec: dict) -> str:
+    value = spec.get("rule_evidence", "turn")
+    if value not in EVIDENCE:
+        raise DataError(f"{RULES_PATH}: cues.{cue}.rule_evidence: {value!r} is not one of {EVIDENCE}")
+    return value
 
 
 def rules_text(path: Path = RULES_PATH) -> str:

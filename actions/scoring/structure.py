@@ -13,12 +13,19 @@ carry over to conversations unlike ours:
   `zzcause`: a causal or purpose connective ("because", "so that", "which is why", "in case").
 - `zzmodal3`: a third-person future/habitual statement ("they'll ring", "it usually takes").
 - `zztag`: a tag question (", is it?", "can she?"): rhetorical, so a stance, not a question.
+- clause markers (clauses.py), for long spoken sentences: `zzcimp` an order in a later
+  clause ("I hear you, but sit down"); `zzdirect` "you need to / should / have to + verb" or
+  "I need you to + verb" as a statement; `zzbut` a contrast clause after another clause
+  ("I understand, but..."); `zzimpand` an order + "and/or" + "you'll / I'll ..." (the
+  conditional-consequence shape of a threat or a promise); `zzadvq` advice shaped as a
+  question ("Have you tried...?", "Why don't you...?").
 """
 
 from __future__ import annotations
 
 import re
 
+from actions.scoring import clauses as cl
 from actions.scoring.lang import Lang, simple_tokens
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*;\s*")
@@ -90,4 +97,25 @@ def sentence_tokens(lang: Lang, sentence: str) -> list[str]:
         out.append("zzexcl")
     if _MODAL3.search(sentence):
         out.append("zzmodal3")
+    out.extend(clause_tokens(lang, sentence))
+    return out
+
+
+def clause_tokens(lang: Lang, sentence: str) -> list[str]:
+    """Clause-structure markers of one sentence (module doc)."""
+    out: list[str] = []
+    parts = cl.read(sentence, lang, None).clauses
+    parts = [x for c in parts for x in cl._split_orders(c, lang)]
+    orders = [cl.imperative(c.text, lang) is not None for c in parts]
+    if any(orders[1:]):
+        out.append("zzcimp")
+    if any(cl.directive(c.text, lang) for c in parts):
+        out.append("zzdirect")
+    if any(c.lead in cl._CONTRAST for c in parts[1:]):
+        out.append("zzbut")
+    if any(orders[k - 1] and parts[k].lead in ("and", "or") and cl._YOU_FUTURE.search(parts[k].text)
+           for k in range(1, len(parts))):
+        out.append("zzimpand")
+    if cl.advice_question(sentence):
+        out.append("zzadvq")
     return out
