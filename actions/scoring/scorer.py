@@ -16,23 +16,26 @@ Combination policy per cue (declared in rules.yml, `policy`):
 - `veto` patterns block a cue in a sentence for rules and classifier alike ("I'm sorry
   you feel that way" is never an apology); `unless` patterns block it for the utterance.
 - A statement ending in "?" counts as a closed question only if it is not a reflection.
-Turn score: see result.py. The move the patient reacts to is read from the final cues
-(moves.py, data/cues/moves.yml), so feedback and patient share one reading.
+- Questions are coded MITI-style (GUIDE.md): an offer, advice, blame or check asked as a
+  question also carries its question cue; only rhetorical (sarcastic) questions do not.
+Turn score: see result.py.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from actions.scoring import clauses as cl
 from actions.scoring.data import load_split, split_files
 from actions.scoring.features import classifier_words
 from actions.scoring.guard import guard, mask_fillers
 from actions.scoring.lang import EnglishVocab, Lang, get_lang
 from actions.scoring.moves import MoveRules, load_moves
-from actions.scoring.questions import find_questions, is_check
+from actions.scoring.questions import find_questions
 from actions.scoring.reflect import detect_reflection
 from actions.scoring.result import CueHit, ScoreResult, turn_score
 from actions.scoring.rules import RULES_PATH, Rules, load_rules
@@ -40,6 +43,7 @@ from actions.scoring import textcat as tc
 from actions.scoring.taxonomy import Taxonomy, load_taxonomy
 
 LONG_SENTENCE = 200
+_WHY_NOT = re.compile(r"\W*(?:\w+,\s*)?why (?:don't|not|do not)\b", re.IGNORECASE)
 CONTEXT_CAP = 1000
 
 
@@ -144,10 +148,11 @@ class Scorer:
                         p.add(cue, sent.start + m.start(), sent.start + m.end(), conf)
                     else:
                         p.add(cue, sent.start, sent.end, conf)
+            self._clause_pass(p, idx, sent)
             named = p.overlaps("name_emotion", sent)
-            refl = None if strong else detect_reflection(st, context, self.rules, self.lang, echo_only=bool(qs),
+            refl = None if strong or idx in p.vetoed.get("reflection_simple", ()) else detect_reflection(st, context, self.rules, self.lang, echo_only=bool(qs),
                                                          named_emotion=named)
-            if not (qs and is_check(st, self.rules.questions)) and not (refl and not strong):
+            if not (refl and not strong):
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
             summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
@@ -158,6 +163,60 @@ class Scorer:
             if rule.unless is not None and cue in p.hits and rule.unless.search(norm):
                 del p.hits[cue]
         return p
+
+    _EMPATHY = ("name_emotion", "validate", "reflection_simple", "reflection_complex")
+
+    def _empathic(self, text: str) -> bool:
+        return any(self.rules.cues[c].pattern is not None and self.rules.cues[c].pattern.search(text)
+                   for c in ("name_emotion", "validate"))
+
+    def _clause_pass(self, p: "_Pass", idx: int, sent: _Sentence) -> None:
+        """Structure read clause by clause (clauses.py): orders, directives and threats in
+        any clause of any sentence, and an acknowledgement taken back by "but ..."."""
+        reading = cl.read(sent.text, self.lang, self.rules.clauses, self._empathic)
+        conf = self.rules.rule_confidence
+        for cue, start, end in reading.cues:
+            if idx in p.vetoed.get(cue, ()):
+                continue
+            if cue == "argue" and reading.takes_back:
+                if cue not in p.hits:
+                    p.taken_back_only = True  # argue found only as a retraction (see _classify)
+                p.protected.add(cue)  # "yes, but": structure decides, the classifier may not veto
+            p.add(cue, sent.start + start, sent.start + end, conf)
+        p.acknowledged.append(reading.acknowledges)
+        if reading.takes_back:
+            self._take_back(p, idx)
+            for cue, start, end in reading.cues:
+                if cue == "argue":  # "... but you have to wait" insists; it is not advice
+                    self._drop_spans(p, "advise_unasked", sent.start + start, sent.start + end)
+        elif reading.opens_with_contrast and idx > 0 and p.acknowledged[idx - 1]:
+            # "I understand. But you still have to wait." across sentences
+            self._take_back(p, idx - 1)
+            if "argue" not in p.hits:
+                p.taken_back_only = True
+            p.protected.add("argue")
+            p.add("argue", sent.start, sent.end, conf)
+
+    @staticmethod
+    def _drop_spans(p: "_Pass", cue: str, start: int, end: int) -> None:
+        """Forget a cue's rule spans inside [start, end); the hit goes if none is left."""
+        if cue not in p.spans:
+            return
+        p.spans[cue] = [(s, e) for s, e in p.spans[cue] if not (s >= start and e <= end) and not (start >= s and end <= e)]
+        if cue in p.hits and not p.spans[cue]:
+            del p.hits[cue]
+
+    def _take_back(self, p: "_Pass", idx: int) -> None:
+        """An acknowledgement taken back ("I understand, but rules are rules") is no empathy:
+        block the empathy cues in that sentence, for rules and classifier alike."""
+        sent = p.sentences[idx]
+        for cue in self._EMPATHY:
+            p.vetoed.setdefault(cue, set()).add(idx)
+            spans = [(s, e) for s, e in p.spans.get(cue, ()) if not (s < sent.end and e > sent.start)]
+            if cue in p.spans:
+                p.spans[cue] = spans
+            if cue in p.hits and not spans:
+                del p.hits[cue]
 
     def classifier_input(self, text: str, context: str = "") -> list[str]:
         """The words the classifier sees for an utterance: lemmas, context features, rule hits."""
@@ -194,7 +253,8 @@ class Scorer:
         for cue in probs:
             rule = self.rules.cues.get(cue)
             if rule is not None and rule.sentence_evidence:
-                probs[cue] = max(probs[cue], max(d.get(cue, 0.0) for d in per))
+                blocked = p.vetoed.get(cue, set())
+                probs[cue] = max([probs[cue]] + [d.get(cue, 0.0) for i, d in enumerate(per) if i not in blocked])
         return probs, per
 
     def score(self, text: str, context: str = "") -> ScoreResult:
@@ -211,30 +271,34 @@ class Scorer:
             self._classify(norm, context, p)
         conf = self.rules.rule_confidence
         for cue, start, end in p.questions:
-            if not self._question_absorbed(cue, start, end, p.hits, p.spans):
-                p.add(cue, start, end, conf)
+            kind = self._question_kind(cue, start, end, norm, p)
+            if kind is not None:
+                p.add(kind, start, end, conf)
         ordered = sorted(p.hits.values(), key=lambda h: (h.start, self._order.get(h.cue, 99)))
         move = self.moves.read(g.text, ordered, g.flags)
         return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags, move)
 
     @staticmethod
-    def _question_absorbed(cue: str, start: int, end: int, hits: dict[str, CueHit],
-                           spans: dict[str, list[tuple[int, int]]]) -> bool:
-        """A question that offers a choice is an `offer_choice`; a rhetorical one is sarcasm;
-        "why don't you just..." and "have you tried...?" are advice; "did you not read it?" is blame. Short open questions right after options
-        ("What would you prefer?") belong to the offer too."""
-        if cue == "open_question" and end - start <= 40:
-            if any(s < end and e > start for s, e in spans.get("offer_choice", ())):
-                return True
-        absorbers = ("offer_choice", "sarcasm", "advise_unasked", "blame") if cue == "closed_question" \
-            else ("sarcasm", "advise_unasked")
-        for other in absorbers:
-            # a choice *shape* absorbs the question even if the classifier doubts the offer;
-            # sarcasm, advice and blame must survive the classifier to absorb it
-            if (other == "offer_choice" or other in hits) and any(
-                    s < end and e > start for s, e in spans.get(other, ())):
-                return True
-        return False
+    def _question_kind(cue: str, start: int, end: int, norm: str, p: "_Pass") -> str | None:
+        """The question cue a question clause carries (GUIDE.md, MITI-style: a turn that asks
+        carries a question cue whatever else it does), or None for a rhetorical question.
+
+        - sarcasm absorbs it: "Do you want a medal?" asks nothing;
+        - a short wh-question picking among options just offered ("What would suit you?") or
+          a "why don't you / why not" suggestion asks for a choice: closed;
+        - offers, advice, blame, checks asked as questions keep their question cue.
+        """
+        def touches(other: str) -> bool:
+            return any(s < end and e > start for s, e in p.spans.get(other, ()))
+
+        if "sarcasm" in p.hits and touches("sarcasm"):
+            return None
+        if cue == "open_question":
+            if end - start <= 40 and touches("offer_choice"):
+                return "closed_question"
+            if _WHY_NOT.match(norm[start:end]) and "advise_unasked" in p.hits:
+                return "closed_question"
+        return cue
 
     def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
         """A sentence that blames, commands or argues is not credited as a reflection."""
@@ -255,7 +319,13 @@ class Scorer:
             if rule is None or rule.policy != "hybrid":
                 continue
             if cue in p.hits:
-                if prob < (keep if rule.keep is None else rule.keep) and cue not in p.protected:
+                # `rule_evidence: sentence`: the classifier judges a rule hit by the whole turn
+                # AND by the sentences the rule matched in, so an order in one sentence of a
+                # long turn is not diluted by the rest ("I need you to calm down. I'm here
+                # because your neighbour called. What's the situation?")
+                prob_here = max([prob] + [per[i].get(cue, 0.0) for i, sent in enumerate(p.sentences)
+                                          if rule.keep_by_sentence and p.overlaps(cue, sent)])
+                if prob_here < (keep if rule.keep is None else rule.keep) and cue not in p.protected:
                     del p.hits[cue]  # the classifier has learnt this rule misfires here
                 elif prob > p.hits[cue].confidence:
                     p.add(cue, 0, 0, prob)
@@ -270,6 +340,9 @@ class Scorer:
             best = max(allowed, key=lambda i: per[i].get(cue, 0.0))
             p.add(cue, p.sentences[best].start, p.sentences[best].end, prob)
         self._one_reflection(p, probs)
+        if p.taken_back_only and "argue" in p.hits and probs.get("argue", 0.0) < self.thresholds.get("argue", 0.3) \
+                and any(c in p.hits for c in ("dismiss", "pass_buck", "command", "blame", "threaten")):
+            del p.hits["argue"]  # the "but" clause already counts as that anti-pattern
 
     @staticmethod
     def _one_reflection(p: "_Pass", probs: dict[str, float]) -> None:
@@ -290,6 +363,8 @@ class _Pass:
         self.questions: list[tuple[str, int, int]] = []
         self.spans: dict[str, list[tuple[int, int]]] = {}  # every span each cue matched
         self.protected: set[str] = set()  # rule hits the classifier may not veto
+        self.acknowledged: list[bool] = []  # per sentence: it acknowledges (clauses.py)
+        self.taken_back_only = False  # the argue hit comes only from a "yes, but" retraction
 
     def overlaps(self, cue: str, sent: _Sentence) -> bool:
         """Whether any span the cue matched touches this sentence."""

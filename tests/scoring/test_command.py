@@ -62,7 +62,7 @@ def test_subprocess_jsonl():
     assert proc.returncode == 0, proc.stderr
     first, second = (json.loads(x) for x in proc.stdout.splitlines())
     assert first["cues"][0]["cue"] == "closed_question"
-    assert second == {"cues": [], "score": 0.0, "flags": ["empty"]}
+    assert second == {"cues": [], "score": 0.0, "flags": ["empty"], "move": "out_of_scope", "move_tentative": False}
 
 
 def test_eval_prints_per_cue_table_and_macro(tmp_path, scorer):

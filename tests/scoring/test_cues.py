@@ -19,7 +19,7 @@ ACTIVE_LISTENING = [
     ("Anyone would be upset after being passed around like that.", "", {"validate"}, set()),
     ("No wonder you're fed up.", "", {"validate"}, set()),
     ("Let me check I've got this right: you rang at eight, were told to come in, and now there's no record. "
-     "Have I missed anything?", "", {"summarise"}, {"closed_question"}),
+     "Have I missed anything?", "", {"summarise", "closed_question"}, set()),
 ]
 DE_ESCALATION = [
     ("I'm Sam, one of the ward clerks.", "", {"introduce_self"}, set()),

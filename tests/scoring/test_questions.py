@@ -37,7 +37,6 @@ NEITHER = [
     "Could you pop your arm on the table for me?",  # request
     "What a morning.",  # exclamation
     "Well, shouting won't get you seen any faster, will it?",  # tag question, sarcasm
-    "Let me check I've got this right: you rang twice and nobody called back. Is that right?",  # check
 ]
 
 
@@ -64,9 +63,15 @@ def test_two_questions_in_one_sentence(scorer):
     assert {"open_question", "closed_question"} <= found
 
 
-def test_choice_question_is_offer_not_closed(scorer):
+def test_choice_question_is_an_offer_and_a_closed_question(scorer):
+    """GUIDE.md (MITI-style): a turn that asks carries its question cue whatever else it does."""
     found = cues(scorer, "Would you rather wait here or somewhere quieter?")
-    assert "offer_choice" in found and "closed_question" not in found
+    assert {"offer_choice", "closed_question"} <= found
+
+
+def test_a_check_after_a_summary_is_a_closed_question(scorer):
+    found = cues(scorer, "Let me check I've got this right: you rang twice and nobody called back. Is that right?")
+    assert {"summarise", "closed_question"} <= found and "open_question" not in found
 
 
 def test_statement_with_question_mark_echoing_patient_is_reflection(scorer):

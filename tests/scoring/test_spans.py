@@ -39,4 +39,4 @@ def test_every_span_is_inside_and_trimmed_on_dev(scorer):
             assert quote == quote.strip() and quote, (ex.text, h)
             assert 0.0 < h.confidence <= 1.0
         d = result.to_dict()
-        assert set(d) == {"cues", "score", "flags"}
+        assert set(d) == {"cues", "score", "flags", "move", "move_tentative"}
