@@ -22,6 +22,21 @@ ECHO_MIN = 0.5
 _FIRST_PERSON = re.compile(r"^\W*(?:(?:and|but|so|ok|okay|right|well)\W+)*(?:i|i'm|i've|i'll|i'd|we|we're|we've|we'll|my|our|let me|let's)\b", re.I)
 
 
+# A sentence with none of these is a verbless fragment ("Four hours on the floor.", "Since
+# March."): said back to someone, it echoes their words, so it is read like an echo question.
+_CLAUSE_WORDS = frozenset(
+    "i you he she it we they i'm you're he's she's it's we're they're i've you've we've they've "
+    "that's there's what's who's here's is are was were am be been being do does did have has had "
+    "will would can could shall should may might must don't doesn't didn't isn't aren't wasn't "
+    "weren't won't can't couldn't wouldn't shouldn't haven't hasn't hadn't let's please".split())
+
+
+def is_fragment(sentence: str) -> bool:
+    """True for a verbless fragment: no subject pronoun, auxiliary, modal or copula."""
+    tokens = simple_tokens(sentence)
+    return bool(tokens) and not any(t in _CLAUSE_WORDS for t in tokens)
+
+
 _NOT_PARAPHRASE = re.compile(
     r"\b(?:'ll|will|should|must|need to|needs to|have to|has to|want to get|gonna|can't|cannot|won't)\b|(?-i:\b[A-Z]{2,}\d*\b)",
     re.I,

@@ -183,3 +183,15 @@ def test_near_miss_not_advice(scorer, text):
 def test_directive_about_behaviour_is_command_not_advice(scorer):
     got = cues(scorer, "You need to lower your voice.")
     assert "command" in got and "advise_unasked" not in got
+
+
+def test_an_echo_fragment_is_a_reflection_even_in_a_long_turn(scorer):
+    """Their words said back as a verbless fragment are a simple reflection, and the rest of a
+    long turn cannot talk the classifier out of it (GUIDE.md, "Echoes")."""
+    context = "Six hours! He could've died on that floor!"
+    turn = ("Six hours on the floor. That must have been terrifying for both of you, and I'm really sorry "
+            "it took us that long. I'm going to check him over right now.")
+    found = {h.cue for h in scorer.score(turn, context).cues}
+    assert "reflection_simple" in found, found
+    assert "reflection_simple" not in {h.cue for h in scorer.score("Six hours on the floor.", "").cues}
+    assert "reflection_simple" not in {h.cue for h in scorer.score("Calm down.", "I won't calm down!").cues}
