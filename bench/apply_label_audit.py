@@ -1,4 +1,4 @@
-"""Apply build/label_audit.json (question-cue audit) to data/cues/train.jsonl and dev.jsonl.
+"""Apply data/cues/audits/questions-train-dev.json (question-cue audit) to data/cues/train.jsonl and dev.jsonl.
 
 Each audit entry is {"file": "train"|"dev", "text", "context", "old", "new", "why"}. A line is
 changed when its (text, context) matches an entry and its cues equal "old" (as a set); cues
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-AUDIT = ROOT / "build" / "label_audit.json"
+AUDIT = ROOT / "data" / "cues" / "audits" / "questions-train-dev.json"
 FILES = {"train": ROOT / "data" / "cues" / "train.jsonl", "dev": ROOT / "data" / "cues" / "dev.jsonl"}
 QUESTIONS = {"open_question", "closed_question"}
 
