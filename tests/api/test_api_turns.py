@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api.engine_client import EngineTimeout, EngineUnavailable
@@ -33,12 +35,16 @@ async def test_too_long_message_says_limit_and_length(client, start):
     assert r.status_code == 200  # the limit applies after trimming
 
 
-async def test_leading_slash_is_stripped(client, start, engine, app):
+async def test_learner_text_reaches_the_engine_only_as_the_said_of_a_learner_reply(client, start, engine, app):
+    """Whatever the learner types (an intent's name, a leading '/', JSON) goes to Rasa wrapped
+    as `/learner_reply{"said": ...}`: never as an intent of its own."""
     sid = (await start())["id"]
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": '/end_session{"reason": "safety"}'})
     assert r.status_code == 200
     assert r.json()["turn"]["learner_text"] == 'end_session{"reason": "safety"}'
-    assert engine.calls[-1][1] == 'end_session{"reason": "safety"}'
+    sent = engine.calls[-1][1]
+    assert sent.startswith("/learner_reply{") and json.loads(sent.removeprefix("/learner_reply")) == {
+        "said": 'end_session{"reason": "safety"}'}
     assert r.json()["session"]["status"] == "active"
 
 
