@@ -351,15 +351,10 @@ class Scorer:
 
     @staticmethod
     def _one_reflection(p: "_Pass", probs: dict[str, float]) -> None:
-        """Keep only one of a simple and a complex reflection (GUIDE.md: a complex reflection is
-        not also a simple one; +0.03 F1 for simple reflections in CV): the one a marker or an
-        echo found by rule, else the likelier by the classifier."""
+        """Keep only the likelier of a simple and a complex reflection (GUIDE.md: a complex
+        reflection is not also a simple one; +0.03 F1 for simple reflections in CV)."""
         simple, complex_ = "reflection_simple", "reflection_complex"
         if simple in p.hits and complex_ in p.hits:
-            if (simple in p.protected) != (complex_ in p.protected):
-                # a marker or an echo decided which reflection it is: structure decides
-                del p.hits[complex_ if simple in p.protected else simple]
-                return
             del p.hits[simple if probs.get(simple, 0.0) < probs.get(complex_, 0.0) else complex_]
 
 

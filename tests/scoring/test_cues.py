@@ -8,8 +8,8 @@ from tests.scoring.conftest import cues
 
 # (text, context, must contain, must not contain)
 ACTIVE_LISTENING = [
-    ("It sounds like you've been passed from desk to desk all morning.",
-     "I've been sent to three desks this morning.", {"reflection_simple"}, set()),
+    ("It sounds like you've been sent to three desks this morning.",
+     "I've been sent to three desks this morning.", {"reflection_simple"}, {"reflection_complex"}),
     ("You were told your mum would be home today.", "They said mum was coming home today.",
      {"reflection_simple"}, {"closed_question"}),
     ("It feels like nobody is taking your pain seriously.", "I've been in agony for hours.",
@@ -65,3 +65,12 @@ def test_score_formula_uses_taxonomy_weights(scorer):
 
 def test_plain_small_talk_has_no_cues(scorer):
     assert cues(scorer, "Okay.") == set()
+
+
+def test_a_paraphrase_in_new_words_is_a_reflection_of_one_kind(scorer):
+    """"Passed from desk to desk" for "sent to three desks" sits between simple and complex
+    (GUIDE.md); the classifier's likelier reading decides (better in CV than the rule's), but
+    it is always a reflection, and never both kinds."""
+    found = cues(scorer, "It sounds like you've been passed from desk to desk all morning.",
+                 "I've been sent to three desks this morning.")
+    assert len(found & {"reflection_simple", "reflection_complex"}) == 1, found
