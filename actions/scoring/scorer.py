@@ -31,12 +31,11 @@ from functools import lru_cache
 
 from actions.scoring import clauses as cl
 from actions.scoring.data import load_split, split_files
-from actions.scoring.features import classifier_words
+from actions.scoring.features import classifier_words, overlap
 from actions.scoring.guard import guard, mask_fillers
 from actions.scoring.lang import EnglishVocab, Lang, get_lang
 from actions.scoring.moves import MoveRules, load_moves
 from actions.scoring.questions import find_questions
-from actions.scoring.features import overlap
 from actions.scoring.reflect import ECHO_MIN, detect_reflection, is_fragment
 from actions.scoring.result import CueHit, ScoreResult, turn_score
 from actions.scoring.rules import RULES_PATH, Rules, load_rules
@@ -151,15 +150,17 @@ class Scorer:
                         p.add(cue, sent.start, sent.end, conf)
             self._clause_pass(p, idx, sent)
             named = p.overlaps("name_emotion", sent)
-            refl = None if strong or idx in p.vetoed.get("reflection_simple", ()) else detect_reflection(st, context, self.rules, self.lang, echo_only=bool(qs) or is_fragment(st),
-                                                         named_emotion=named)
+            fragment = is_fragment(st)
+            taken_back = idx in p.vetoed.get("reflection_simple", ())
+            refl = None if strong or taken_back else detect_reflection(
+                st, context, self.rules, self.lang, echo_only=bool(qs) or fragment, named_emotion=named)
             if not (refl and not strong):
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
             summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
                 p.add(refl, sent.start, sent.end, conf * 0.95)
                 if self.rules.reflection_markers.search(st) or (
-                        is_fragment(st) and overlap(self.lang, st, context) >= ECHO_MIN):
+                        fragment and overlap(self.lang, st, context) >= ECHO_MIN):
                     # "it sounds like / so you're saying", or their own words said back as a
                     # verbless fragment ("Six hours on the floor."): structure decides, the
                     # rest of a long turn cannot talk the classifier out of it
