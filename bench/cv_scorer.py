@@ -1,12 +1,15 @@
 """Cross-validate the whole scorer (rules + classifier + policy) on the training data.
 
-Usage: .venv/bin/python bench/cv_scorer.py [--folds 5] [--config '{"epochs": 20}'] [--show 0]
+Usage: .venv/bin/python bench/cv_scorer.py [--folds 5] [--config '{"epochs": 20}'] [--show 0] [--calibrate]
 
 Why: dev is the final check, not the tuning set. Each fold trains the classifier on the
 other folds (same code as the build) and scores the held-out fold with the real scorer.
 Reports per-cue F1 with the configured thresholds, and with per-cue thresholds tuned on
 the *other* folds' out-of-fold probabilities (an honest estimate of what build-time
 threshold tuning gives).
+
+`--calibrate` also fits the confidence calibration map (actions/scoring/calibration.py) from
+every cue the fold scorers reported, out of fold, and writes data/cues/calibration.yml.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from actions.scoring import calibration as cal  # noqa: E402
 from actions.scoring import textcat as tc  # noqa: E402
+from actions.scoring.data import split_files  # noqa: E402
 from actions.scoring.data import load_split  # noqa: E402
 from actions.scoring.evaluate import Report, tally  # noqa: E402
 from actions.scoring.lang import get_lang  # noqa: E402
@@ -39,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", default="", help="write out-of-fold predictions (JSONL) to this path")
     ap.add_argument("--tune", action="store_true",
                     help="print per-cue thresholds tuned on every fold's out-of-fold scores (for rules.yml)")
+    ap.add_argument("--calibrate", action="store_true",
+                    help=f"fit the confidence calibration map and write {cal.CALIBRATION_PATH.relative_to(cal.REPO_ROOT)}")
     args = ap.parse_args(argv)
     config = dict(tc.CONFIG, **json.loads(args.config))
     taxonomy = load_taxonomy()
@@ -56,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     pred: list[set[str]] = [set() for _ in examples]
     decisions: list[Decision | None] = [None] * len(examples)
     t_train = 0.0
+    oof_hits: list[tuple[str, float, bool]] = []  # (cue, raw confidence, right), out of fold
     for k in range(args.folds):
         tr = [i for i in range(len(examples)) if fold_of[i] != k]
         te = [i for i in range(len(examples)) if fold_of[i] == k]
@@ -67,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         sc = Scorer(taxonomy, rules, lang, tc.TrainedClassifier(nlp, tuple(labels), f"cv{k}"))
         for i in te:
             ex = examples[i]
-            pred[i] = set(sc.score(ex.text, ex.context).cue_ids)
+            result = sc.score(ex.text, ex.context)
+            pred[i] = set(result.cue_ids)
+            oof_hits += [(h.cue, h.confidence, h.cue in gold[i]) for h in result.cues]
             decisions[i] = Decision.of(sc, ex.text, ex.context)
     cues = list(taxonomy.ids)
     base = tally(cues, gold, pred)
@@ -91,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         th = tune_thresholds(decisions, gold, cues, anti)  # type: ignore[arg-type]
         print("thresholds tuned on all out-of-fold scores (rules.yml `threshold`):")
         print("  " + ", ".join(f"{c}: {t}" for c, t in th.items()))
+    if args.calibrate:
+        key = tc.cache_key(split_files("train") + [RULES_PATH])
+        cal.write(cal.CALIBRATION_PATH, cal.fit(oof_hits, taxonomy), key, len(oof_hits), args.folds)
+        print(f"wrote {cal.CALIBRATION_PATH} from {len(oof_hits)} out-of-fold hits (for classifier {key})")
     if args.dump:
         with open(args.dump, "w") as fh:
             for i, ex in enumerate(examples):

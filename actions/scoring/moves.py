@@ -61,6 +61,7 @@ class MoveRules:
     precedence: tuple[Step, ...]
     forms: dict[str, re.Pattern[str]]
     out_of_scope_flags: frozenset[str]
+    yield_when_tentative: frozenset[str] = frozenset()  # cues that give way to confident ones when tentative
 
     @property
     def move_ids(self) -> tuple[str, ...]:
@@ -74,11 +75,18 @@ class MoveRules:
     def is_tentative(self, hit: CueHit) -> bool:
         return hit.confidence < self.confidence_floor
 
+    def gives_way(self, hit: CueHit) -> bool:
+        """A tentative hit of a cue whose wrong reading costs the learner (an anti-pattern the
+        patient would react to, a call for support that ends the practice) gives way to every
+        confident cue and form; a tentative listening or question cue keeps its place."""
+        return hit.cue in self.yield_when_tentative and self.is_tentative(hit)
+
     def read(self, text: str, hits: Sequence[CueHit], flags: Sequence[str] = ()) -> Move:
         """The move for one scored turn (module doc; precedence in moves.yml).
 
-        Confident cues and forms are tried first, in precedence order; only if none applies
-        do the tentative cues decide, and the move is then marked tentative.
+        Cues and forms are tried in precedence order, first leaving out the tentative cues
+        that give way (`yield_when_tentative`); only if nothing else applies do those decide.
+        A move decided by a tentative cue is marked tentative.
         """
         if self.out_of_scope_flags & set(flags):
             return Move(OUT_OF_SCOPE)
@@ -87,18 +95,18 @@ class MoveRules:
             if hit.cue not in best or hit.confidence > best[hit.cue].confidence:
                 best[hit.cue] = hit
         plain = text.strip().replace("\u2019", "'")
-        for tentative in (False, True):
+        for last_resort in (False, True):
             for step in self.precedence:
                 if step.form is not None:
-                    if not tentative and self.forms[step.form].search(plain):
+                    if not last_resort and self.forms[step.form].search(plain):
                         return Move(step.move)
                     continue
                 if any(c in best and not self.is_tentative(best[c]) for c in step.unless):
                     continue
                 for cue in step.cues:
                     hit = best.get(cue)
-                    if hit is not None and self.is_tentative(hit) == tentative:
-                        return Move(step.move, cue, hit.confidence, tentative)
+                    if hit is not None and self.gives_way(hit) == last_resort:
+                        return Move(step.move, cue, hit.confidence, self.is_tentative(hit))
         return Move(NEUTRAL)
 
 
@@ -150,6 +158,9 @@ def parse_moves(raw: Any, known_cues: Sequence[str], path: Path = MOVES_PATH) ->
     for step in precedence:
         if step.form is not None and step.form not in forms:
             raise DataError(f"{_where(path, 'forms')}: form {step.form!r} is used but not defined")
+    yielding = raw.get("yield_when_tentative") or []
+    if not isinstance(yielding, list) or any(cue not in known_cues for cue in yielding):
+        raise DataError(f"{_where(path, 'yield_when_tentative')}: expected a list of cue ids from taxonomy.yml")
     numbers = {name: raw.get(name, 0.5) for name in ("confidence_floor", "tentative_weight")}
     for name, value in numbers.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
@@ -160,6 +171,7 @@ def parse_moves(raw: Any, known_cues: Sequence[str], path: Path = MOVES_PATH) ->
         precedence=precedence,
         forms=forms,
         out_of_scope_flags=frozenset(raw.get("out_of_scope_flags") or ()),
+        yield_when_tentative=frozenset(yielding),
     )
 
 

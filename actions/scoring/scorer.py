@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from actions.scoring import clauses as cl
+from actions.scoring.calibration import Calibration, load_calibration
 from actions.scoring.data import load_split, split_files
 from actions.scoring.features import classifier_words, overlap
 from actions.scoring.guard import guard, mask_fillers
@@ -63,8 +64,9 @@ class Scorer:
     """Scores one learner utterance. Build with `Scorer.load()` or `get_scorer()`."""
 
     def __init__(self, taxonomy: Taxonomy, rules: Rules, lang: Lang, classifier: tc.TrainedClassifier | None,
-                 notes: list[str] | None = None) -> None:
+                 notes: list[str] | None = None, calibration: Calibration | None = None) -> None:
         self.taxonomy = taxonomy
+        self.calibration = calibration  # None: raw confidences (cross-validation fits the map from them)
         self.rules = rules
         self.lang = lang
         self.classifier = classifier
@@ -110,7 +112,13 @@ class Scorer:
                 notes.append(f"built classifier {key} from {len(examples)} examples in {time.perf_counter() - start:.1f}s")
         else:
             notes.append("no training data: rules only")
-        return cls(taxonomy, rules, lang, classifier, notes)
+        calibration = load_calibration(known_cues=tuple(taxonomy.ids))
+        if calibration is None:
+            notes.append("no calibration map: confidences are raw (bench/cv_scorer.py --calibrate fits one)")
+        elif files and calibration.fitted_for != key:
+            notes.append(f"the calibration map was fitted for classifier {calibration.fitted_for or '?'}, "
+                         f"not {key}: refit it with bench/cv_scorer.py --calibrate")
+        return cls(taxonomy, rules, lang, classifier, notes, calibration)
 
     # -- scoring ------------------------------------------------------------------------
     def _sentences(self, text: str) -> list[_Sentence]:
@@ -280,7 +288,10 @@ class Scorer:
             kind = self._question_kind(cue, start, end, norm, p)
             if kind is not None:
                 p.add(kind, start, end, conf)
-        ordered = sorted(p.hits.values(), key=lambda h: (h.start, self._order.get(h.cue, 99)))
+        hits = p.hits.values()
+        if self.calibration is not None:
+            hits = [CueHit(h.cue, h.start, h.end, self.calibration(h.cue, h.confidence)) for h in hits]
+        ordered = sorted(hits, key=lambda h: (h.start, self._order.get(h.cue, 99)))
         move = self.moves.read(g.text, ordered, g.flags)
         return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags, move)
 

@@ -83,7 +83,7 @@ class TrainedClassifier:
 
 # Modules that only read the scorer's output (never what the classifier sees): editing them
 # must not retrain it.
-NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "present.py", "commands.py", "evaluate.py"})
+NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "present.py", "commands.py", "evaluate.py", "calibration.py"})
 
 
 def cache_key(train_files: list[Path], config: dict = CONFIG) -> str:

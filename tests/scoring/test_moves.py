@@ -51,6 +51,13 @@ def test_a_confident_cue_beats_a_tentative_anti_pattern(moves) -> None:  # noqa:
     assert (move.id, move.tentative) == ("closed_question", False)
 
 
+def test_a_tentative_call_for_support_gives_way_but_tentative_listening_keeps_its_place(moves) -> None:  # noqa: ANN001
+    low = moves.confidence_floor - 0.05
+    assert moves.read("", [hit("seek_support", low), hit("open_question", 0.9)]).id == "open_question"
+    move = moves.read("", [hit("reflection_complex", low), hit("open_question", 0.9)])
+    assert (move.id, move.cue, move.tentative) == ("reflect", "reflection_complex", True)
+
+
 def test_a_move_from_tentative_cues_alone_is_tentative(moves) -> None:  # noqa: ANN001
     move = moves.read("", [hit("blame", moves.confidence_floor - 0.1)])
     assert (move.id, move.cue, move.tentative) == ("blame", "blame", True)
@@ -114,6 +121,7 @@ def _raw() -> dict:
     (lambda raw: raw["forms"].update(farewell="(unclosed"), "forms.farewell: bad regular expression"),
     (lambda raw: raw["precedence"].append({"move": "x", "form": "shrug"}), "unknown form 'shrug'"),
     (lambda raw: raw.update(confidence_floor=2), "confidence_floor: expected a number from 0 to 1"),
+    (lambda raw: raw.update(yield_when_tentative=["shouting"]), "yield_when_tentative: expected a list of cue ids"),
 ])
 def test_a_malformed_moves_file_names_the_field(change, message: str) -> None:  # noqa: ANN001
     raw = _raw()
