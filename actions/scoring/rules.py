@@ -9,6 +9,7 @@ can correct the scorer without touching code.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ class CueRule:
     pattern: re.Pattern[str] | None
     veto: re.Pattern[str] | None
     unless: re.Pattern[str] | None
+    needs: re.Pattern[str] | None = None  # the cue needs a match in the utterance...
+    needs_when: tuple[str, ...] = ()  # ...when one of these cues is in the turn (always if empty)
     keep: float | None = None  # per-cue override of `rule_keep` (0: the classifier cannot veto)
     sentence_evidence: bool = False  # the classifier may find the cue in one sentence alone
     keep_by_sentence: bool = False  # a rule hit is judged in its own sentence too (`rule_evidence`)
@@ -66,6 +69,15 @@ class ClauseLexicon:
     advice: re.Pattern[str]
     continuation: re.Pattern[str]
     consequence: re.Pattern[str]
+
+
+def _cue_list(value: object, cue_ids: Sequence[str], where: str) -> tuple[str, ...]:
+    """A list of taxonomy cue ids (or nothing)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or any(c not in cue_ids for c in value):
+        raise DataError(f"{RULES_PATH}: {where}: expected a list of cue ids from the taxonomy")
+    return tuple(value)
 
 
 def _alternation(patterns: list[str], where: str) -> re.Pattern[str] | None:
@@ -118,6 +130,8 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
             pattern=_alternation(sub("patterns"), f"cues.{cue}.patterns"),
             veto=_alternation(sub("veto"), f"cues.{cue}.veto"),
             unless=_alternation(sub("unless"), f"cues.{cue}.unless"),
+            needs=_alternation(sub("needs"), f"cues.{cue}.needs"),
+            needs_when=_cue_list(spec.get("needs_when"), cue_ids, f"cues.{cue}.needs_when"),
             keep=float(spec["keep"]) if spec.get("keep") is not None else None,
             sentence_evidence=evidence == "sentence",
             keep_by_sentence=_rule_evidence(cue, spec) == "sentence",

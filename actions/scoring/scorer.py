@@ -283,6 +283,7 @@ class Scorer:
         p = self._rules_pass(norm, context)
         if self.classifier is not None and p.sentences:
             self._classify(norm, context, p)
+        self._drop_unsupported(norm, p)
         conf = self.rules.rule_confidence
         for cue, start, end in p.questions:
             kind = self._question_kind(cue, start, end, norm, p)
@@ -360,6 +361,18 @@ class Scorer:
         if p.taken_back_only and "argue" in p.hits and probs.get("argue", 0.0) < self.thresholds.get("argue", 0.3) \
                 and any(c in p.hits for c in ("dismiss", "pass_buck", "command", "blame", "threaten")):
             del p.hits["argue"]  # the "but" clause already counts as that anti-pattern
+
+    def _drop_unsupported(self, norm: str, p: "_Pass") -> None:
+        """rules.yml `needs`: a cue whose evidence must be in the words drops without it, from
+        rules and classifier alike (a threat beside a boundary must name a consequence done to
+        them: "if you keep swearing I'll need to take a break" limits the speaker, it punishes
+        nobody)."""
+        for cue in list(p.hits):
+            rule = self.rules.cues.get(cue)
+            if rule is None or rule.needs is None or cue in p.protected:
+                continue
+            if (not rule.needs_when or any(c in p.hits for c in rule.needs_when)) and not rule.needs.search(norm):
+                del p.hits[cue]
 
     @staticmethod
     def _one_reflection(p: "_Pass", probs: dict[str, float]) -> None:

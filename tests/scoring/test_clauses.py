@@ -156,6 +156,21 @@ def test_near_miss_consequence_is_no_threat(scorer, text):
     assert "threaten" not in cues(scorer, text)
 
 
+@pytest.mark.parametrize(("text", "context"), [
+    ("I do want to help you, but I'm not able to carry on if you shout at me or swear at me.", "Oh, piss off."),
+    ("I'm happy to keep talking, but if you keep swearing at me I'll need to take a break.",
+     "This is a joke, you're all f***ing useless."),
+])
+def test_a_limit_on_what_the_speaker_will_do_is_a_boundary_not_a_threat(scorer, text, context):
+    found = cues(scorer, text, context)
+    assert "set_boundary" in found and "threaten" not in found
+
+
+def test_a_boundary_with_a_consequence_done_to_them_is_still_a_threat(scorer):
+    text = "I'm not able to help while you shout at me, and if you carry on I'll have you removed by security."
+    assert "threaten" in cues(scorer, text)
+
+
 # --- 4. advice as a question or a directive ---------------------------------------------------
 
 @pytest.mark.parametrize("text", [
