@@ -30,12 +30,13 @@ from typing import Any
 import yaml
 
 from actions.patient import EMPATHIC_CUES
+from actions.vocabulary import REPO_ROOT, Level
 
-DIFFICULTY_PATH = Path(__file__).resolve().parent.parent / "data" / "difficulty.yml"
+DIFFICULTY_PATH = REPO_ROOT / "data" / "difficulty.yml"
 # Replies that count as listening: they invite or take up what the patient is saying.
 LISTENING_CUES = EMPATHIC_CUES | {"open_question"}
 # Levels at which a patient may push back against a boundary rather than back down.
-PUSHBACK_LEVELS = frozenset({"angry", "hostile"})
+PUSHBACK_LEVELS: frozenset[Level] = frozenset({"angry", "hostile"})
 
 
 class DifficultyError(ValueError):

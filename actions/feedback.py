@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from actions.vocabulary import REPO_ROOT
+
+DATA_DIR = REPO_ROOT / "data"
 FEEDBACK_FILE = DATA_DIR / "cues" / "feedback.yml"
 SUPPORT_FILE = DATA_DIR / "support.yml"
 

@@ -23,24 +23,25 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-LEVELS: tuple[str, ...] = ("calm", "uneasy", "upset", "angry", "hostile")
+from actions.vocabulary import LEVELS, Act, EndReason, Level, Outcome
+
 TENSION_PER_POINT = 5.0
 UNHEARD_DRIFT = 4.0
 MISSED_OPPORTUNITY = 5.0
 MAX_STEP = 25.0
-# Replies that take up a feeling the patient voiced: the empathic opportunity is taken.
 # Acts that end the session, and the outcome each ends it with.
-TERMINAL_OUTCOMES: dict[str, str] = {"walk_out": "escalated", "thank": "de_escalated", "handover": "ended_for_safety"}
+TERMINAL_OUTCOMES: dict[Act, Outcome] = {"walk_out": "escalated", "thank": "de_escalated", "handover": "ended_for_safety"}
+# Replies that take up a feeling the patient voiced: the empathic opportunity is taken.
 EMPATHIC_CUES = frozenset({"name_emotion", "validate", "reflection_simple", "reflection_complex", "summarise"})
 
 
-def level_for(tension: float) -> str:
+def level_for(tension: float) -> Level:
     """The escalation level for a tension between 0 and 100."""
     index = min(int(max(tension, 0.0) // 20), len(LEVELS) - 1)
     return LEVELS[index]
 
 
-def start_tension(level: str) -> float:
+def start_tension(level: Level) -> float:
     """The middle of a level's band: where a scenario starting at `level` begins."""
     return LEVELS.index(level) * 20.0 + 10.0
 
@@ -55,11 +56,11 @@ class TensionChange:
     opportunity_missed: bool
 
     @property
-    def level_before(self) -> str:
+    def level_before(self) -> Level:
         return level_for(self.before)
 
     @property
-    def level_after(self) -> str:
+    def level_after(self) -> Level:
         return level_for(self.after)
 
 
@@ -101,7 +102,9 @@ def choose_line_index(count: int, *, seed: str, turn: int, act: str, used: Seque
     return fresh[int.from_bytes(digest[:4], "big") % len(fresh)]
 
 
-def outcome_for(*, terminal_outcome: str | None, end_reason: str | None, start: float, tension: float) -> str:
+def outcome_for(
+    *, terminal_outcome: Outcome | None, end_reason: EndReason | None, start: float, tension: float
+) -> Outcome:
     """The session's outcome when it ends.
 
     A terminal act decides it (walked out: escalated; thanked: de_escalated; handed over:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -19,32 +19,24 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
+from actions.vocabulary import ACTS, LEVELS, REPO_ROOT, Level, Theme
+
 __all__ = [
-    "ACTS", "LEVELS", "THEMES", "THEME_LABELS", "Level", "Act", "Line", "Persona", "Scenario", "ScenarioError",
-    "cue_ids", "cue_weights", "load_scenario", "load_library", "REPO_ROOT", "DEFAULT_SCENARIO_DIR",
+    "THEME_LABELS", "Line", "Persona", "Scenario", "ScenarioError",
+    "cue_ids", "cue_weights", "load_scenario", "load_library", "DEFAULT_SCENARIO_DIR",
     "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
 TAXONOMY_PATH = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
 ENV_SCENARIO_DIR = "PRACTICE_SCENARIO_DIR"
 
-Level = Literal["calm", "uneasy", "upset", "angry", "hostile"]
-Act = Literal[
-    "vent", "accuse", "demand", "disclose_need", "soften", "accept",
-    "escalate", "walk_out", "thank", "answer", "confused", "handover",
-]
-Theme = Literal["distress", "uncivil", "abuse", "complaint", "refused_request", "delay", "bad_news"]
-LEVELS: tuple[str, ...] = get_args(Level)  # calm to worst: the order is meaningful
-THEMES: tuple[str, ...] = get_args(Theme)
-# How each theme reads in the catalogue and the README's scenario table.
-THEME_LABELS: dict[str, str] = {
+# How each theme (actions.vocabulary.THEMES) reads in the catalogue and the README's scenario table.
+THEME_LABELS: dict[Theme, str] = {
     "distress": "distress", "uncivil": "uncivil behaviour", "abuse": "abuse", "complaint": "a complaint",
     "refused_request": "a refused request", "delay": "a delay with no answer",
     "bad_news": "bad news given by someone else",
 }
-ACTS: tuple[str, ...] = get_args(Act)
 MIN_LINES = 2  # at least two lines per act and level, so repeated practice differs
 
 

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from actions.feedback import load_guide, quoted, support_info, with_quote
+from actions.vocabulary import Outcome
 
-OUTCOME_TEXT = {
+# What each outcome (actions.vocabulary.OUTCOMES) means, in the words the report gives the learner.
+OUTCOME_TEXT: dict[Outcome, str] = {
     "de_escalated": "The patient calmed down and felt heard.",
     "escalated": "The patient became more upset and the conversation broke down.",
     "ended_for_safety": "You ended the conversation to keep yourself safe or brought in support. That is a skill, and it counts.",
@@ -36,7 +38,7 @@ def _turn_cues(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return distinct
 
 
-def _done_well(cards: Sequence[dict[str, Any]], outcome: str) -> list[dict[str, Any]]:
+def _done_well(cards: Sequence[dict[str, Any]], outcome: Outcome) -> list[dict[str, Any]]:
     guide = load_guide()
     best: dict[str, dict[str, Any]] = {}
     for card in cards:
@@ -89,7 +91,7 @@ def _to_try(cards: Sequence[dict[str, Any]], skills: Sequence[str]) -> list[dict
     return items[:2]
 
 
-def summarise(cards: Sequence[dict[str, Any]], *, outcome: str, skills: Sequence[str] = ()) -> dict[str, Any]:
+def summarise(cards: Sequence[dict[str, Any]], *, outcome: Outcome, skills: Sequence[str] = ()) -> dict[str, Any]:
     """The summary message for a finished session (see docs/DESIGN.md, `summary`)."""
     cue_counts: Counter[str] = Counter()
     family_counts: Counter[str] = Counter()

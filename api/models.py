@@ -2,6 +2,11 @@
 turns, assignments, reviewers' comments and cue corrections, and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
+
+Columns holding a word of the domain's vocabulary (a status, a role, an outcome...) are typed
+with its ``Literal`` from ``actions.vocabulary`` but stay plain strings with no database
+constraint, as the migrations created them (a constraint would need a migration);
+tests/test_vocabulary.py checks that each column is long enough for every value.
 """
 
 from __future__ import annotations
@@ -12,15 +17,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from actions.vocabulary import CohortRole, CorrectionKind, EndReason, Outcome, Role, SessionStatus, TurnStatus
 from api.db import Base, UTCDateTime, utcnow
-
-# Session statuses: ``starting`` while the engine opens the conversation, ``active`` while the
-# learner may speak, ``ended`` once there is a summary, ``failed`` if the engine never opened it.
-SESSION_STATUSES = ("starting", "active", "ended", "failed")
-TURN_STATUSES = ("pending", "answered")
-ROLES = ("learner", "facilitator", "reviewer", "admin")  # a user's role across the app
-COHORT_ROLES = ("learner", "facilitator", "reviewer")  # a member's role in one cohort
-CORRECTION_KINDS = ("wrong", "missed")  # a detected cue that is wrong; a cue the scorer missed
 
 
 class User(Base):
@@ -37,7 +35,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(120), default=None)
-    role: Mapped[str] = mapped_column(String(16), default="learner")
+    role: Mapped[Role] = mapped_column(String(16), default="learner")
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped to invalidate every token issued so far (password change, deactivation).
@@ -69,7 +67,7 @@ class CohortMember(Base):
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[CohortRole] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort] = relationship(back_populates="members")
@@ -85,12 +83,12 @@ class PracticeSession(Base):
     # The learner who started it. Empty only for sessions recorded before accounts existed.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scenario_id: Mapped[str] = mapped_column(String(100), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="starting", index=True)
+    status: Mapped[SessionStatus] = mapped_column(String(16), default="starting", index=True)
     seed: Mapped[int] = mapped_column(Integer)
     opening: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # patient_line messages
     closing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # lines sent on /end
-    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
-    end_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    outcome: Mapped[Outcome | None] = mapped_column(String(32), default=None)
+    end_reason: Mapped[EndReason | None] = mapped_column(String(32), default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -114,7 +112,7 @@ class Turn(Base):
     learner_text: Mapped[str] = mapped_column(Text)
     patient_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     score_card: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[TurnStatus] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -172,7 +170,7 @@ class CueCorrection(Base):
     turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     cue: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[CorrectionKind] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     turn: Mapped[Turn] = relationship()

@@ -4,12 +4,12 @@ through as the JSON objects DESIGN.md describes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
-
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from actions.vocabulary import AssignmentStatus, CohortRole, CorrectionKind, EndReason, Role, SessionStatus, TurnStatus
 
 JsonObject = dict[str, Any]
 
@@ -51,7 +51,7 @@ class TurnCreate(Request):
 
 
 class SessionEnd(Request):
-    reason: Literal["finished", "safety"] = "finished"
+    reason: EndReason = "finished"
 
 
 class Health(BaseModel):
@@ -68,7 +68,7 @@ class SessionState(BaseModel):
 
     id: str
     scenario_id: str
-    status: Literal["starting", "active", "ended", "failed"]
+    status: SessionStatus
     outcome: str | None = None
 
 
@@ -87,7 +87,7 @@ class TurnOut(BaseModel):
 
     index: int
     learner_text: str
-    status: Literal["pending", "answered"]
+    status: TurnStatus
     patient_lines: list[JsonObject]
     score_card: JsonObject | None = None
     created_at: datetime
@@ -141,10 +141,6 @@ class ErrorResponse(BaseModel):
 
 
 # --- accounts -------------------------------------------------------------------------
-
-Role = Literal["learner", "facilitator", "reviewer", "admin"]
-CohortRole = Literal["learner", "facilitator", "reviewer"]
-
 
 class Token(BaseModel):
     access_token: str
@@ -246,9 +242,6 @@ class AssignmentList(BaseModel):
     items: list[AssignmentOut]
 
 
-AssignmentStatus = Literal["not_started", "in_progress", "done", "overdue"]
-
-
 class ScenarioAttempts(BaseModel):
     scenario_id: str
     attempts: int = Field(description="Finished attempts since the assignment was set.")
@@ -286,6 +279,8 @@ class MyAssignmentList(BaseModel):
 # --- history --------------------------------------------------------------------------
 
 
+# One number per cue family, a field each (actions.vocabulary.CUE_FAMILIES; tests/test_vocabulary.py
+# keeps the fields in step). A comment, not a docstring: a docstring would change the OpenAPI document.
 class FamilyNumbers(BaseModel):
     active_listening: float = 0
     de_escalation: float = 0
@@ -345,13 +340,13 @@ class CommentList(BaseModel):
 
 class CorrectionCreate(Request):
     cue: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A cue id from data/cues/taxonomy.yml.")
-    kind: Literal["wrong", "missed"] = Field(description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected.")
+    kind: CorrectionKind = Field(description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected.")
 
 
 class CorrectionOut(BaseModel):
     turn_index: int
     cue: str
-    kind: Literal["wrong", "missed"]
+    kind: CorrectionKind
     reviewer_id: int
     created_at: datetime
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from actions.vocabulary import REPO_ROOT
+
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
 DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
 

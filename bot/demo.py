@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from actions.vocabulary import COHORT_ROLES, ROLES
+
 SCENARIO = "gp_reception_appointment"
 # Replies that a skilled receptionist might give in the GP reception scenario.
 WELL_HANDLED = [
@@ -26,7 +28,6 @@ WELL_HANDLED = [
 # Two replies that keep a conversation going (so the chat page has feedback on it, not a report).
 GOING = ["I'm sorry, that sounds really frustrating. Can you tell me what happened this morning?",
          "Nobody rang you, and you've taken the afternoon off for this."]
-ROLES = ("learner", "facilitator", "reviewer", "admin")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
             _check(admin.patch(f"/api/users/{demo.display[role]}", json={"display_name": name}))
         cohort = _check(admin.post("/api/cohorts", json={"name": f"De-escalation course, {datetime.now(UTC):%-d %B} ({prefix})"}))
         demo.cohort_id = cohort["id"]
-        for role in ("learner", "facilitator", "reviewer"):
+        for role in COHORT_ROLES:  # each account joins the cohort in the role of its name
             _check(admin.put(f"/api/cohorts/{cohort['id']}/members/{demo.display[role]}", json={"role": role}))
     with demo.client("facilitator") as fac:
         due = (datetime.now(UTC) + timedelta(days=7)).isoformat()

@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from actions.vocabulary import REPO_ROOT
+
 BEHAVIOUR = REPO_ROOT / "data" / "behaviour.yml"
 TEST_CONVERSATIONS = REPO_ROOT / "tests" / "conversations.yml"
 RULES = REPO_ROOT / "data" / "rules" / "patient.yml"

@@ -17,7 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from actions.vocabulary import REPO_ROOT
+
 CONFIG = REPO_ROOT / "config.yml"
 DOMAIN = REPO_ROOT / "bot" / "domain.yml"
 CREDENTIALS = REPO_ROOT / "bot" / "credentials.yml"

@@ -24,10 +24,10 @@ from typing import Any
 
 from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed_act
 from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
-from actions.scenarios import LEVELS, Scenario, ScenarioError, cue_weights, load_scenario
+from actions.scenarios import Scenario, ScenarioError, cue_weights, load_scenario
+from actions.vocabulary import LEVELS, OUTCOMES, Outcome
 from bot.dialogue import Behaviour, load_behaviour
 
-OUTCOMES = ("de_escalated", "escalated", "ended_for_safety", "abandoned")
 # One typical reply's cues for each learner move: what a learner making that move says.
 MOVE_CUES: dict[str, tuple[str, ...]] = {
     "greet": ("introduce_self",),
@@ -161,7 +161,7 @@ def fewest_turns_to_outcomes(
     return found
 
 
-def required_outcomes(scenario: Scenario) -> tuple[str, ...]:
+def required_outcomes(scenario: Scenario) -> tuple[Outcome, ...]:
     """Every outcome, except `abandoned` for a patient who starts calm or uneasy: leaving them
     upset is `escalated` by definition (`actions.patient.outcome_for`)."""
     if LEVELS.index(scenario.start_level) < LEVELS.index("upset"):

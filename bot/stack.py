@@ -23,7 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.engine import CREDENTIALS, REPO_ROOT, rasa_bin
+from actions.vocabulary import REPO_ROOT
+from bot.engine import CREDENTIALS, rasa_bin
 
 
 class StackError(RuntimeError):

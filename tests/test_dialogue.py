@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.scenarios import ACTS, LEVELS
+from actions.vocabulary import ACTS, LEVELS
 from actions.scoring.moves import load_moves
 from bot import dialogue
 from bot.cli import main as practice

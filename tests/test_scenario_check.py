@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from actions.patient import TERMINAL_OUTCOMES
-from actions.scenarios import LEVELS, THEME_LABELS, load_library
+from actions.scenarios import THEME_LABELS, load_library
+from actions.vocabulary import LEVELS
 from bot.commands.scenarios_cmd import run_check
 from bot.dialogue import load_behaviour
 from bot.scenario_check import RESOLVED, check_paths, required_outcomes

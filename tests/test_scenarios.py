@@ -11,9 +11,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from actions.scenarios import (
-    ACTS, LEVELS, Line, Scenario, ScenarioError, cue_ids, load_library, load_scenario,
-)
+from actions.scenarios import Line, Scenario, ScenarioError, cue_ids, load_library, load_scenario
+from actions.vocabulary import ACTS, LEVELS
 
 SHIPPED = {
     "gp_reception_appointment": (2, "angry"),

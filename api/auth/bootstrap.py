@@ -16,8 +16,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from actions.vocabulary import ROLES
 from api.auth.passwords import hash_password, password_problem
-from api.models import ROLES, User
+from api.models import User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
+from actions.vocabulary import COHORT_STAFF_ROLES
 from api.auth.dependencies import AdminUser, CurrentUser
 from api.db import DbSession
 from api.deps import ScenariosDep
@@ -44,7 +45,7 @@ def list_cohorts(db: DbSession, user: CurrentUser) -> CohortList:
 @router.get("/{cohort_id}", response_model=CohortOut, responses=ERRORS)
 def get_cohort(cohort_id: PathId, db: DbSession, user: CurrentUser) -> CohortOut:
     """A cohort with its members (admins, and the cohort's facilitators and reviewers)."""
-    cohort = access.visible_cohort(db, user, cohort_id, roles=None if user.role == "admin" else ("facilitator", "reviewer"))
+    cohort = access.visible_cohort(db, user, cohort_id, roles=None if user.role == "admin" else COHORT_STAFF_ROLES)
     return cohorts.cohort_out(db, cohort, my_role=access.member_role(db, user.id, cohort_id), with_members=True)
 
 

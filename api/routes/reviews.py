@@ -1,8 +1,7 @@
-from typing import Literal
-
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
+from actions.vocabulary import SessionStatus
 from api.auth.dependencies import CurrentUser, require_role
 from api.db import DbSession
 from api.exceptions import Forbidden
@@ -40,7 +39,7 @@ def sessions_to_review(
     db: DbSession,
     user: CurrentUser,
     cohort_id: int | None = Query(None, ge=1, le=MAX_ID, description="Only this cohort's learners."),
-    status: Literal["starting", "active", "ended", "failed"] | None = Query(None),
+    status: SessionStatus | None = Query(None),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> ReviewList:

@@ -1,9 +1,10 @@
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query, status
 
+from actions.vocabulary import Outcome, SessionStatus
 from api.auth.dependencies import CurrentUser
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
@@ -70,8 +71,8 @@ def list_sessions(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=MAX_ID),
     scenario_id: str | None = Query(None, max_length=100, description="Only this scenario."),
-    status: Literal["starting", "active", "ended", "failed"] | None = Query(None, description="Only sessions in this state."),
-    outcome: Literal["de_escalated", "escalated", "ended_for_safety", "abandoned"] | None = Query(None),
+    status: SessionStatus | None = Query(None, description="Only sessions in this state."),
+    outcome: Outcome | None = Query(None),
     since: datetime | None = Query(None, description="Started at or after (ISO 8601)."),
     until: datetime | None = Query(None, description="Started before (ISO 8601)."),
 ) -> SessionList:

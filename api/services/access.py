@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from actions.vocabulary import COHORT_STAFF_ROLES, CohortRole
 from api.exceptions import NotFound
 from api.models import Cohort, CohortMember, PracticeSession, User
 
@@ -24,7 +25,7 @@ def cohort_not_found(cohort_id: int) -> NotFound:
 
 
 def learners_seen_by(
-    user_id: int, *, roles: tuple[str, ...] = ("facilitator", "reviewer"), cohort_id: int | None = None
+    user_id: int, *, roles: tuple[CohortRole, ...] = COHORT_STAFF_ROLES, cohort_id: int | None = None
 ) -> Select[tuple[int]]:
     """Ids of learners in the cohorts (or the one cohort) where ``user_id`` is one of ``roles``."""
     staff = aliased(CohortMember)
@@ -37,7 +38,9 @@ def learners_seen_by(
     return query.where(learner.cohort_id == cohort_id) if cohort_id is not None else query
 
 
-def readable_session(db: Session, user: User, session_id: str, *, roles: tuple[str, ...] = ("facilitator", "reviewer")) -> PracticeSession:
+def readable_session(
+    db: Session, user: User, session_id: str, *, roles: tuple[CohortRole, ...] = COHORT_STAFF_ROLES
+) -> PracticeSession:
     """The session with its turns, if ``user`` owns it or is staff (``roles``) of its learner's cohort."""
     session = db.scalar(
         select(PracticeSession).where(PracticeSession.id == session_id).options(selectinload(PracticeSession.turns))
@@ -52,11 +55,11 @@ def readable_session(db: Session, user: User, session_id: str, *, roles: tuple[s
     raise session_not_found(session_id)
 
 
-def member_role(db: Session, user_id: int, cohort_id: int) -> str | None:
+def member_role(db: Session, user_id: int, cohort_id: int) -> CohortRole | None:
     return db.scalar(select(CohortMember.role).where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id))
 
 
-def visible_cohort(db: Session, user: User, cohort_id: int, *, roles: tuple[str, ...] | None = None) -> Cohort:
+def visible_cohort(db: Session, user: User, cohort_id: int, *, roles: tuple[CohortRole, ...] | None = None) -> Cohort:
     """The cohort, if ``user`` is an admin or a member (with one of ``roles`` when given)."""
     cohort = db.get(Cohort, cohort_id)
     if cohort is None:

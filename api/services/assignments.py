@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from actions.vocabulary import AssignmentStatus
 from api.db import utcnow
 from api.exceptions import InvalidRequest, NotFound
 from api.models import Assignment, AssignmentLearner, Cohort, CohortMember, PracticeSession, User
@@ -137,6 +138,7 @@ def _progress(db: Session, a: Assignment, user_id: int, now: datetime) -> dict[s
         per[s.scenario_id] += 1
     scores = [session_score(t.score_card for t in s.turns) for s in ended]
     known = [x for x in scores if x is not None]
+    status: AssignmentStatus
     if all(n >= a.min_attempts for n in per.values()):
         status = "done"
     elif now > _aware(a.due_at):

@@ -6,16 +6,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from actions.vocabulary import STAFF_ROLES, CohortRole, Role
 from api.exceptions import Conflict, InvalidRequest, NotFound
 from api.models import Cohort, CohortMember, User
 from api.schemas import CohortOut, MemberOut
 from api.services.access import cohort_not_found
 
-# Which app-wide roles may hold which role in a cohort.
-ALLOWED = {
+# Which app-wide roles may hold which role in a cohort: only learners learn, any staff role runs one.
+ALLOWED: dict[CohortRole, tuple[Role, ...]] = {
     "learner": ("learner",),
-    "facilitator": ("facilitator", "reviewer", "admin"),
-    "reviewer": ("facilitator", "reviewer", "admin"),
+    "facilitator": STAFF_ROLES,
+    "reviewer": STAFF_ROLES,
 }
 
 
@@ -43,14 +44,14 @@ def members(db: Session, cohort_id: int) -> list[MemberOut]:
     ]
 
 
-def cohort_out(db: Session, cohort: Cohort, *, my_role: str | None, with_members: bool) -> CohortOut:
+def cohort_out(db: Session, cohort: Cohort, *, my_role: CohortRole | None, with_members: bool) -> CohortOut:
     return CohortOut(
         id=cohort.id, name=cohort.name, description=cohort.description, created_at=cohort.created_at,
         my_role=my_role, members=members(db, cohort.id) if with_members else None,
     )
 
 
-def set_member(db: Session, *, cohort_id: int, user_id: int, role: str) -> MemberOut:
+def set_member(db: Session, *, cohort_id: int, user_id: int, role: CohortRole) -> MemberOut:
     cohort = db.get(Cohort, cohort_id)
     if cohort is None:
         raise cohort_not_found(cohort_id)

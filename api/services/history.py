@@ -12,13 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from actions.vocabulary import CUE_FAMILIES
 from api.models import PracticeSession
 from api.schemas import FamilyNumbers, Progress, ProgressPoint, ProgressTotals
-from api.services.scores import FAMILIES, family_counts, session_score
+from api.services.scores import family_counts, session_score
 
 
 def _per_turn(counts: dict[str, int], turns: int) -> FamilyNumbers:
-    return FamilyNumbers(**{f: round(counts.get(f, 0) / turns, 3) if turns else 0 for f in FAMILIES})
+    return FamilyNumbers(**{f: round(counts.get(f, 0) / turns, 3) if turns else 0 for f in CUE_FAMILIES})
 
 
 def _ratio(summary: object) -> float | None:
@@ -52,7 +53,7 @@ def progress(
         ratio = _ratio(s.summary)
         points.append(ProgressPoint(
             session_id=s.id, scenario_id=s.scenario_id, created_at=s.created_at, outcome=s.outcome, turns=len(cards),
-            score=score, family_counts=FamilyNumbers(**{f: counts.get(f, 0) for f in FAMILIES}),
+            score=score, family_counts=FamilyNumbers(**{f: counts.get(f, 0) for f in CUE_FAMILIES}),
             family_per_turn=_per_turn(counts, len(cards)), reflection_to_question=ratio,
         ))
         total_counts.update(counts)
@@ -64,7 +65,7 @@ def progress(
             ratios.append(ratio)
     totals = ProgressTotals(
         sessions=len(points), turns=total_turns, outcomes=dict(outcomes),
-        family_counts=FamilyNumbers(**{f: total_counts.get(f, 0) for f in FAMILIES}),
+        family_counts=FamilyNumbers(**{f: total_counts.get(f, 0) for f in CUE_FAMILIES}),
         family_per_turn=_per_turn(dict(total_counts), total_turns),
         mean_score=round(sum(scores) / len(scores), 2) if scores else None,
         mean_reflection_to_question=round(sum(ratios) / len(ratios), 3) if ratios else None,

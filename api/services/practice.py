@@ -13,12 +13,13 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from actions.vocabulary import EndReason, Outcome, SessionStatus
 from api.db import utcnow
 from api.engine_client import EngineClient, EngineError, EngineFailure, EngineReportedError
 from api.exceptions import Conflict, InvalidMessage, NotFound
@@ -27,7 +28,6 @@ from api.services.replies import EngineReply, intent_message, learner_message
 
 log = logging.getLogger(__name__)
 
-EndReason = Literal["finished", "safety"]
 SEED_RANGE = 2**31
 
 
@@ -272,8 +272,8 @@ def list_sessions(
     limit: int,
     offset: int,
     scenario_id: str | None = None,
-    status: str | None = None,
-    outcome: str | None = None,
+    status: SessionStatus | None = None,
+    outcome: Outcome | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[list[tuple[PracticeSession, int]], int]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from actions.vocabulary import CorrectionKind, SessionStatus
 from api.exceptions import InvalidRequest, NotFound
 from api.models import Comment, CueCorrection, PracticeSession, Turn, User
 from api.schemas import CommentOut, CorrectionOut
@@ -79,7 +80,9 @@ def detected(turn: Turn) -> list[str]:
     return list(dict.fromkeys(c["cue"] for c in card_cues(turn.score_card)))
 
 
-def correct(db: Session, *, session: PracticeSession, reviewer: User, turn_index: int, cue: str, kind: str) -> CueCorrection:
+def correct(
+    db: Session, *, session: PracticeSession, reviewer: User, turn_index: int, cue: str, kind: CorrectionKind
+) -> CueCorrection:
     """Record that ``cue`` was wrongly detected on a turn, or missed; a second correction of
     the same cue on the same turn replaces the first."""
     turn = _turn(session, turn_index)
@@ -117,7 +120,7 @@ def remove_correction(db: Session, *, session: PracticeSession, turn_index: int,
 
 
 def review_list(
-    db: Session, *, reviewer: User, cohort_id: int | None, status: str | None, limit: int, offset: int
+    db: Session, *, reviewer: User, cohort_id: int | None, status: SessionStatus | None, limit: int, offset: int
 ) -> tuple[list[tuple[PracticeSession, int, User]], int]:
     """Sessions of the learners in the cohorts ``reviewer`` reviews (optionally one cohort), newest first."""
     seen = learners_seen_by(reviewer.id, roles=("reviewer",), cohort_id=cohort_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-FAMILIES = ("active_listening", "de_escalation", "anti_pattern")
+from actions.vocabulary import CUE_FAMILIES
 
 
 def card_score(card: dict[str, Any] | None) -> float | None:
@@ -28,7 +28,7 @@ def card_cues(card: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def family_counts(cards: Iterable[dict[str, Any] | None]) -> dict[str, int]:
-    counts = dict.fromkeys(FAMILIES, 0)
+    counts = dict.fromkeys(CUE_FAMILIES, 0)
     for card in cards:
         for cue in card_cues(card):
             family = cue.get("family")

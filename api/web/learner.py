@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from actions.vocabulary import END_REASONS, OUTCOMES
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.engine_client import EngineFailure
@@ -18,10 +19,14 @@ from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, error_response, wants_json
-from api.web.render import DIFFICULTY, FAMILY_NAMES, THEMES, cue_info, meter_for, render, templates
+from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+# The end form's ``reason`` must be one of the vocabulary's end reasons (a pattern, so a wrong
+# one is refused with the same validation message as before).
+END_REASON_PATTERN = f"^({'|'.join(END_REASONS)})$"
 
 
 def _briefs(scenarios: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -56,7 +61,7 @@ CATALOGUE_FILTERS = (
     CatalogueFilter("skill", "f-skill", "Skill in focus", "Any skill", lambda b: list(b["skills"]),
                     lambda v: cue_info(v).label, order_by_text=True),
     CatalogueFilter("theme", "f-theme", "Situation", "Any situation", lambda b: list(b.get("themes", [])),
-                    lambda v: THEMES.get(v, v).capitalize()),
+                    lambda v: THEME_LABELS.get(v, v).capitalize()),
 )
 
 
@@ -183,7 +188,7 @@ def _support(session: PracticeSession | None) -> dict[str, Any]:
 @router.post("/practise/sessions/{session_id}/end")
 async def end(
     request: Request, session_id: str, user: FormUser, db: DbSession, engine: EngineDep, locks: LocksDep,
-    scenarios: ScenariosDep, reason: Annotated[str, Form(pattern="^(finished|safety)$")] = "finished",
+    scenarios: ScenariosDep, reason: Annotated[str, Form(pattern=END_REASON_PATTERN)] = "finished",
 ) -> Response:
     session = _own(db, user, session_id)
     try:
@@ -246,16 +251,15 @@ def _owner_name(db: DbSession, session: PracticeSession) -> str:
 
 @router.get("/practise/history")
 def history_page(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, outcome: str = "") -> Response:
-    outcomes = ("de_escalated", "escalated", "ended_for_safety", "abandoned")
     rows, total = practice.list_sessions(db=db, owner_id=user.id, limit=100, offset=0,
-                                         outcome=outcome if outcome in outcomes else None)
+                                         outcome=outcome if outcome in OUTCOMES else None)
     progress = history.progress(db, owner_id=user.id)
     points = [Point(p.created_at.strftime("%-d %b %H:%M"), p.score) for p in progress.points]
     chart = column_chart(points, title="Your mean score per finished session, oldest first", chart_id="progress")
     return render(request, "history.html", {
-        "rows": rows, "total": total, "progress": progress, "chart": chart, "outcome": outcome, "outcomes": outcomes,
+        "rows": rows, "total": total, "progress": progress, "chart": chart, "outcome": outcome, "outcomes": OUTCOMES,
         "titles": {sid: _title(scenarios, sid) for sid in {s.scenario_id for s, _ in rows} | {p.scenario_id for p in progress.points}},
-        "comments": reviews.comments_for_learner(db, user.id, limit=20), "families": FAMILY_NAMES,
+        "comments": reviews.comments_for_learner(db, user.id, limit=20), "families": FAMILY_LABELS,
     })
 
 

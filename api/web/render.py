@@ -1,5 +1,9 @@
 """Templates and the small pieces of presentation the pages share: names for levels, outcomes
-and cues, the learner's words with their cues highlighted, and the patient's tension meter."""
+and cues, the learner's words with their cues highlighted, and the patient's tension meter.
+
+The values come from ``actions.vocabulary``; the ``*_LABELS`` here are how the pages word them,
+in the vocabulary's order (drop-downs list them so), and tests/test_vocabulary.py checks that
+each one words every value."""
 
 from __future__ import annotations
 
@@ -15,22 +19,27 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from actions.scenarios import THEME_LABELS
+from actions.vocabulary import LEVELS, AssignmentStatus, CueFamily, Outcome, SessionStatus
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-LEVELS = ("calm", "uneasy", "upset", "angry", "hostile")
 DIFFICULTY = {1: "Foundation", 2: "Intermediate", 3: "Advanced"}
-THEMES = THEME_LABELS  # what kind of difficult conversation a scenario is
-OUTCOMES = {
+OUTCOME_LABELS: dict[Outcome, str] = {
     "de_escalated": "Calmer and heard",
     "escalated": "The conversation broke down",
     "ended_for_safety": "You stepped away to stay safe",
     "abandoned": "Ended before the patient felt settled",
 }
-STATUSES = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "overdue": "Overdue"}
-SESSION_STATUSES = {"starting": "Starting", "active": "In progress", "ended": "Finished", "failed": "Could not start"}
-FAMILY_NAMES = {"active_listening": "Active listening", "de_escalation": "Support and de-escalation", "anti_pattern": "Anti-pattern"}
+ASSIGNMENT_STATUS_LABELS: dict[AssignmentStatus, str] = {
+    "not_started": "Not started", "in_progress": "In progress", "done": "Done", "overdue": "Overdue",
+}
+SESSION_STATUS_LABELS: dict[SessionStatus, str] = {
+    "starting": "Starting", "active": "In progress", "ended": "Finished", "failed": "Could not start",
+}
+FAMILY_LABELS: dict[CueFamily, str] = {
+    "active_listening": "Active listening", "de_escalation": "Support and de-escalation", "anti_pattern": "Anti-pattern",
+}
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,8 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
 
 
 templates.env.globals.update(
-    DIFFICULTY=DIFFICULTY, THEMES=THEMES, OUTCOMES=OUTCOMES, STATUSES=STATUSES, SESSION_STATUSES=SESSION_STATUSES,
-    FAMILY_NAMES=FAMILY_NAMES, cue_info=cue_info, highlight=highlight,
+    DIFFICULTY=DIFFICULTY, THEME_LABELS=THEME_LABELS, OUTCOME_LABELS=OUTCOME_LABELS,
+    ASSIGNMENT_STATUS_LABELS=ASSIGNMENT_STATUS_LABELS, SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
+    FAMILY_LABELS=FAMILY_LABELS, cue_info=cue_info, highlight=highlight,
 )
 templates.env.filters.update(when=when, day=day)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from actions.vocabulary import STAFF_ROLES
 from api.auth.dependencies import user_for_token
 from api.db import DbSession
 from api.exceptions import Forbidden, Unauthorized
@@ -31,7 +32,6 @@ from api.models import User
 
 COOKIE = "practice_session"
 CSRF_FIELD = "csrf_token"
-STAFF_ROLES = ("facilitator", "reviewer", "admin")  # app-wide roles that may hold a staff role in a cohort
 
 
 class SignInRequired(Exception):

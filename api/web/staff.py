@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from actions.vocabulary import ASSIGNMENT_STATUSES
 from api.db import DbSession
 from api.deps import ScenariosDep
 from api.exceptions import PracticeError
@@ -185,7 +186,7 @@ def completion(
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
     rows = assignments.learner_progress(db, a)
-    counts = {s: sum(1 for r in rows if r.status == s) for s in ("not_started", "in_progress", "done", "overdue")}
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ASSIGNMENT_STATUSES}
     needle = q.strip().lower()
     shown = [r for r in rows if (not status or r.status == status)
              and (not needle or needle in r.username.lower() or needle in (r.display_name or "").lower())]

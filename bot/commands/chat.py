@@ -23,7 +23,10 @@ from bot.commands.api_client import (
     read_password,
 )
 
-COMMANDS = {"/end": "finished", "/safety": "safety"}
+from actions.vocabulary import EndReason
+
+# What the learner types to end the conversation, and the end reason each sends.
+COMMANDS: dict[str, EndReason] = {"/end": "finished", "/safety": "safety"}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

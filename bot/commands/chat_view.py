@@ -5,8 +5,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-LEVELS = ["calm", "uneasy", "upset", "angry", "hostile"]
-OUTCOMES = {  # used when the summary carries no ``outcome_text``
+from actions.vocabulary import LEVELS, Outcome
+
+# What each outcome means, for a summary that carries no ``outcome_text`` of its own.
+OUTCOME_TEXT: dict[Outcome, str] = {
     "de_escalated": "The patient felt heard and things calmed down.",
     "escalated": "The patient left before things were resolved.",
     "ended_for_safety": "Stepping away and getting support is a skill, and it counts.",
@@ -97,7 +99,7 @@ def summary(data: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     labels = labels or {}
     out = ["", "=" * 20 + " Session summary " + "=" * 20]
     outcome = data.get("outcome")
-    words = data.get("outcome_text") or OUTCOMES.get(outcome, "")
+    words = data.get("outcome_text") or OUTCOME_TEXT.get(outcome, "")
     out.append(wrap(f"Outcome: {(outcome or 'unknown').replace('_', '-')}. {words}".rstrip(), indent=""))
     out.append(f"Your replies: {data.get('turns', 0)}")
     counts = data.get("cue_counts") or {}

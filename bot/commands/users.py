@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-ROLES = ("learner", "facilitator", "reviewer", "admin")
+from actions.vocabulary import ROLES
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

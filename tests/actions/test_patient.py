@@ -1,7 +1,6 @@
 """The tension model, line choice and outcomes (actions/patient.py)."""
 
 from actions.patient import (
-    LEVELS,
     MAX_STEP,
     choose_line_index,
     level_for,
@@ -9,6 +8,7 @@ from actions.patient import (
     outcome_for,
     start_tension,
 )
+from actions.vocabulary import LEVELS
 
 WEIGHTS = {"name_emotion": 3.0, "open_question": 2.0, "command": -3.0, "blame": -4.0, "closed_question": 0.5}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from actions.vocabulary import LEVELS
 from api.engine_client import EngineFailure
-
-LEVELS = ["calm", "uneasy", "upset", "angry", "hostile"]
 
 
 class FakeScenario:

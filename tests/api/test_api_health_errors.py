@@ -77,7 +77,7 @@ async def test_real_scenario_library_briefs_hide_the_hidden_need(settings, engin
     import pytest
 
     from api.main import create_app
-    from api.settings import REPO_ROOT
+    from actions.vocabulary import REPO_ROOT
 
     if not any((REPO_ROOT / "data" / "scenarios").glob("*.yml")):
         pytest.skip("no scenario files yet")

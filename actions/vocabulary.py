@@ -1,0 +1,101 @@
+"""The domain's vocabulary: every fixed set of words the project speaks, defined once.
+
+The Rasa actions, the API and the `practice` CLI all import this module, so it is plain
+Python: the standard library only, and it runs on Python 3.10 (the Rasa environment) as
+well as 3.11. Each vocabulary is a ``Literal`` type, for type checkers, pydantic models and
+FastAPI parameters (which turn it into an ``enum`` in the OpenAPI document), and the tuple
+of its values derived from it with ``get_args``, for membership checks, loops and argparse
+choices; deriving one from the other keeps them from drifting apart. Where the order of a
+tuple means something, its comment says what.
+
+Only the values live here. Wording for people ("In progress" for ``active``) stays where
+the wording belongs (the web pages in ``api/web/render.py``, the terminal in
+``bot/commands/chat_view.py``, the report in ``actions/summary.py``), keyed by these values;
+``tests/test_vocabulary.py`` checks that every value has its words, that the Rasa domain and
+the database columns agree with the tuples, and that no other module spells a tuple again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, get_args
+
+__all__ = [
+    "REPO_ROOT",
+    "Level", "LEVELS", "Act", "ACTS", "Theme", "THEMES",
+    "Outcome", "OUTCOMES", "EndReason", "END_REASONS",
+    "SessionStatus", "SESSION_STATUSES", "TurnStatus", "TURN_STATUSES", "AssignmentStatus", "ASSIGNMENT_STATUSES",
+    "Role", "ROLES", "STAFF_ROLES", "CohortRole", "COHORT_ROLES", "COHORT_STAFF_ROLES",
+    "CorrectionKind", "CORRECTION_KINDS", "CueFamily", "CUE_FAMILIES",
+]
+
+#: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
+REPO_ROOT: Path = Path(__file__).resolve().parent.parent
+
+# --- the simulated patient ------------------------------------------------------------
+
+#: How worked up the patient is, calmest first: tension buckets of 20 index it in this order
+#: (actions.patient.level_for), and the Rasa domain's ``escalation`` slot lists it so.
+Level = Literal["calm", "uneasy", "upset", "angry", "hostile"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+
+#: What the patient does on a turn (one Rasa action each), in the order a scenario file's
+#: ``lines`` and the Rasa domain's actions list them (actions.scenarios checks its ActLines).
+Act = Literal["vent", "accuse", "demand", "disclose_need", "soften", "accept", "escalate", "walk_out", "thank", "answer", "confused", "handover"]
+ACTS: tuple[Act, ...] = get_args(Act)
+
+#: What kind of difficult conversation a scenario is (its ``themes``). The order means nothing:
+#: the catalogue sorts its options, and scenarios list their themes in their own order.
+Theme = Literal["distress", "uncivil", "abuse", "complaint", "refused_request", "delay", "bad_news"]
+THEMES: tuple[Theme, ...] = get_args(Theme)
+
+# --- practice sessions ----------------------------------------------------------------
+
+#: How a session ended, in the order pages and the scenario check list them: the patient
+#: calmer, the patient gone, the learner stepping away to stay safe, then ended unresolved.
+Outcome = Literal["de_escalated", "escalated", "ended_for_safety", "abandoned"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+#: Why the learner ended a session: the default (``/end``) first, then stepping away (``/safety``).
+EndReason = Literal["finished", "safety"]
+END_REASONS: tuple[EndReason, ...] = get_args(EndReason)
+
+#: A session's state, in the order it moves through them: opening (``starting``), the learner
+#: may speak (``active``), summarised (``ended``); ``failed`` if the engine never opened it.
+SessionStatus = Literal["starting", "active", "ended", "failed"]
+SESSION_STATUSES: tuple[SessionStatus, ...] = get_args(SessionStatus)
+
+#: A learner turn's state, in order: stored and sent to the engine, then the reply stored.
+TurnStatus = Literal["pending", "answered"]
+TURN_STATUSES: tuple[TurnStatus, ...] = get_args(TurnStatus)
+
+#: How far a learner is with an assignment, in the order the completion page counts them:
+#: nothing yet, started, every scenario practised enough, then past the due date without that.
+AssignmentStatus = Literal["not_started", "in_progress", "done", "overdue"]
+ASSIGNMENT_STATUSES: tuple[AssignmentStatus, ...] = get_args(AssignmentStatus)
+
+# --- people -----------------------------------------------------------------------------
+
+#: A user's role across the app: learner first, admin last, as the CLI offers them and the demo
+#: creates its accounts.
+Role = Literal["learner", "facilitator", "reviewer", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+#: The app-wide roles that may hold a staff role in a cohort and open the staff pages: all but learner.
+STAFF_ROLES: tuple[Role, ...] = tuple(role for role in ROLES if role != "learner")
+
+#: A member's role in one cohort (the app-wide roles but admin), in the same order.
+CohortRole = Literal["learner", "facilitator", "reviewer"]
+COHORT_ROLES: tuple[CohortRole, ...] = get_args(CohortRole)
+#: The cohort roles that read the practice of the cohort's learners: all but learner.
+COHORT_STAFF_ROLES: tuple[CohortRole, ...] = tuple(role for role in COHORT_ROLES if role != "learner")
+
+# --- feedback on what the learner said ------------------------------------------------
+
+#: A reviewer's correction of the scorer: a detected cue that is not there, or one it missed.
+CorrectionKind = Literal["wrong", "missed"]
+CORRECTION_KINDS: tuple[CorrectionKind, ...] = get_args(CorrectionKind)
+
+#: The cue groups (``families`` in data/cues/taxonomy.yml), in the taxonomy's order: the two
+#: helpful families first, then the anti-patterns that harm.
+CueFamily = Literal["active_listening", "de_escalation", "anti_pattern"]
+CUE_FAMILIES: tuple[CueFamily, ...] = get_args(CueFamily)
