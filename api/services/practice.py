@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from actions.vocabulary import EndReason, Outcome, SessionStatus
 from api.db import utcnow
@@ -252,16 +252,6 @@ async def end_session(
     db.commit()
     engine.forget([session.id])  # the transcript is the record now
     log.info("session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started))
-    return session
-
-
-def get_transcript(*, db: Session, session_id: str) -> PracticeSession:
-    """The session with its turns in order."""
-    session = db.scalar(
-        select(PracticeSession).where(PracticeSession.id == session_id).options(selectinload(PracticeSession.turns))
-    )
-    if session is None:
-        raise NotFound(f"no practice session with id {session_id!r}", code="session_not_found")
     return session
 
 
