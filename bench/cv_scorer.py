@@ -25,8 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from actions.scoring import calibration as cal  # noqa: E402
 from actions.scoring import textcat as tc  # noqa: E402
-from actions.scoring.data import split_files  # noqa: E402
-from actions.scoring.data import load_split  # noqa: E402
+from actions.scoring.data import load_split, split_files  # noqa: E402
 from actions.scoring.evaluate import Report, tally  # noqa: E402
 from actions.scoring.lang import get_lang  # noqa: E402
 from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402
