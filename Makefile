@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml requirements/project.lock
 	touch $@
 
 $(ENGINE)/.installed: requirements/engine.lock
-	@PY310=$$(bot/find-python310.sh) || exit 1; test -x $(ENGINE)/bin/python || $$PY310 -m venv $(ENGINE)
+	@PY310=$$(scripts/find-python310.sh) || exit 1; test -x $(ENGINE)/bin/python || $$PY310 -m venv $(ENGINE)
 	$(ENGINE)/bin/pip install --quiet --disable-pip-version-check -r requirements/engine.lock
 	touch $@
 
@@ -44,7 +44,7 @@ test: setup browser
 
 ## test-postgres: the whole suite with the PostgreSQL tier on (starts Debian's server if none answers)
 test-postgres: setup browser
-	url=$$(bash bot/ci-postgres.sh) && PRACTICE_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest
+	url=$$(bash scripts/ci-postgres.sh) && PRACTICE_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest
 
 ## validate: Rasa's own checks of the training data
 validate: setup

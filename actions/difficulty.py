@@ -70,8 +70,10 @@ def _profile(level: Any, raw: Any, path: Path) -> Difficulty:
     except (TypeError, ValueError) as exc:
         raise DifficultyError(f"{path}: profiles.{level}: {exc}") from None
     if profile.escalation_rate <= 0 or profile.listening_before_need < 1 or profile.boundary_pushback < 0:
-        raise DifficultyError(f"{path}: profiles.{level}: escalation_rate must be > 0, "
-                              "listening_before_need >= 1 and boundary_pushback >= 0")
+        raise DifficultyError(
+            f"{path}: profiles.{level}: escalation_rate must be > 0, "
+            "listening_before_need >= 1 and boundary_pushback >= 0"
+        )
     return profile
 
 
@@ -98,7 +100,8 @@ def listening_replies(cards: Iterable[Mapping[str, Any]]) -> int:
 def boundaries_set(cards: Iterable[Mapping[str, Any]]) -> int:
     """How many of the learner's replies so far set a boundary (by move or by cue)."""
     return sum(
-        1 for card in cards
+        1
+        for card in cards
         if card.get("move") == "set_boundary" or any(cue["cue"] == "set_boundary" for cue in card.get("cues", []))
     )
 

@@ -30,7 +30,11 @@ UNHEARD_DRIFT = 4.0
 MISSED_OPPORTUNITY = 5.0
 MAX_STEP = 25.0
 # Acts that end the session, and the outcome each ends it with.
-TERMINAL_OUTCOMES: dict[Act, Outcome] = {"walk_out": "escalated", "thank": "de_escalated", "handover": "ended_for_safety"}
+TERMINAL_OUTCOMES: dict[Act, Outcome] = {
+    "walk_out": "escalated",
+    "thank": "de_escalated",
+    "handover": "ended_for_safety",
+}
 # Replies that take up a feeling the patient voiced: the empathic opportunity is taken.
 EMPATHIC_CUES = frozenset({"name_emotion", "validate", "reflection_simple", "reflection_complex", "summarise"})
 

@@ -15,16 +15,32 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+    with_config,
 )
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from actions.vocabulary import ACTS, LEVELS, REPO_ROOT, Level, Theme
 
 __all__ = [
-    "THEME_LABELS", "Line", "Persona", "Scenario", "ScenarioError",
-    "cue_ids", "cue_weights", "load_scenario", "load_library", "DEFAULT_SCENARIO_DIR",
-    "ENV_SCENARIO_DIR", "TAXONOMY_PATH", "scenario_dir",
+    "THEME_LABELS",
+    "Line",
+    "Persona",
+    "Scenario",
+    "ScenarioError",
+    "cue_ids",
+    "cue_weights",
+    "load_scenario",
+    "load_library",
+    "DEFAULT_SCENARIO_DIR",
+    "ENV_SCENARIO_DIR",
+    "TAXONOMY_PATH",
+    "scenario_dir",
 ]
 
 DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
@@ -33,8 +49,12 @@ ENV_SCENARIO_DIR = "PRACTICE_SCENARIO_DIR"
 
 # How each theme (actions.vocabulary.THEMES) reads in the catalogue and the README's scenario table.
 THEME_LABELS: dict[Theme, str] = {
-    "distress": "distress", "uncivil": "uncivil behaviour", "abuse": "abuse", "complaint": "a complaint",
-    "refused_request": "a refused request", "delay": "a delay with no answer",
+    "distress": "distress",
+    "uncivil": "uncivil behaviour",
+    "abuse": "abuse",
+    "complaint": "a complaint",
+    "refused_request": "a refused request",
+    "delay": "a delay with no answer",
     "bad_news": "bad news given by someone else",
 }
 MIN_LINES = 2  # at least two lines per act and level, so repeated practice differs
@@ -246,15 +266,16 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}: YAML syntax error at {where}: {problem}") from exc
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: (top level): expected a mapping of fields, found "
-                            f"{'nothing' if data is None else type(data).__name__}")
+        raise ScenarioError(
+            f"{path}: (top level): expected a mapping of fields, found "
+            f"{'nothing' if data is None else type(data).__name__}"
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(path, exc) from None
     if scenario.id != path.stem:
-        raise ScenarioError(f"{path}: id: {scenario.id!r} must equal the file name "
-                            f"without extension ({path.stem!r})")
+        raise ScenarioError(f"{path}: id: {scenario.id!r} must equal the file name without extension ({path.stem!r})")
     return scenario
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from actions.feedback import load_guide, quoted, support_info, with_quote
+from actions.feedback import load_guide, support_info, with_quote
 from actions.vocabulary import Outcome
 
 # What each outcome (actions.vocabulary.OUTCOMES) means, in the words the report gives the learner.
@@ -45,18 +45,22 @@ def _done_well(cards: Sequence[dict[str, Any]], outcome: Outcome) -> list[dict[s
         for cue_id, cue in _turn_cues(card).items():
             if cue["family"] != "anti_pattern" and cue_id not in best:
                 best[cue_id] = cue
-    ranked = sorted(best.values(), key=lambda c: (c["cue"] != "seek_support" or outcome != "ended_for_safety", -c["weight"]))
+    ranked = sorted(
+        best.values(), key=lambda c: (c["cue"] != "seek_support" or outcome != "ended_for_safety", -c["weight"])
+    )
     chosen = [
         {"cue": c["cue"], "quote": c["quote"], "text": with_quote(guide.advice(c["cue"]).comment, c["quote"])}
         for c in ranked[:2]
     ]
     if not chosen and cards:
         # Nothing to praise in their words: say so kindly rather than quote a misstep as a success.
-        chosen.append({
-            "cue": None,
-            "quote": None,
-            "text": "You took on a hard conversation. Practising it, including the parts that go wrong, is how the skill grows.",
-        })
+        chosen.append(
+            {
+                "cue": None,
+                "quote": None,
+                "text": "You took on a hard conversation. Practising it, including the parts that go wrong, is how the skill grows.",
+            }
+        )
     return chosen
 
 
@@ -70,19 +74,27 @@ def _to_try(cards: Sequence[dict[str, Any]], skills: Sequence[str]) -> list[dict
                 harmful.setdefault(cue_id, cue)
     for cue in sorted(harmful.values(), key=lambda c: c["weight"]):
         advice = guide.advice(cue["cue"])
-        items.append({"cue": cue["cue"], "quote": cue["quote"], "text": f"{with_quote(advice.comment, cue['quote'])} {advice.try_next}"})
+        items.append(
+            {
+                "cue": cue["cue"],
+                "quote": cue["quote"],
+                "text": f"{with_quote(advice.comment, cue['quote'])} {advice.try_next}",
+            }
+        )
     for card in cards:
         opportunity = card.get("opportunity")
         if opportunity and not opportunity.get("taken"):
             missed = guide.missed_opportunity
             said = card.get("said", "")
             emotion = opportunity.get("emotion") or "upset"
-            items.append({
-                "cue": "missed_opportunity",
-                "quote": said,
-                "text": f"{with_quote(f'When they said they felt {emotion}, you replied', said)} "
-                f"{missed.try_next.format(emotion=emotion)}",
-            })
+            items.append(
+                {
+                    "cue": "missed_opportunity",
+                    "quote": said,
+                    "text": f"{with_quote(f'When they said they felt {emotion}, you replied', said)} "
+                    f"{missed.try_next.format(emotion=emotion)}",
+                }
+            )
             break
     used = {cue_id for card in cards for cue_id in _turn_cues(card)}
     for skill in [*skills, "name_emotion", "reflection_complex", "open_question"]:
@@ -109,7 +121,9 @@ def summarise(cards: Sequence[dict[str, Any]], *, outcome: Outcome, skills: Sequ
         "turns": turns,
         "cue_counts": dict(cue_counts),
         "family_counts": dict(family_counts),
-        "reflection_to_question": _ratio(sum(cue_counts[c] for c in REFLECTIONS), sum(cue_counts[c] for c in QUESTIONS)),
+        "reflection_to_question": _ratio(
+            sum(cue_counts[c] for c in REFLECTIONS), sum(cue_counts[c] for c in QUESTIONS)
+        ),
         "open_question_share": _ratio(cue_counts["open_question"], sum(cue_counts[c] for c in QUESTIONS)),
         "empathic_opportunities": {"offered": len(offered), "taken": taken, "missed": len(offered) - taken},
         "anti_patterns_per_10_turns": round(10 * family_counts["anti_pattern"] / turns, 1) if turns else 0.0,

@@ -10,7 +10,7 @@ tuple means something, its comment says what.
 
 Only the values live here. Wording for people ("In progress" for ``active``) stays where
 the wording belongs (the web pages in ``api/web/render.py``, the terminal in
-``bot/commands/chat_view.py``, the report in ``actions/summary.py``), keyed by these values;
+``practice/commands/chat_view.py``, the report in ``actions/summary.py``), keyed by these values;
 ``tests/test_vocabulary.py`` checks that every value has its words, that the Rasa domain and
 the database columns agree with the tuples, and that no other module spells a tuple again.
 """
@@ -22,11 +22,32 @@ from typing import Literal, get_args
 
 __all__ = [
     "REPO_ROOT",
-    "Level", "LEVELS", "Act", "ACTS", "Theme", "THEMES",
-    "Outcome", "OUTCOMES", "EndReason", "END_REASONS",
-    "SessionStatus", "SESSION_STATUSES", "TurnStatus", "TURN_STATUSES", "AssignmentStatus", "ASSIGNMENT_STATUSES",
-    "Role", "ROLES", "STAFF_ROLES", "CohortRole", "COHORT_ROLES", "COHORT_STAFF_ROLES",
-    "CorrectionKind", "CORRECTION_KINDS", "CueFamily", "CUE_FAMILIES",
+    "Level",
+    "LEVELS",
+    "Act",
+    "ACTS",
+    "Theme",
+    "THEMES",
+    "Outcome",
+    "OUTCOMES",
+    "EndReason",
+    "END_REASONS",
+    "SessionStatus",
+    "SESSION_STATUSES",
+    "TurnStatus",
+    "TURN_STATUSES",
+    "AssignmentStatus",
+    "ASSIGNMENT_STATUSES",
+    "Role",
+    "ROLES",
+    "STAFF_ROLES",
+    "CohortRole",
+    "COHORT_ROLES",
+    "COHORT_STAFF_ROLES",
+    "CorrectionKind",
+    "CORRECTION_KINDS",
+    "CueFamily",
+    "CUE_FAMILIES",
 ]
 
 #: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
@@ -41,7 +62,10 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 
 #: What the patient does on a turn (one Rasa action each), in the order a scenario file's
 #: ``lines`` and the Rasa domain's actions list them (actions.scenarios checks its ActLines).
+# One line, so `git grep` finds the whole set.
+# fmt: off
 Act = Literal["vent", "accuse", "demand", "disclose_need", "soften", "accept", "escalate", "walk_out", "thank", "answer", "confused", "handover"]
+# fmt: on
 ACTS: tuple[Act, ...] = get_args(Act)
 
 #: What kind of difficult conversation a scenario is (its ``themes``). The order means nothing:

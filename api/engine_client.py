@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -89,9 +88,7 @@ class EngineClient:
         try:
             response = await self._http().post(url, json={"sender": sender, "message": message})
         except httpx.TimeoutException as exc:
-            raise EngineTimeout(
-                f"the Rasa engine at {url} did not answer within {self.timeout:g} s"
-            ) from exc
+            raise EngineTimeout(f"the Rasa engine at {url} did not answer within {self.timeout:g} s") from exc
         except (httpx.ConnectError, httpx.NetworkError) as exc:
             raise EngineUnavailable(
                 f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
@@ -113,7 +110,9 @@ class EngineClient:
             )
         custom = [m["custom"] for m in messages if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
         if len(custom) != len(messages):
-            log.warning("engine reply sender=%s had %d non-custom messages (ignored)", sender, len(messages) - len(custom))
+            log.warning(
+                "engine reply sender=%s had %d non-custom messages (ignored)", sender, len(messages) - len(custom)
+            )
         return custom
 
     async def status(self) -> bool:

@@ -105,9 +105,7 @@ class Turn(Base):
     __table_args__ = (UniqueConstraint("session_id", "index", name="uq_turn_session_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
-    )
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True)
     index: Mapped[int] = mapped_column(Integer)  # 1, 2, ... in the order the learner spoke
     learner_text: Mapped[str] = mapped_column(Text)
     patient_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -105,7 +105,9 @@ class TurnResult(BaseModel):
 class EndResult(BaseModel):
     session: SessionState
     end_reason: str | None = None
-    patient_lines: list[JsonObject] = Field(default_factory=list, description="What the patient said on the way out, if anything.")
+    patient_lines: list[JsonObject] = Field(
+        default_factory=list, description="What the patient said on the way out, if anything."
+    )
     summary: JsonObject
 
 
@@ -114,8 +116,12 @@ class Transcript(SessionOut):
     turns: list[TurnOut]
     closing: list[JsonObject] = Field(default_factory=list)
     summary: JsonObject | None = None
-    comments: list[CommentOut] = Field(default_factory=list, description="Reviewers' comments, each anchored to a turn.")
-    corrections: list[CorrectionOut] = Field(default_factory=list, description="Reviewers' corrections of detected cues.")
+    comments: list[CommentOut] = Field(
+        default_factory=list, description="Reviewers' comments, each anchored to a turn."
+    )
+    corrections: list[CorrectionOut] = Field(
+        default_factory=list, description="Reviewers' corrections of detected cues."
+    )
 
 
 class SessionListItem(SessionState):
@@ -141,6 +147,7 @@ class ErrorResponse(BaseModel):
 
 
 # --- accounts -------------------------------------------------------------------------
+
 
 class Token(BaseModel):
     access_token: str
@@ -208,8 +215,12 @@ class CohortOut(BaseModel):
     name: str
     description: str | None = None
     created_at: datetime
-    my_role: CohortRole | None = Field(default=None, description="Your role in this cohort (none for admins who are not members).")
-    members: list[MemberOut] | None = Field(default=None, description="Shown to admins and the cohort's facilitators and reviewers.")
+    my_role: CohortRole | None = Field(
+        default=None, description="Your role in this cohort (none for admins who are not members)."
+    )
+    members: list[MemberOut] | None = Field(
+        default=None, description="Shown to admins and the cohort's facilitators and reviewers."
+    )
 
 
 class CohortList(BaseModel):
@@ -296,7 +307,9 @@ class ProgressPoint(BaseModel):
     score: float | None = Field(description="Mean turn score.")
     family_counts: FamilyNumbers = Field(description="Cues heard in this session, per family.")
     family_per_turn: FamilyNumbers = Field(description="The same per learner turn, comparable across sessions.")
-    reflection_to_question: float | None = Field(description="From the session summary; None when no question was asked.")
+    reflection_to_question: float | None = Field(
+        description="From the session summary; None when no question was asked."
+    )
 
 
 class ProgressTotals(BaseModel):
@@ -340,7 +353,9 @@ class CommentList(BaseModel):
 
 class CorrectionCreate(Request):
     cue: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A cue id from data/cues/taxonomy.yml.")
-    kind: CorrectionKind = Field(description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected.")
+    kind: CorrectionKind = Field(
+        description="wrong: the scorer detected it but it is not there; missed: it is there but was not detected."
+    )
 
 
 class CorrectionOut(BaseModel):
@@ -375,7 +390,8 @@ Transcript.model_rebuild()  # it refers to CommentOut and CorrectionOut, defined
 
 class RetentionSetting(Request):
     days: int | None = Field(
-        ge=1, le=36500,
+        ge=1,
+        le=36500,
         description="Delete practice sessions older than this many days (`practice retention apply`); null keeps them.",
     )
 

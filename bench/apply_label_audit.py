@@ -43,7 +43,7 @@ def transform(raw: str, entries: dict) -> tuple[str, int, list[str], list[dict],
     changed = 0
     for line in raw.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        nl = line[len(body):]
+        nl = line[len(body) :]
         try:
             obj = json.loads(body) if body.strip() else None
         except json.JSONDecodeError:
@@ -99,10 +99,14 @@ def main() -> None:
         b_q, b_n = q_share(before)
         a_q, a_n = q_share(after)
         missing = len(set(entries) - used)
-        print(f"{name}: {changed} lines changed ({len(entries)} audit entries, {missing} not found, "
-              f"{len(problems)} skipped){' [dry run]' if dry_run else ''}")
-        print(f"  '?' but no question cue: before {b_q}/{b_n} = {b_q / max(b_n, 1):.1%}, "
-              f"after {a_q}/{a_n} = {a_q / max(a_n, 1):.1%} (of lines not labelled as any question)")
+        print(
+            f"{name}: {changed} lines changed ({len(entries)} audit entries, {missing} not found, "
+            f"{len(problems)} skipped){' [dry run]' if dry_run else ''}"
+        )
+        print(
+            f"  '?' but no question cue: before {b_q}/{b_n} = {b_q / max(b_n, 1):.1%}, "
+            f"after {a_q}/{a_n} = {a_q / max(a_n, 1):.1%} (of lines not labelled as any question)"
+        )
         for p in problems:
             print("  skipped:", p)
 

@@ -50,19 +50,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = []
     for i in range(args.runs):
-        proc = subprocess.run([sys.executable, "-c", _CHILD, str(args.data)], cwd=ROOT, capture_output=True,
-                              text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(args.data)], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         if any(note.startswith("built classifier") for note in r["notes"]):
             print(f"run {i + 1}: {'; '.join(r['notes'])} (load includes a build; not counted)")
             continue
         results.append(r)
-        print(f"run {i + 1}: load {r['load_s']:.3f} s   median {r['median_ms']:.3f} ms   p95 {r['p95_ms']:.3f} ms"
-              f"   ({r['n']} utterances)")
+        print(
+            f"run {i + 1}: load {r['load_s']:.3f} s   median {r['median_ms']:.3f} ms   p95 {r['p95_ms']:.3f} ms"
+            f"   ({r['n']} utterances)"
+        )
     if results:
         med = lambda k: statistics.median(r[k] for r in results)  # noqa: E731
-        print(f"median of {len(results)} runs: load {med('load_s'):.3f} s   median {med('median_ms'):.3f} ms"
-              f"   p95 {med('p95_ms'):.3f} ms")
+        print(
+            f"median of {len(results)} runs: load {med('load_s'):.3f} s   median {med('median_ms'):.3f} ms"
+            f"   p95 {med('p95_ms'):.3f} ms"
+        )
     return 0
 
 

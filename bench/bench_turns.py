@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.auth.bootstrap import create_user_at  # noqa: E402
-from bot.engine import ensure_model  # noqa: E402
-from bot.stack import Stack, StackConfig, free_port  # noqa: E402
+from practice.engine import ensure_model  # noqa: E402
+from practice.supervisor import Stack, StackConfig, free_port  # noqa: E402
 
 REPLIES = (  # a learner who listens, asks, explains, and sometimes slips
     "Hello, I'm Sam. I can see you're really upset. What's happened?",
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     model = ensure_model(quiet=True)
     with tempfile.TemporaryDirectory(prefix="bench-turns-") as state:
-        config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(), api_port=free_port(),
-                             state_dir=Path(state))
+        config = StackConfig(
+            model=model, rasa_port=free_port(), action_port=free_port(), api_port=free_port(), state_dir=Path(state)
+        )
         stack = Stack(config)
         stack.start(timeout=400)
         try:
@@ -66,12 +67,18 @@ def main(argv: list[str] | None = None) -> int:
                 first: list[float] = []
                 rest: list[float] = []
                 for k in range(args.sessions):
-                    session = api.post("/api/sessions", json={"scenario_id": scenarios[k % len(scenarios)],
-                                                              "seed": k}).raise_for_status().json()
+                    session = (
+                        api.post("/api/sessions", json={"scenario_id": scenarios[k % len(scenarios)], "seed": k})
+                        .raise_for_status()
+                        .json()
+                    )
                     for n in range(args.turns):
                         started = time.perf_counter()
-                        body = api.post(f"/api/sessions/{session['id']}/turns",
-                                        json={"text": REPLIES[n % len(REPLIES)]}).raise_for_status().json()
+                        body = (
+                            api.post(f"/api/sessions/{session['id']}/turns", json={"text": REPLIES[n % len(REPLIES)]})
+                            .raise_for_status()
+                            .json()
+                        )
                         (first if n == 0 else rest).append((time.perf_counter() - started) * 1000)
                         if body.get("summary"):
                             break
@@ -81,10 +88,14 @@ def main(argv: list[str] | None = None) -> int:
             stack.stop()
     every = first + rest
     print(f"{len(every)} turns in {args.sessions} sessions, one learner, no pause")
-    print(f"turn median {statistics.median(every):.0f} ms   p95 {_percentile(every, 0.95):.0f} ms   "
-          f"worst {max(every):.0f} ms")
-    print(f"first turn of a session: median {statistics.median(first):.0f} ms; "
-          f"later turns: median {statistics.median(rest):.0f} ms")
+    print(
+        f"turn median {statistics.median(every):.0f} ms   p95 {_percentile(every, 0.95):.0f} ms   "
+        f"worst {max(every):.0f} ms"
+    )
+    print(
+        f"first turn of a session: median {statistics.median(first):.0f} ms; "
+        f"later turns: median {statistics.median(rest):.0f} ms"
+    )
     return 0
 
 

@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from actions.scoring import calibration as cal  # noqa: E402
 from actions.scoring import textcat as tc  # noqa: E402
-from actions.scoring.data import load_split, split_files  # noqa: E402
-from actions.scoring.evaluate import Report, tally  # noqa: E402
+from actions.scoring.data import load_split  # noqa: E402
 from actions.scoring.lang import get_lang  # noqa: E402
 from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402
-from actions.scoring.scorer import Scorer  # noqa: E402
+from actions.scoring.scorer import Scorer, classifier_key  # noqa: E402
 from actions.scoring.taxonomy import load_taxonomy  # noqa: E402
-from actions.scoring.thresholds import Decision, tune_thresholds  # noqa: E402
+from practice.scoring.evaluate import Report, tally  # noqa: E402
+from practice.scoring.thresholds import Decision, tune_thresholds  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,10 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", type=int, default=0, help="print this many errors per cue")
     ap.add_argument("--cue", default="", help="with --show: only this cue")
     ap.add_argument("--dump", default="", help="write out-of-fold predictions (JSONL) to this path")
-    ap.add_argument("--tune", action="store_true",
-                    help="print per-cue thresholds tuned on every fold's out-of-fold scores (for rules.yml)")
-    ap.add_argument("--calibrate", action="store_true",
-                    help=f"fit the confidence calibration map and write {cal.CALIBRATION_PATH.relative_to(cal.REPO_ROOT)}")
+    ap.add_argument(
+        "--tune",
+        action="store_true",
+        help="print per-cue thresholds tuned on every fold's out-of-fold scores (for rules.yml)",
+    )
+    ap.add_argument(
+        "--calibrate",
+        action="store_true",
+        help=f"fit the confidence calibration map and write {cal.CALIBRATION_PATH.relative_to(cal.REPO_ROOT)}",
+    )
     args = ap.parse_args(argv)
     config = dict(tc.CONFIG, **json.loads(args.config))
     taxonomy = load_taxonomy()
@@ -101,17 +107,27 @@ def main(argv: list[str] | None = None) -> int:
         print("thresholds tuned on all out-of-fold scores (rules.yml `threshold`):")
         print("  " + ", ".join(f"{c}: {t}" for c, t in th.items()))
     if args.calibrate:
-        key = tc.cache_key(split_files("train") + [RULES_PATH])
+        key = classifier_key() or ""
         cal.write(cal.CALIBRATION_PATH, cal.fit(oof_hits, taxonomy), key, len(oof_hits), args.folds)
         print(f"wrote {cal.CALIBRATION_PATH} from {len(oof_hits)} out-of-fold hits (for classifier {key})")
     if args.dump:
         with open(args.dump, "w") as fh:
             for i, ex in enumerate(examples):
                 d = decisions[i]
-                fh.write(json.dumps({"line": i + 1, "text": ex.text, "context": ex.context,
-                                     "gold": sorted(gold[i]), "pred": sorted(pred[i]),
-                                     "rules": sorted(d.rules) if d else [],
-                                     "probs": {c: round(v, 3) for c, v in (d.probs if d else {}).items()}}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "line": i + 1,
+                            "text": ex.text,
+                            "context": ex.context,
+                            "gold": sorted(gold[i]),
+                            "pred": sorted(pred[i]),
+                            "rules": sorted(d.rules) if d else [],
+                            "probs": {c: round(v, 3) for c, v in (d.probs if d else {}).items()},
+                        }
+                    )
+                    + "\n"
+                )
     if args.show:
         for c in cues:
             if args.cue and c != args.cue:

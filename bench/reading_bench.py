@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from actions.scoring import get_scorer  # noqa: E402
 from actions.scoring.data import read_examples  # noqa: E402
-from actions.scoring.evaluate import tally  # noqa: E402
 from actions.scoring.moves import NEUTRAL, OUT_OF_SCOPE  # noqa: E402
 from actions.scoring.result import CueHit  # noqa: E402
+from practice.scoring.evaluate import tally  # noqa: E402
 
 BANDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
@@ -55,16 +54,26 @@ class SplitReport:
 
     def to_dict(self) -> dict:
         return {
-            "split": self.name, "n": self.n, "cue_macro_f1": round(self.macro_f1, 4),
-            "cue_macro_f1_multi_sentence": round(self.macro_f1_long, 4), "multi_sentence_turns": self.n_long,
+            "split": self.name,
+            "n": self.n,
+            "cue_macro_f1": round(self.macro_f1, 4),
+            "cue_macro_f1_multi_sentence": round(self.macro_f1_long, 4),
+            "multi_sentence_turns": self.n_long,
             "move_accuracy": round(self.move_correct / self.n, 4) if self.n else None,
-            "anti_pattern_move_on_calm_turns": round(self.read_as_anti / self.calm_turns, 4) if self.calm_turns else None,
+            "anti_pattern_move_on_calm_turns": round(self.read_as_anti / self.calm_turns, 4)
+            if self.calm_turns
+            else None,
             "neutral_or_out_of_scope_on_calm_turns": round(self.read_as_neutral_or_oos / self.calm_turns, 4)
-            if self.calm_turns else None,
+            if self.calm_turns
+            else None,
             "move_cue_disagreements": len(self.disagreements),
             "calibration": [
-                {"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "n": int(n), "precision": round(right / n, 3) if n else None,
-                 "mean_confidence": round(conf / n, 3) if n else None}
+                {
+                    "band": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                    "n": int(n),
+                    "precision": round(right / n, 3) if n else None,
+                    "mean_confidence": round(conf / n, 3) if n else None,
+                }
                 for (lo, hi), (n, right, conf) in zip(zip(BANDS, BANDS[1:]), self.bands)
             ],
             "ece": round(self.ece, 4),
@@ -133,8 +142,10 @@ def _print(report: SplitReport, floor: float) -> None:
     print(f"== {report.name} ({report.n} turns, {report.n_long} of 2+ sentences)")
     print(f"cue macro-F1 {d['cue_macro_f1']:.3f}   on turns of 2+ sentences {d['cue_macro_f1_multi_sentence']:.3f}")
     print(f"move accuracy {d['move_accuracy']:.3f}   move/cue disagreements {d['move_cue_disagreements']} (must be 0)")
-    print(f"turns with no anti-pattern in the labels ({report.calm_turns}): read as an anti-pattern move "
-          f"{d['anti_pattern_move_on_calm_turns']:.1%}, as neutral or out of scope {d['neutral_or_out_of_scope_on_calm_turns']:.1%}")
+    print(
+        f"turns with no anti-pattern in the labels ({report.calm_turns}): read as an anti-pattern move "
+        f"{d['anti_pattern_move_on_calm_turns']:.1%}, as neutral or out of scope {d['neutral_or_out_of_scope_on_calm_turns']:.1%}"
+    )
     worst = sorted(report.per_move.items(), key=lambda kv: kv[1][0] / kv[1][1])
     print("per gold move (right/total): " + ", ".join(f"{m} {r}/{t}" for m, (r, t) in worst))
     print("calibration (reported cues): band  n  precision  mean confidence")

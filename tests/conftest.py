@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.latency import TURN_LATENCIES
 
 # The real practice stack (trained model, action server, API): used by tests/e2e and tests/browser.
-pytest_plugins = ["tests.stack_fixtures"]
+pytest_plugins = ["tests.supervisor_fixtures"]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -18,6 +18,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     ordered = sorted(TURN_LATENCIES)
     terminalreporter.section("practice turn latency (end to end, API -> Rasa -> actions)")
     terminalreporter.write_line(
-        f"turns: {len(ordered)}  median: {statistics.median(ordered) * 1000:.0f} ms  "
-        f"worst: {ordered[-1] * 1000:.0f} ms"
+        f"turns: {len(ordered)}  median: {statistics.median(ordered) * 1000:.0f} ms  worst: {ordered[-1] * 1000:.0f} ms"
     )

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.vocabulary import ACTS, LEVELS
 from actions.scoring.moves import load_moves
-from bot import dialogue
-from bot.cli import main as practice
+from actions.vocabulary import ACTS, LEVELS
+from practice import dialogue
+from practice.cli import main as practice
 
-DOMAIN = dialogue.REPO_ROOT / "bot" / "domain.yml"
+DOMAIN = dialogue.REPO_ROOT / "domain.yml"
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,7 @@ def test_table_moves_are_the_move_slot_values_and_the_scorer_moves(
     assert set(domain["intents"]) == {dialogue.LEARNER_REPLY, *dialogue.SYSTEM_INTENTS}
 
 
-def test_table_levels_are_the_escalation_slot_values(
-    behaviour: dialogue.Behaviour, domain: dict[str, Any]
-) -> None:
+def test_table_levels_are_the_escalation_slot_values(behaviour: dialogue.Behaviour, domain: dict[str, Any]) -> None:
     assert behaviour.levels == tuple(domain["slots"]["escalation"]["values"]) == LEVELS
 
 

@@ -11,9 +11,9 @@ import pytest
 from actions.patient import TERMINAL_OUTCOMES
 from actions.scenarios import THEME_LABELS, load_library
 from actions.vocabulary import LEVELS
-from bot.commands.scenarios_cmd import run_check
-from bot.dialogue import load_behaviour
-from bot.scenario_check import RESOLVED, check_paths, required_outcomes
+from practice.commands.scenarios_cmd import run_check
+from practice.dialogue import load_behaviour
+from practice.scenario_check import RESOLVED, check_paths, required_outcomes
 from tests.test_scenarios import minimal, write
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
@@ -99,7 +99,7 @@ def test_typical_cues_read_as_their_own_move() -> None:
     """The checker's typical reply for each move is read by the scorer's move rules as that move."""
     from actions.scoring.moves import load_moves
     from actions.scoring.result import CueHit
-    from bot.scenario_check import MOVE_CUES
+    from practice.scenario_check import MOVE_CUES
 
     moves = load_moves()
     assert set(MOVE_CUES) == set(moves.move_ids)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -23,14 +24,20 @@ SHIPPED = {
 
 def minimal() -> dict[str, Any]:
     """A small valid scenario, mutated by each malformed-file test."""
-    level_lines = {lvl: [f"{lvl} one", {"text": f"{lvl} two", "opportunity": "worried"}]
-                   for lvl in LEVELS}
+    level_lines = {lvl: [f"{lvl} one", {"text": f"{lvl} two", "opportunity": "worried"}] for lvl in LEVELS}
     return {
-        "id": "tiny", "title": "Tiny", "staff_role": "porter", "setting": "Corridor",
-        "difficulty": 1, "skills": ["open_question"], "themes": ["distress"],
+        "id": "tiny",
+        "title": "Tiny",
+        "staff_role": "porter",
+        "setting": "Corridor",
+        "difficulty": 1,
+        "skills": ["open_question"],
+        "themes": ["distress"],
         "persona": {"name": "Ms Test", "age": 40, "description": "Fictional."},
-        "situation": "You meet someone.", "hidden_need": "SECRET NEED",
-        "start_level": "uneasy", "turn_budget": 6,
+        "situation": "You meet someone.",
+        "hidden_need": "SECRET NEED",
+        "start_level": "uneasy",
+        "turn_budget": 6,
         "opening": ["Hello.", {"text": "Where is everyone?", "opportunity": "lost"}],
         "lines": {act: copy.deepcopy(level_lines) for act in ACTS},
         "sensitivity": {"command": 1.5},
@@ -184,9 +191,7 @@ def test_id_must_match_file_stem(tmp_path: Path) -> None:
         load_scenario(path)
 
 
-def test_library_env_override_and_edits_are_picked_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_library_env_override_and_edits_are_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, minimal())
     monkeypatch.setenv("PRACTICE_SCENARIO_DIR", str(tmp_path))
     library = load_library()

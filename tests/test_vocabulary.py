@@ -37,10 +37,8 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
 # Parts of a vocabulary with a name of their own, derived in actions/vocabulary.py.
 SUBSETS: dict[str, tuple[str, ...]] = {"STAFF_ROLES": v.STAFF_ROLES, "COHORT_STAFF_ROLES": v.COHORT_STAFF_ROLES}
 VOCABULARY_FILE = REPO_ROOT / "actions" / "vocabulary.py"
-# Where a vocabulary must not be spelled again. actions/scoring/ is left out for now: it keeps its
-# own FAMILIES and REPO_ROOT until the scorer can be changed (test_the_scorer_agrees checks them).
-SOURCE_DIRS = ("actions", "api", "bot")
-NOT_SCANNED = ("actions/scoring/",)
+# Where a vocabulary must not be spelled again: every package of ours.
+SOURCE_DIRS = ("actions", "api", "practice")
 
 
 def _spelled(values: tuple[str, ...]) -> str:
@@ -49,8 +47,7 @@ def _spelled(values: tuple[str, ...]) -> str:
 
 
 def _sources() -> list[Path]:
-    files = [p for d in SOURCE_DIRS for p in sorted((REPO_ROOT / d).rglob("*.py"))]
-    return [p for p in files if not p.relative_to(REPO_ROOT).as_posix().startswith(NOT_SCANNED)]
+    return [p for d in SOURCE_DIRS for p in sorted((REPO_ROOT / d).rglob("*.py"))]
 
 
 def _literal_values(annotation: Any) -> tuple[str, ...]:
@@ -78,7 +75,7 @@ def test_each_tuple_is_its_literal(name: str) -> None:
 
 
 def test_the_role_subsets_keep_the_roles_order() -> None:
-    assert v.COHORT_ROLES == tuple(role for role in v.ROLES if role in v.COHORT_ROLES)
+    assert tuple(role for role in v.ROLES if role in v.COHORT_ROLES) == v.COHORT_ROLES
     assert v.STAFF_ROLES == ("facilitator", "reviewer", "admin")
     assert v.COHORT_STAFF_ROLES == ("facilitator", "reviewer")
 
@@ -86,8 +83,12 @@ def test_the_role_subsets_keep_the_roles_order() -> None:
 def test_the_vocabulary_needs_nothing_but_the_standard_library() -> None:
     """The Rasa environment (Python 3.10, no pydantic or FastAPI) imports it too."""
     tree = ast.parse(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported <= {"__future__", "pathlib", "typing"}
 
 
@@ -99,7 +100,7 @@ def test_repo_root_is_the_repository() -> None:
 
 
 def test_the_rasa_domain_speaks_the_levels_and_acts() -> None:
-    domain = yaml.safe_load((REPO_ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert tuple(domain["slots"]["escalation"]["values"]) == v.LEVELS
     patient_actions = [a.removeprefix("action_patient_") for a in domain["actions"] if a.startswith("action_patient_")]
     assert tuple(patient_actions) == v.ACTS
@@ -113,17 +114,13 @@ def test_the_data_files_speak_the_levels_and_families() -> None:
     assert {cue["family"] for cue in taxonomy["cues"]} <= set(v.CUE_FAMILIES)
 
 
-def test_the_scorer_agrees() -> None:
-    """actions/scoring keeps its own FAMILIES and REPO_ROOT for now; read without importing spaCy."""
-    path = REPO_ROOT / "actions" / "scoring" / "taxonomy.py"
-    assigned = {
-        target.id: node.value
-        for node in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(node, ast.Assign)
-        for target in node.targets if isinstance(target, ast.Name)
-    }
-    assert ast.literal_eval(assigned["FAMILIES"]) == v.CUE_FAMILIES
-    its_root = eval(compile(ast.Expression(assigned["REPO_ROOT"]), str(path), "eval"), {"Path": Path, "__file__": str(path)})
-    assert its_root == REPO_ROOT
+def test_the_scorer_uses_the_vocabulary() -> None:
+    """The taxonomy loader checks families against CUE_FAMILIES, and the scorer's anti-patterns
+    are the taxonomy's anti_pattern family, not a list of its own (read without importing spaCy)."""
+    taxonomy_src = (REPO_ROOT / "actions" / "scoring" / "taxonomy.py").read_text(encoding="utf-8")
+    assert "from actions.vocabulary import CUE_FAMILIES, REPO_ROOT" in taxonomy_src
+    scorer_src = (REPO_ROOT / "actions" / "scoring" / "scorer.py").read_text(encoding="utf-8")
+    assert "c.is_anti_pattern" in scorer_src and '"false_promise", "jargon"' not in scorer_src
 
 
 def test_the_patient_model_speaks_the_vocabulary() -> None:
@@ -202,7 +199,7 @@ def test_every_value_has_its_words() -> None:
     from actions.scenarios import THEME_LABELS
     from actions.summary import OUTCOME_TEXT
     from api.web import render
-    from bot.commands import chat_view
+    from practice.commands import chat_view
 
     assert tuple(render.OUTCOME_LABELS) == v.OUTCOMES
     assert tuple(render.SESSION_STATUS_LABELS) == v.SESSION_STATUSES
@@ -211,11 +208,15 @@ def test_every_value_has_its_words() -> None:
     assert tuple(THEME_LABELS) == v.THEMES
     assert tuple(OUTCOME_TEXT) == v.OUTCOMES
     assert tuple(chat_view.OUTCOME_TEXT) == v.OUTCOMES
-    assert all(text.strip() for labels in (render.OUTCOME_LABELS, OUTCOME_TEXT, chat_view.OUTCOME_TEXT) for text in labels.values())
+    assert all(
+        text.strip()
+        for labels in (render.OUTCOME_LABELS, OUTCOME_TEXT, chat_view.OUTCOME_TEXT)
+        for text in labels.values()
+    )
 
 
 def test_the_cli_offers_every_role_and_no_other() -> None:
-    from bot.commands import users
+    from practice.commands import users
 
     parser = argparse.ArgumentParser(exit_on_error=False)
     users.add_parser(parser.add_subparsers())
@@ -234,7 +235,11 @@ def test_the_tuple_is_spelled_only_in_the_vocabulary(name: str) -> None:
     _, values = VOCABULARIES[name]
     needle = _spelled(values)
     assert needle in VOCABULARY_FILE.read_text(encoding="utf-8")
-    elsewhere = [str(p.relative_to(REPO_ROOT)) for p in _sources() if p != VOCABULARY_FILE and needle in p.read_text(encoding="utf-8")]
+    elsewhere = [
+        str(p.relative_to(REPO_ROOT))
+        for p in _sources()
+        if p != VOCABULARY_FILE and needle in p.read_text(encoding="utf-8")
+    ]
     assert not elsewhere, f"{needle} is spelled again in {elsewhere}: import it from actions.vocabulary"
 
 
@@ -246,7 +251,10 @@ def _string_collections(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
         items: list[ast.expr] | None = None
         if isinstance(node, ast.Tuple | ast.List | ast.Set) and id(node) not in inside_literal:
             items = list(node.elts)
-        elif isinstance(node, ast.Subscript) and getattr(node.value, "id", getattr(node.value, "attr", None)) == "Literal":
+        elif (
+            isinstance(node, ast.Subscript)
+            and getattr(node.value, "id", getattr(node.value, "attr", None)) == "Literal"
+        ):
             inside_literal.add(id(node.slice))
             items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
         if items and all(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items):
@@ -273,9 +281,15 @@ def test_no_module_lists_a_vocabulary_again() -> None:
 def test_repo_root_is_defined_once() -> None:
     """Everything but actions/scoring (left alone for now) imports REPO_ROOT from the vocabulary."""
     defining = [
-        str(p.relative_to(REPO_ROOT)) for p in _sources()
-        if any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "REPO_ROOT" for t in node.targets)
-               or isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "REPO_ROOT"
-               for node in ast.parse(p.read_text(encoding="utf-8")).body)
+        str(p.relative_to(REPO_ROOT))
+        for p in _sources()
+        if any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "REPO_ROOT" for t in node.targets)
+            or isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "REPO_ROOT"
+            for node in ast.parse(p.read_text(encoding="utf-8")).body
+        )
     ]
     assert defining == ["actions/vocabulary.py"]

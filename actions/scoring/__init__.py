@@ -1,8 +1,8 @@
 """Cue scorer for compassion-practice: plain Python + spaCy, no Rasa/FastAPI imports.
 
-    from actions.scoring import get_scorer
-    result = get_scorer().score("Can you tell me what happened?", context="...")
-    result.cues, result.score, result.flags, result.to_dict()
+from actions.scoring import get_scorer
+result = get_scorer().score("Can you tell me what happened?", context="...")
+result.cues, result.score, result.flags, result.to_dict()
 """
 
 from actions.scoring.errors import DataError, ScoringError, TaxonomyError

@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from actions.scoring.errors import DataError
-from actions.scoring.taxonomy import REPO_ROOT, Taxonomy
+from actions.scoring.taxonomy import Taxonomy
+from actions.vocabulary import REPO_ROOT
 
 CALIBRATION_PATH = REPO_ROOT / "data" / "cues" / "calibration.yml"
 EDGES = (0.0, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95, 1.01)  # bands of raw confidence: [edge, next edge)
@@ -68,8 +69,11 @@ def load_calibration(path: Path = CALIBRATION_PATH, known_cues: Sequence[str] = 
     for cue, values in (raw.get("cues") or {}).items():
         if known_cues and cue not in known_cues:
             raise DataError(f"{path}: unknown cue {cue!r}")
-        if not isinstance(values, list) or len(values) != len(EDGES) - 1 \
-                or not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in values):
+        if (
+            not isinstance(values, list)
+            or len(values) != len(EDGES) - 1
+            or not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in values)
+        ):
             raise DataError(f"{path}: cue {cue!r} needs {len(EDGES) - 1} numbers in [0, 1]")
         table[cue] = tuple(float(v) for v in values)
     return Calibration(table, str(raw.get("fitted_for", "")))

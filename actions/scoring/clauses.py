@@ -32,9 +32,11 @@ from dataclasses import dataclass
 from actions.scoring.lang import Lang
 
 _CONTRAST = ("but", "however", "though", "although", "yet", "except", "still")
-_SUBJECT = (r"(?:i|you|we|he|she|it|they|that|this|there|nobody|no one|everyone|everybody|someone|"
-            r"i'm|i'll|i've|i'd|you're|you'll|you've|you'd|we're|we'll|we've|he's|she's|it's|it'll|"
-            r"they're|they'll|that's|that'll|there's|the \w+|your \w+|my \w+|our \w+)")
+_SUBJECT = (
+    r"(?:i|you|we|he|she|it|they|that|this|there|nobody|no one|everyone|everybody|someone|"
+    r"i'm|i'll|i've|i'd|you're|you'll|you've|you'd|we're|we'll|we've|he's|she's|it's|it'll|"
+    r"they're|they'll|that's|that'll|there's|the \w+|your \w+|my \w+|our \w+)"
+)
 _SPLIT = re.compile(
     r"\s*;\s*|\s+[-\u2013\u2014]+\s+"
     rf"|,?\s+(?=(?:but|however|although|though|yet|whereas)\b\W*\w)"
@@ -49,23 +51,193 @@ _LEAD = re.compile(r"^\W*((?:but|however|although|though|yet|whereas|and|so|or|t
 
 # words that may come before the verb of an order: fillers, politeness, vocatives
 FILLERS = frozenset(
-    "oh well so okay ok right now just please hey um er erm yes yeah alright honestly then "
-    "sir madam ma'am maam mate love darling dear pal buddy son miss mister mr mrs ms come on kindly "
-    "simply actually seriously quickly really".split())
+    [
+        "oh",
+        "well",
+        "so",
+        "okay",
+        "ok",
+        "right",
+        "now",
+        "just",
+        "please",
+        "hey",
+        "um",
+        "er",
+        "erm",
+        "yes",
+        "yeah",
+        "alright",
+        "honestly",
+        "then",
+        "sir",
+        "madam",
+        "ma'am",
+        "maam",
+        "mate",
+        "love",
+        "darling",
+        "dear",
+        "pal",
+        "buddy",
+        "son",
+        "miss",
+        "mister",
+        "mr",
+        "mrs",
+        "ms",
+        "come",
+        "on",
+        "kindly",
+        "simply",
+        "actually",
+        "seriously",
+        "quickly",
+        "really",
+    ]
+)
 # first words that look like base verbs but rarely begin an order
 _NOT_ORDER = frozenset(
-    "i you we he she it they this that these those there here what how why when where who which whose "
-    "is are was were am be been do does did have has had can could will would shall should may might must "
-    "thank thanks sorry hello hi bye cheers welcome fine sure absolutely definitely maybe perhaps no not "
-    "never always sounds sound seems seem feels feel looks means mean course part fair like even wonder people "
-    "up out need needs sleep bless fancy mind guess reckon suppose hope bet imagine love hate want know think "
-    "lots lot plenty loads glad good great well done shame pity mean matter".split())
+    [
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "it",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "who",
+        "which",
+        "whose",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "thank",
+        "thanks",
+        "sorry",
+        "hello",
+        "hi",
+        "bye",
+        "cheers",
+        "welcome",
+        "fine",
+        "sure",
+        "absolutely",
+        "definitely",
+        "maybe",
+        "perhaps",
+        "no",
+        "not",
+        "never",
+        "always",
+        "sounds",
+        "sound",
+        "seems",
+        "seem",
+        "feels",
+        "feel",
+        "looks",
+        "means",
+        "mean",
+        "course",
+        "part",
+        "fair",
+        "like",
+        "even",
+        "wonder",
+        "people",
+        "up",
+        "out",
+        "need",
+        "needs",
+        "sleep",
+        "bless",
+        "fancy",
+        "mind",
+        "guess",
+        "reckon",
+        "suppose",
+        "hope",
+        "bet",
+        "imagine",
+        "love",
+        "hate",
+        "want",
+        "know",
+        "think",
+        "lots",
+        "lot",
+        "plenty",
+        "loads",
+        "glad",
+        "good",
+        "great",
+        "well",
+        "done",
+        "shame",
+        "pity",
+        "mean",
+        "matter",
+    ]
+)
 _ATTENTION = re.compile(r"\b(?:look|listen|see|hang on|hold on|wait)\s*,", re.I)  # "Look, ..." is not an order
-_AUX = frozenset("is are was were 's 're will 'll can could would should has have had must may might".split())
+_AUX = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "'s",
+        "'re",
+        "will",
+        "'ll",
+        "can",
+        "could",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "must",
+        "may",
+        "might",
+    ]
+)
 _YOU_FUTURE = re.compile(
     r"^\W*(?:(?:then|also|just)\s+)?(?:you|i|we|they|security|the police)(?:'ll|'re| will| are| won't| will not|"
     r"'re going to| are going to|'ll be| shall)\b|^\W*(?:that'll|that will|that's|it'll|it will) (?:be|get) you\b",
-    re.I)
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -94,9 +266,9 @@ def split_clauses(sentence: str) -> list[Clause]:
     for i, s in enumerate(cuts):
         e = cuts[i + 1] if i + 1 < len(cuts) else len(sentence)
         chunk = sentence[s:e]
-        m = _LEAD.match(chunk)
-        lead = (m.group(1) or "").lower() if m else ""
-        body_start = s + (m.end() if m else 0)
+        lead_match = _LEAD.match(chunk)
+        lead = (lead_match.group(1) or "").lower() if lead_match else ""
+        body_start = s + (lead_match.end() if lead_match else 0)
         body = sentence[body_start:e].rstrip(" ,;-\u2013\u2014")
         if not body.strip():
             continue
@@ -141,7 +313,9 @@ _DIRECTIVE = re.compile(
     r"\b(?:you(?:'ve got to|'d better|'d best)|you (?:really |just |honestly |seriously |probably |definitely |still |also |then )?"
     r"(?:need to|needs to|should|ought to|have to|have got to|must|had better)"
     r"|(?:i|we) (?:really |just )?(?:need|want|'d like|would like|'m asking|am asking|'re asking|are asking) you to)"
-    r"\s+(?:just |really |also |definitely |probably |start |try (?:and |to )?)?([a-z]+)", re.I)
+    r"\s+(?:just |really |also |definitely |probably |start |try (?:and |to )?)?([a-z]+)",
+    re.I,
+)
 
 
 def directive(clause: str, lang: Lang) -> str | None:
@@ -153,8 +327,12 @@ def directive(clause: str, lang: Lang) -> str | None:
     if not m:
         return None
     verb = m.group(1).lower()
-    if verb in ("be", "have", "get") and re.match(r"\s*(?:\w+ )?(?:seen|told|given|checked|sent|looked|treated|kept|"
-                                                  r"been|had|done|referred|admitted|examined)\b", text[m.end():], re.I):
+    if verb in ("be", "have", "get") and re.match(
+        r"\s*(?:\w+ )?(?:seen|told|given|checked|sent|looked|treated|kept|"
+        r"been|had|done|referred|admitted|examined)\b",
+        text[m.end() :],
+        re.I,
+    ):
         return None  # "you need to be seen": a need, not an instruction
     if verb in ("have", "'ve") or lang.lemma(verb) != verb and verb not in lang.verbs:
         return None  # "you should have rung": the past, not an instruction
@@ -179,7 +357,9 @@ def advice_question(sentence: str) -> bool:
 _ADVICE_Q = re.compile(
     r"(?:^|[,;]\s*|\b(?:so|and|well|oh|but)\s+)(?:have you (?:\w+ )?(?:tried|thought about|considered|thought of)|"
     r"why (?:don't|do not) you|why not|what about (?:\w+ing|just|maybe)|how about (?:\w+ing|just|maybe)|"
-    r"wouldn't it be (?:better|easier) (?:to|if))\b[^?]*\?", re.I)
+    r"wouldn't it be (?:better|easier) (?:to|if))\b[^?]*\?",
+    re.I,
+)
 
 
 @dataclass
@@ -199,7 +379,7 @@ def _from_verb(text: str) -> str:
     ws = list(re.finditer(r"[a-z]+(?:'[a-z]+)?", text, re.I))
     if not ws:
         return text
-    return text[ws[_skip_fillers([w.group(0).lower() for w in ws])].start():]
+    return text[ws[_skip_fillers([w.group(0).lower() for w in ws])].start() :]
 
 
 _ORDER_CUT = re.compile(r",\s*(?:(?:and|then|so|or)\s+)?|\s+(?:and|then)\s+", re.I)
@@ -209,13 +389,13 @@ def _split_orders(c: Clause, lang: Lang) -> list[Clause]:
     """Cut a clause where an order starts: after a comma ("It's only a cold, get some
     rest") or, after an order, at "and / then" ("Sit down and listen")."""
     for m in _ORDER_CUT.finditer(c.text):
-        after = c.text[m.end():]
-        if not imperative(after, lang) or not words(c.text[:m.start()]):
+        after = c.text[m.end() :]
+        if not imperative(after, lang) or not words(c.text[: m.start()]):
             continue
-        if "," not in m.group(0) and (not imperative(c.text[:m.start()], lang) or len(words(c.text[:m.start()])) < 2):
+        if "," not in m.group(0) and (not imperative(c.text[: m.start()], lang) or len(words(c.text[: m.start()])) < 2):
             continue  # "sit down and listen" is two orders; "go and see" is one
         lead = (words(m.group(0)) or [","])[0]
-        head = Clause(c.start, c.start + m.start(), c.text[:m.start()], c.lead)
+        head = Clause(c.start, c.start + m.start(), c.text[: m.start()], c.lead)
         tail = Clause(c.start + m.end(), c.end, after, lead)
         return [head] + _split_orders(tail, lang)
     return [c]
@@ -237,7 +417,7 @@ def read(sentence: str, lang: Lang, lex, empathic=None) -> Reading:
         d = None if verb else directive(c.text, lang)
         if d:
             m = _DIRECTIVE.search(c.text)
-            rest = c.text[m.start(1):] if m else ""
+            rest = c.text[m.start(1) :] if m else ""
         if rest:
             if lex.behaviour.search(rest):
                 r.cues.append(("command", c.start, c.end))

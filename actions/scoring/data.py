@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from actions.scoring.errors import DataError
-from actions.scoring.taxonomy import REPO_ROOT
+from actions.vocabulary import REPO_ROOT
 
 CUES_DIR = REPO_ROOT / "data" / "cues"
 

@@ -20,7 +20,7 @@ import yaml
 
 from actions.scoring.errors import DataError
 from actions.scoring.result import CueHit
-from actions.scoring.taxonomy import REPO_ROOT
+from actions.vocabulary import REPO_ROOT
 
 MOVES_PATH = REPO_ROOT / "data" / "cues" / "moves.yml"
 FORMS = ("farewell", "greeting", "backchannel")
@@ -104,9 +104,9 @@ class MoveRules:
                 if any(c in best and not self.is_tentative(best[c]) for c in step.unless):
                     continue
                 for cue in step.cues:
-                    hit = best.get(cue)
-                    if hit is not None and self.gives_way(hit) == last_resort:
-                        return Move(step.move, cue, hit.confidence, self.is_tentative(hit))
+                    candidate = best.get(cue)
+                    if candidate is not None and self.gives_way(candidate) == last_resort:
+                        return Move(step.move, cue, candidate.confidence, self.is_tentative(candidate))
         return Move(NEUTRAL)
 
 

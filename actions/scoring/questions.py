@@ -41,8 +41,9 @@ class QuestionLexicon:
     checks: re.Pattern[str] | None
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "QuestionLexicon":
+    def from_config(cls, cfg: dict) -> QuestionLexicon:
         """Build from the `questions:` mapping of rules.yml."""
+
         def fs(key: str) -> frozenset[str]:
             return frozenset(str(w).lower() for w in cfg.get(key, []))
 
@@ -103,8 +104,11 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mi
             return "closed"
         if base == "what" and (second in lex.fact_nouns or (head & lex.fact_nouns and "your" in head)):
             return "closed"
-        if not has_qmark and second not in lex.auxiliaries \
-                and second not in {"happened", "else", "about", "if", "would", "could", "can", "do", "did", "does"}:
+        if (
+            not has_qmark
+            and second not in lex.auxiliaries
+            and second not in {"happened", "else", "about", "if", "would", "could", "can", "do", "did", "does"}
+        ):
             return None  # "what I can do is ...", "how it works is ..." are statements
         return "open"
     if base in lex.closed_wh:
@@ -147,13 +151,60 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mi
     return None
 
 
-_TAG_ENDS = frozenset("i we you say think reckon agree".split())  # "..., would you say?"
-_PRONOUNS = frozenset("i you we he she it they there anyone anybody someone somebody".split())
+_TAG_ENDS = frozenset(["i", "we", "you", "say", "think", "reckon", "agree"])  # "..., would you say?"
+_PRONOUNS = frozenset(
+    ["i", "you", "we", "he", "she", "it", "they", "there", "anyone", "anybody", "someone", "somebody"]
+)
 
 _REQUEST_VERBS = frozenset(
-    "calm relax stop sit wait take lower keep quiet move step come go leave hold give put be just please "
-    "bear speak talk listen try settle hang fill not pop roll lift hop slip pass sign bring turn open close "
-    "breathe lie stand follow kindly quickly".split()
+    [
+        "calm",
+        "relax",
+        "stop",
+        "sit",
+        "wait",
+        "take",
+        "lower",
+        "keep",
+        "quiet",
+        "move",
+        "step",
+        "come",
+        "go",
+        "leave",
+        "hold",
+        "give",
+        "put",
+        "be",
+        "just",
+        "please",
+        "bear",
+        "speak",
+        "talk",
+        "listen",
+        "try",
+        "settle",
+        "hang",
+        "fill",
+        "not",
+        "pop",
+        "roll",
+        "lift",
+        "hop",
+        "slip",
+        "pass",
+        "sign",
+        "bring",
+        "turn",
+        "open",
+        "close",
+        "breathe",
+        "lie",
+        "stand",
+        "follow",
+        "kindly",
+        "quickly",
+    ]
 )
 
 
@@ -182,12 +233,6 @@ class QuestionHit:
     start: int
     end: int
     strong: bool  # False: only a "?" on a declarative or fragment
-
-
-def classify_sentence(sentence: str, lex: QuestionLexicon) -> QuestionHit | None:
-    """The first question of a sentence (see `find_questions`)."""
-    found = find_questions(sentence, lex)
-    return found[0] if found else None
 
 
 def find_questions(sentence: str, lex: QuestionLexicon) -> list[QuestionHit]:

@@ -19,16 +19,81 @@ from actions.scoring.rules import Rules
 OVERLAP_MIN = 0.34
 PARAPHRASE_MIN_WORDS = 5
 ECHO_MIN = 0.5
-_FIRST_PERSON = re.compile(r"^\W*(?:(?:and|but|so|ok|okay|right|well)\W+)*(?:i|i'm|i've|i'll|i'd|we|we're|we've|we'll|my|our|let me|let's)\b", re.I)
+_FIRST_PERSON = re.compile(
+    r"^\W*(?:(?:and|but|so|ok|okay|right|well)\W+)*(?:i|i'm|i've|i'll|i'd|we|we're|we've|we'll|my|our|let me|let's)\b",
+    re.I,
+)
 
 
 # A sentence with none of these is a verbless fragment ("Four hours on the floor.", "Since
 # March."): said back to someone, it echoes their words, so it is read like an echo question.
 _CLAUSE_WORDS = frozenset(
-    "i you he she it we they i'm you're he's she's it's we're they're i've you've we've they've "
-    "that's there's what's who's here's is are was were am be been being do does did have has had "
-    "will would can could shall should may might must don't doesn't didn't isn't aren't wasn't "
-    "weren't won't can't couldn't wouldn't shouldn't haven't hasn't hadn't let's please".split())
+    [
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "i'm",
+        "you're",
+        "he's",
+        "she's",
+        "it's",
+        "we're",
+        "they're",
+        "i've",
+        "you've",
+        "we've",
+        "they've",
+        "that's",
+        "there's",
+        "what's",
+        "who's",
+        "here's",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "won't",
+        "can't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "let's",
+        "please",
+    ]
+)
 
 
 def is_fragment(sentence: str) -> bool:
@@ -43,8 +108,9 @@ _NOT_PARAPHRASE = re.compile(
 )
 
 
-def detect_reflection(sentence: str, context: str, rules: Rules, lang: Lang, echo_only: bool = False,
-                      named_emotion: bool = False) -> str | None:
+def detect_reflection(
+    sentence: str, context: str, rules: Rules, lang: Lang, echo_only: bool = False, named_emotion: bool = False
+) -> str | None:
     """Return 'reflection_simple', 'reflection_complex' or None for one sentence.
 
     `echo_only`: the sentence is a fragment or statement ending in "?" ("Since eight this

@@ -55,7 +55,7 @@ class Rules:
     reflection_complex: re.Pattern[str]
     feelings: frozenset[str]
     raw_hash_text: str = field(repr=False, default="")
-    clauses: "ClauseLexicon | None" = None
+    clauses: ClauseLexicon | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,10 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
         evidence = spec.get("evidence", "turn")
         if evidence not in EVIDENCE:
             raise DataError(f"{RULES_PATH}: cues.{cue}.evidence: {evidence!r} is not one of {EVIDENCE}")
-        sub = lambda key: [_substitute(p, lexicon) for p in spec.get(key) or []]  # noqa: E731
+
+        def sub(key: str, spec: dict = spec) -> list[str]:
+            return [_substitute(p, lexicon) for p in spec.get(key) or []]
+
         compiled[cue] = CueRule(
             cue=cue,
             policy=policy,
@@ -147,10 +150,12 @@ def parse_rules(raw: dict, cue_ids: list[str]) -> Rules:
         rule_keep=float(raw.get("rule_keep", 0.15)),
         anti_pattern_threshold=float(raw.get("anti_pattern_threshold", 0.5)),
         reflection_markers=_alternation(refl.get("markers", []), "reflections.markers") or re.compile("(?!)"),
-        reflection_second_person=_alternation(refl.get("second_person", []), "reflections.second_person") or re.compile("(?!)"),
+        reflection_second_person=_alternation(refl.get("second_person", []), "reflections.second_person")
+        or re.compile("(?!)"),
         reflection_complex=_alternation(
             [_substitute(p, lexicon) for p in refl.get("complex", [])], "reflections.complex"
-        ) or re.compile("(?!)"),
+        )
+        or re.compile("(?!)"),
         feelings=feelings,
         clauses=_clause_lexicon(raw.get("clauses") or {}, lexicon),
     )
@@ -163,8 +168,14 @@ def _clause_lexicon(cfg: dict, lexicon: dict[str, str]) -> ClauseLexicon:
         pats = [_substitute(p, lexicon) for p in cfg.get(key) or []]
         return _alternation(pats, f"clauses.{key}") or never
 
-    return ClauseLexicon(acknowledge=alt("acknowledge"), insist=alt("insist"), behaviour=alt("behaviour"),
-                         advice=alt("advice"), continuation=alt("continuation"), consequence=alt("consequence"))
+    return ClauseLexicon(
+        acknowledge=alt("acknowledge"),
+        insist=alt("insist"),
+        behaviour=alt("behaviour"),
+        advice=alt("advice"),
+        continuation=alt("continuation"),
+        consequence=alt("consequence"),
+    )
 
 
 def _rule_evidence(cue: str, spec: dict) -> str:

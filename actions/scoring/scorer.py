@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from actions.scoring import clauses as cl
+from actions.scoring import textcat as tc
 from actions.scoring.calibration import Calibration, load_calibration
 from actions.scoring.data import load_split, split_files
 from actions.scoring.features import classifier_words, overlap
@@ -40,7 +41,6 @@ from actions.scoring.questions import find_questions
 from actions.scoring.reflect import ECHO_MIN, detect_reflection, is_fragment
 from actions.scoring.result import CueHit, ScoreResult, turn_score
 from actions.scoring.rules import RULES_PATH, Rules, load_rules
-from actions.scoring import textcat as tc
 from actions.scoring.taxonomy import Taxonomy, load_taxonomy
 
 LONG_SENTENCE = 200
@@ -60,11 +60,26 @@ def _normalise(text: str) -> str:
     return mask_fillers(text.replace("\u2019", "'").replace("\u2018", "'"))
 
 
+def classifier_key() -> str | None:
+    """The build key of the classifier the current training data, rules and code give
+    (None when there is no training data): what `build/scorer/<key>/` and the calibration
+    map's `fitted_for` name."""
+    files = split_files("train")
+    return tc.cache_key(files + [RULES_PATH]) if files else None
+
+
 class Scorer:
     """Scores one learner utterance. Build with `Scorer.load()` or `get_scorer()`."""
 
-    def __init__(self, taxonomy: Taxonomy, rules: Rules, lang: Lang, classifier: tc.TrainedClassifier | None,
-                 notes: list[str] | None = None, calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        rules: Rules,
+        lang: Lang,
+        classifier: tc.TrainedClassifier | None,
+        notes: list[str] | None = None,
+        calibration: Calibration | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.calibration = calibration  # None: raw confidences (cross-validation fits the map from them)
         self.rules = rules
@@ -74,6 +89,7 @@ class Scorer:
         self._vocab = EnglishVocab(lang)
         self._weights = {c.id: c.weight for c in taxonomy}
         self._order = {c.id: i for i, c in enumerate(taxonomy)}
+        self._anti_patterns = tuple(c.id for c in taxonomy if c.is_anti_pattern)
         self.thresholds = self._thresholds()
         self.moves: MoveRules = load_moves(known_cues=tuple(taxonomy.ids))
 
@@ -84,23 +100,23 @@ class Scorer:
         out: dict[str, float] = {}
         for cue, rule in self.rules.cues.items():
             family = self.taxonomy[cue].family if cue in self.taxonomy else ""
-            base = max(rule.threshold, self.rules.anti_pattern_threshold) if family == "anti_pattern" \
-                else rule.threshold
+            base = (
+                max(rule.threshold, self.rules.anti_pattern_threshold) if family == "anti_pattern" else rule.threshold
+            )
             out[cue] = base
         return out
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def load(cls, *, build_if_missing: bool = True, force_build: bool = False) -> "Scorer":
+    def load(cls, *, build_if_missing: bool = True, force_build: bool = False) -> Scorer:
         """Load taxonomy, rules and the cached classifier (training it if missing)."""
         taxonomy = load_taxonomy()
         rules = load_rules(str(RULES_PATH), tuple(taxonomy.ids))
         lang = get_lang()
         notes: list[str] = []
         classifier = None
-        files = split_files("train")
-        if files:
-            key = tc.cache_key(files + [RULES_PATH])
+        key = classifier_key()
+        if key is not None:
             classifier = None if force_build else tc.load(key)
             if classifier is None and (build_if_missing or force_build):
                 if not force_build:
@@ -109,15 +125,19 @@ class Scorer:
                 examples = load_split("train", set(taxonomy.ids))
                 plain = cls(taxonomy, rules, lang, None)
                 classifier = tc.build(examples, plain.classifier_input, taxonomy.ids, key)
-                notes.append(f"built classifier {key} from {len(examples)} examples in {time.perf_counter() - start:.1f}s")
+                notes.append(
+                    f"built classifier {key} from {len(examples)} examples in {time.perf_counter() - start:.1f}s"
+                )
         else:
             notes.append("no training data: rules only")
         calibration = load_calibration(known_cues=tuple(taxonomy.ids))
         if calibration is None:
             notes.append("no calibration map: confidences are raw (bench/cv_scorer.py --calibrate fits one)")
-        elif files and calibration.fitted_for != key:
-            notes.append(f"the calibration map was fitted for classifier {calibration.fitted_for or '?'}, "
-                         f"not {key}: refit it with bench/cv_scorer.py --calibrate")
+        elif key is not None and calibration.fitted_for != key:
+            notes.append(
+                f"the calibration map was fitted for classifier {calibration.fitted_for or '?'}, "
+                f"not {key}: refit it with bench/cv_scorer.py --calibrate"
+            )
         return cls(taxonomy, rules, lang, classifier, notes, calibration)
 
     # -- scoring ------------------------------------------------------------------------
@@ -135,7 +155,7 @@ class Scorer:
             out.append(_Sentence(s, e, text[s:e]))
         return out
 
-    def _rules_pass(self, norm: str, context: str) -> "_Pass":
+    def _rules_pass(self, norm: str, context: str) -> _Pass:
         """Everything the rules find, before the classifier is asked."""
         sentences = self._sentences(norm)
         p = _Pass(sentences)
@@ -160,15 +180,21 @@ class Scorer:
             named = p.overlaps("name_emotion", sent)
             fragment = is_fragment(st)
             taken_back = idx in p.vetoed.get("reflection_simple", ())
-            refl = None if strong or taken_back else detect_reflection(
-                st, context, self.rules, self.lang, echo_only=bool(qs) or fragment, named_emotion=named)
+            refl = (
+                None
+                if strong or taken_back
+                else detect_reflection(
+                    st, context, self.rules, self.lang, echo_only=bool(qs) or fragment, named_emotion=named
+                )
+            )
             if not (refl and not strong):
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
             summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
                 p.add(refl, sent.start, sent.end, conf * 0.95)
                 if self.rules.reflection_markers.search(st) or (
-                        fragment and overlap(self.lang, st, context) >= ECHO_MIN):
+                    fragment and overlap(self.lang, st, context) >= ECHO_MIN
+                ):
                     # "it sounds like / so you're saying", or their own words said back as a
                     # verbless fragment ("Six hours on the floor."): structure decides, the
                     # rest of a long turn cannot talk the classifier out of it
@@ -181,10 +207,12 @@ class Scorer:
     _EMPATHY = ("name_emotion", "validate", "reflection_simple", "reflection_complex")
 
     def _empathic(self, text: str) -> bool:
-        return any(self.rules.cues[c].pattern is not None and self.rules.cues[c].pattern.search(text)
-                   for c in ("name_emotion", "validate"))
+        return any(
+            (pattern := self.rules.cues[c].pattern) is not None and pattern.search(text)
+            for c in ("name_emotion", "validate")
+        )
 
-    def _clause_pass(self, p: "_Pass", idx: int, sent: _Sentence) -> None:
+    def _clause_pass(self, p: _Pass, idx: int, sent: _Sentence) -> None:
         """Structure read clause by clause (clauses.py): orders, directives and threats in
         any clause of any sentence, and an acknowledgement taken back by "but ..."."""
         reading = cl.read(sent.text, self.lang, self.rules.clauses, self._empathic)
@@ -212,15 +240,17 @@ class Scorer:
             p.add("argue", sent.start, sent.end, conf)
 
     @staticmethod
-    def _drop_spans(p: "_Pass", cue: str, start: int, end: int) -> None:
+    def _drop_spans(p: _Pass, cue: str, start: int, end: int) -> None:
         """Forget a cue's rule spans inside [start, end); the hit goes if none is left."""
         if cue not in p.spans:
             return
-        p.spans[cue] = [(s, e) for s, e in p.spans[cue] if not (s >= start and e <= end) and not (start >= s and end <= e)]
+        p.spans[cue] = [
+            (s, e) for s, e in p.spans[cue] if not (s >= start and e <= end) and not (start >= s and end <= e)
+        ]
         if cue in p.hits and not p.spans[cue]:
             del p.hits[cue]
 
-    def _take_back(self, p: "_Pass", idx: int) -> None:
+    def _take_back(self, p: _Pass, idx: int) -> None:
         """An acknowledgement taken back ("I understand, but rules are rules") is no empathy:
         block the empathy cues in that sentence, for rules and classifier alike."""
         sent = p.sentences[idx]
@@ -244,19 +274,19 @@ class Scorer:
         p = self._rules_pass(norm, context)
         return self._probabilities(norm, context, p)[0] if self.classifier and p.sentences else {}
 
-    def _words(self, norm: str, context: str, p: "_Pass") -> list[str]:
+    def _words(self, norm: str, context: str, p: _Pass) -> list[str]:
         words = classifier_words(self.lang, norm, context, self.rules.feelings)
         words += [f"zzr{c}" for c in sorted(p.hits)]
         words += [f"zzq{c.split('_')[0]}" for c in sorted({q[0] for q in p.questions})]
         return words
 
-    def _sentence_words(self, sent: _Sentence, context: str, p: "_Pass") -> list[str]:
+    def _sentence_words(self, sent: _Sentence, context: str, p: _Pass) -> list[str]:
         """One sentence's classifier input: its words, the context features, its own rule hits."""
         words = classifier_words(self.lang, sent.text, context, self.rules.feelings)
         words += [f"zzr{c}" for c in sorted(p.hits) if p.overlaps(c, sent)]
         return words
 
-    def _probabilities(self, norm: str, context: str, p: "_Pass") -> tuple[dict[str, float], list[dict[str, float]]]:
+    def _probabilities(self, norm: str, context: str, p: _Pass) -> tuple[dict[str, float], list[dict[str, float]]]:
         """The turn's probability per cue (for `evidence: sentence` cues, raised to the best
         sentence's) and each sentence's own probabilities (to place a classifier-only span)."""
         assert self.classifier is not None
@@ -289,7 +319,7 @@ class Scorer:
             kind = self._question_kind(cue, start, end, norm, p)
             if kind is not None:
                 p.add(kind, start, end, conf)
-        hits = p.hits.values()
+        hits = list(p.hits.values())
         if self.calibration is not None:
             hits = [CueHit(h.cue, h.start, h.end, self.calibration(h.cue, h.confidence)) for h in hits]
         ordered = sorted(hits, key=lambda h: (h.start, self._order.get(h.cue, 99)))
@@ -297,7 +327,7 @@ class Scorer:
         return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags, move)
 
     @staticmethod
-    def _question_kind(cue: str, start: int, end: int, norm: str, p: "_Pass") -> str | None:
+    def _question_kind(cue: str, start: int, end: int, norm: str, p: _Pass) -> str | None:
         """The question cue a question clause carries (GUIDE.md, MITI-style: a turn that asks
         carries a question cue whatever else it does), or None for a rhetorical question.
 
@@ -306,6 +336,7 @@ class Scorer:
           a "why don't you / why not" suggestion asks for a choice: closed;
         - offers, advice, blame, checks asked as questions keep their question cue.
         """
+
         def touches(other: str) -> bool:
             return any(s < end and e > start for s, e in p.spans.get(other, ()))
 
@@ -320,14 +351,13 @@ class Scorer:
 
     def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
         """A sentence that blames, commands or argues is not credited as a reflection."""
-        for cue in ("blame", "command", "argue", "sarcasm", "threaten", "dismiss", "advise_unasked",
-                    "false_promise", "jargon", "pass_buck"):
+        for cue in self._anti_patterns:
             h = hits.get(cue)
             if h and h.start < sent.end and h.end > sent.start:
                 return True
         return False
 
-    def _classify(self, norm: str, context: str, p: "_Pass") -> None:
+    def _classify(self, norm: str, context: str, p: _Pass) -> None:
         """Apply the per-cue policy (module doc) with the classifier's probabilities."""
         assert self.classifier is not None
         probs, per = self._probabilities(norm, context, p)
@@ -341,8 +371,14 @@ class Scorer:
                 # AND by the sentences the rule matched in, so an order in one sentence of a
                 # long turn is not diluted by the rest ("I need you to calm down. I'm here
                 # because your neighbour called. What's the situation?")
-                prob_here = max([prob] + [per[i].get(cue, 0.0) for i, sent in enumerate(p.sentences)
-                                          if rule.keep_by_sentence and p.overlaps(cue, sent)])
+                prob_here = max(
+                    [prob]
+                    + [
+                        per[i].get(cue, 0.0)
+                        for i, sent in enumerate(p.sentences)
+                        if rule.keep_by_sentence and p.overlaps(cue, sent)
+                    ]
+                )
                 if prob_here < (keep if rule.keep is None else rule.keep) and cue not in p.protected:
                     del p.hits[cue]  # the classifier has learnt this rule misfires here
                 elif prob > p.hits[cue].confidence:
@@ -358,11 +394,15 @@ class Scorer:
             best = max(allowed, key=lambda i: per[i].get(cue, 0.0))
             p.add(cue, p.sentences[best].start, p.sentences[best].end, prob)
         self._one_reflection(p, probs)
-        if p.taken_back_only and "argue" in p.hits and probs.get("argue", 0.0) < self.thresholds.get("argue", 0.3) \
-                and any(c in p.hits for c in ("dismiss", "pass_buck", "command", "blame", "threaten")):
+        if (
+            p.taken_back_only
+            and "argue" in p.hits
+            and probs.get("argue", 0.0) < self.thresholds.get("argue", 0.3)
+            and any(c in p.hits for c in ("dismiss", "pass_buck", "command", "blame", "threaten"))
+        ):
             del p.hits["argue"]  # the "but" clause already counts as that anti-pattern
 
-    def _drop_unsupported(self, norm: str, p: "_Pass") -> None:
+    def _drop_unsupported(self, norm: str, p: _Pass) -> None:
         """rules.yml `needs`: a cue whose evidence must be in the words drops without it, from
         rules and classifier alike (a threat beside a boundary must name a consequence done to
         them: "if you keep swearing I'll need to take a break" limits the speaker, it punishes
@@ -375,7 +415,7 @@ class Scorer:
                 del p.hits[cue]
 
     @staticmethod
-    def _one_reflection(p: "_Pass", probs: dict[str, float]) -> None:
+    def _one_reflection(p: _Pass, probs: dict[str, float]) -> None:
         """Keep only the likelier of a simple and a complex reflection (GUIDE.md: a complex
         reflection is not also a simple one; +0.03 F1 for simple reflections in CV)."""
         simple, complex_ = "reflection_simple", "reflection_complex"

@@ -29,30 +29,203 @@ from actions.scoring import clauses as cl
 from actions.scoring.lang import Lang, simple_tokens
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*;\s*")
-_FILLERS = frozenset("oh well so okay ok right now just please and but look listen hey um er erm yes yeah no "
-                     "sir madam love mate honestly alright".split())
+_FILLERS = frozenset(
+    [
+        "oh",
+        "well",
+        "so",
+        "okay",
+        "ok",
+        "right",
+        "now",
+        "just",
+        "please",
+        "and",
+        "but",
+        "look",
+        "listen",
+        "hey",
+        "um",
+        "er",
+        "erm",
+        "yes",
+        "yeah",
+        "no",
+        "sir",
+        "madam",
+        "love",
+        "mate",
+        "honestly",
+        "alright",
+    ]
+)
 _NOT_IMPERATIVE = frozenset(
-    "i you we he she it they this that these those there here what how why when where who which whose "
-    "is are was were am be been do does did have has had can could will would shall should may might must "
-    "thank thanks sorry please hello hi bye cheers welcome fine sure absolutely definitely really maybe "
-    "perhaps yes no not never always sounds sound seems seem feels looks means".split())
-_AUX_NEXT = frozenset("is are was were 's will 'll can could would should has have had must may might".split())
-_SUBJ = {"you": "you", "you're": "you", "you've": "you", "you'll": "you", "you'd": "you", "your": "you",
-         "i": "i", "i'm": "i", "i've": "i", "i'll": "i", "i'd": "i", "my": "i",
-         "we": "we", "we're": "we", "we've": "we", "we'll": "we", "we'd": "we", "our": "we", "let's": "we"}
-_THIRD = frozenset("he she it they he's she's it's they're they'll it'll he'll she'll they've the a an his her "
-                   "their its that's there's this these those".split())
+    [
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "it",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "who",
+        "which",
+        "whose",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "thank",
+        "thanks",
+        "sorry",
+        "please",
+        "hello",
+        "hi",
+        "bye",
+        "cheers",
+        "welcome",
+        "fine",
+        "sure",
+        "absolutely",
+        "definitely",
+        "really",
+        "maybe",
+        "perhaps",
+        "yes",
+        "no",
+        "not",
+        "never",
+        "always",
+        "sounds",
+        "sound",
+        "seems",
+        "seem",
+        "feels",
+        "looks",
+        "means",
+    ]
+)
+_AUX_NEXT = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "'s",
+        "will",
+        "'ll",
+        "can",
+        "could",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "must",
+        "may",
+        "might",
+    ]
+)
+_SUBJ = {
+    "you": "you",
+    "you're": "you",
+    "you've": "you",
+    "you'll": "you",
+    "you'd": "you",
+    "your": "you",
+    "i": "i",
+    "i'm": "i",
+    "i've": "i",
+    "i'll": "i",
+    "i'd": "i",
+    "my": "i",
+    "we": "we",
+    "we're": "we",
+    "we've": "we",
+    "we'll": "we",
+    "we'd": "we",
+    "our": "we",
+    "let's": "we",
+}
+_THIRD = frozenset(
+    [
+        "he",
+        "she",
+        "it",
+        "they",
+        "he's",
+        "she's",
+        "it's",
+        "they're",
+        "they'll",
+        "it'll",
+        "he'll",
+        "she'll",
+        "they've",
+        "the",
+        "a",
+        "an",
+        "his",
+        "her",
+        "their",
+        "its",
+        "that's",
+        "there's",
+        "this",
+        "these",
+        "those",
+    ]
+)
 _NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|half an?|a couple of|a few|few|several)"
 _DURATION = re.compile(
     rf"\b(?:{_NUMBER}\s+(?:more\s+)?(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|working days)\b"
     r"|\b(?:by|at|until|before|after|from)\s+(?:\d{1,2}(?::\d\d)?\s*(?:am|pm|o'clock)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|lunchtime|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     r"|\b(?:tomorrow|this (?:morning|afternoon|evening)|next week|later today|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)))",
-    re.I)
-_CAUSE = re.compile(r"\b(?:because|'cause|cos|so that|which is why|that's why|in case|due to|the reason|since|so (?:we|you|they|the|it|he|she)|in order to|otherwise)\b", re.I)
-_TAG = re.compile(r"\w[^?]*,\s*(?:is|isn't|are|aren't|was|wasn't|do|don't|does|doesn't|did|didn't|can|can't|could|"
-                  r"couldn't|would|wouldn't|will|won't|shall|should|shouldn't|have|haven't|has|hasn't|am|aren't)"
-                  r"\s+(?:i|you|he|she|it|we|they|there)\s*\?\s*$", re.I)
-_MODAL3 = re.compile(r"\b(?:he|she|it|they|the \w+|someone|somebody|a \w+|your \w+)(?:'ll| will| usually| normally| generally| often| can| may| might| should)\b", re.I)
+    re.I,
+)
+_CAUSE = re.compile(
+    r"\b(?:because|'cause|cos|so that|which is why|that's why|in case|due to|the reason|since|so (?:we|you|they|the|it|he|she)|in order to|otherwise)\b",
+    re.I,
+)
+_TAG = re.compile(
+    r"\w[^?]*,\s*(?:is|isn't|are|aren't|was|wasn't|do|don't|does|doesn't|did|didn't|can|can't|could|"
+    r"couldn't|would|wouldn't|will|won't|shall|should|shouldn't|have|haven't|has|hasn't|am|aren't)"
+    r"\s+(?:i|you|he|she|it|we|they|there)\s*\?\s*$",
+    re.I,
+)
+_MODAL3 = re.compile(
+    r"\b(?:he|she|it|they|the \w+|someone|somebody|a \w+|your \w+)(?:'ll| will| usually| normally| generally| often| can| may| might| should)\b",
+    re.I,
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -81,8 +254,14 @@ def sentence_tokens(lang: Lang, sentence: str) -> list[str]:
         out.append("zzimpneg")
     elif first == "let's":
         out.append("zzlets")
-    elif (first not in _NOT_IMPERATIVE and first not in _FILLERS and lang.lemma(first) == first and first in lang.verbs
-          and nxt not in _AUX_NEXT and not question):
+    elif (
+        first not in _NOT_IMPERATIVE
+        and first not in _FILLERS
+        and lang.lemma(first) == first
+        and first in lang.verbs
+        and nxt not in _AUX_NEXT
+        and not question
+    ):
         out.append("zzimp")
     subj = _SUBJ.get(first) or ("3" if first in _THIRD else None)
     if subj and not question:
@@ -113,8 +292,10 @@ def clause_tokens(lang: Lang, sentence: str) -> list[str]:
         out.append("zzdirect")
     if any(c.lead in cl._CONTRAST for c in parts[1:]):
         out.append("zzbut")
-    if any(orders[k - 1] and parts[k].lead in ("and", "or") and cl._YOU_FUTURE.search(parts[k].text)
-           for k in range(1, len(parts))):
+    if any(
+        orders[k - 1] and parts[k].lead in ("and", "or") and cl._YOU_FUTURE.search(parts[k].text)
+        for k in range(1, len(parts))
+    ):
         out.append("zzimpand")
     if cl.advice_question(sentence):
         out.append("zzadvq")

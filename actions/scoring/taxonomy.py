@@ -8,6 +8,7 @@ so that a renamed or re-weighted cue changes in one place only.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,10 +16,9 @@ from pathlib import Path
 import yaml
 
 from actions.scoring.errors import TaxonomyError
+from actions.vocabulary import CUE_FAMILIES, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TAXONOMY = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
-FAMILIES = ("active_listening", "de_escalation", "anti_pattern")
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,14 @@ class Taxonomy:
                 return cue
         raise KeyError(cue_id)
 
+    def get(self, cue_id: str) -> Cue | None:
+        """The cue, or None for an id the taxonomy does not know."""
+        return next((cue for cue in self.cues if cue.id == cue_id), None)
+
     def __contains__(self, cue_id: object) -> bool:
         return any(cue.id == cue_id for cue in self.cues)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Cue]:
         return iter(self.cues)
 
     def __len__(self) -> int:
@@ -91,7 +95,7 @@ def _parse(raw: object, path: Path) -> Taxonomy:
             raise TaxonomyError(f"{path}: cues[{i}].id {cue_id!r} is duplicated")
         seen.add(cue_id)
         family = item.get("family")
-        if family not in FAMILIES:
+        if family not in CUE_FAMILIES:
             raise TaxonomyError(f"{path}: cue {cue_id!r} has unknown family {family!r}")
         try:
             weight = float(item["weight"])

@@ -37,18 +37,22 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import MultiLabel_TextCategorizer
 from spacy.tokens import Doc
 from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed, minibatch
+from thinc.types import FloatsXd
 
 from actions.scoring.data import Example
-from actions.scoring.taxonomy import REPO_ROOT
+from actions.vocabulary import REPO_ROOT
 
 CODE_VERSION = "6"  # bump when features.py or training changes meaning
 BUILD_DIR = REPO_ROOT / "build" / "scorer"
@@ -73,7 +77,7 @@ class TrainedClassifier:
 
     def predict(self, words_batch: list[list[str]]) -> list[dict[str, float]]:
         docs = [Doc(self.nlp.vocab, words=w) for w in words_batch]
-        textcat = self.nlp.get_pipe("textcat_multilabel")
+        textcat = _textcat(self.nlp)
         scores = textcat.predict(docs)
         out: list[dict[str, float]] = []
         for row in scores:
@@ -83,7 +87,7 @@ class TrainedClassifier:
 
 # Modules that only read the scorer's output (never what the classifier sees): editing them
 # must not retrain it.
-NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "present.py", "commands.py", "evaluate.py", "calibration.py"})
+NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "calibration.py"})
 
 
 def cache_key(train_files: list[Path], config: dict = CONFIG) -> str:
@@ -104,6 +108,11 @@ def cache_key(train_files: list[Path], config: dict = CONFIG) -> str:
     return h.hexdigest()[:16]
 
 
+def _textcat(nlp: Language) -> MultiLabel_TextCategorizer:
+    """The pipeline's one component (spaCy types `get_pipe` as a plain callable)."""
+    return cast(MultiLabel_TextCategorizer, nlp.get_pipe("textcat_multilabel"))
+
+
 def _new_pipeline(labels: list[str], config: dict) -> Language:
     nlp = spacy.blank("en")
     bow = {
@@ -113,7 +122,7 @@ def _new_pipeline(labels: list[str], config: dict) -> Language:
         "no_output_layer": False,
         "length": config["length"],
     }
-    textcat = nlp.add_pipe("textcat_multilabel", config={"model": bow})
+    textcat = cast(MultiLabel_TextCategorizer, nlp.add_pipe("textcat_multilabel", config={"model": bow}))
     for label in labels:
         textcat.add_label(label)
     return nlp
@@ -148,11 +157,12 @@ def _train_to_bytes(job: tuple[list[tuple[list[str], tuple[str, ...]]], list[str
 
 def _average_weights(members: list[Language]) -> Language:
     """The first member, its every parameter replaced by the mean over all members."""
-    walks = [list(m.get_pipe("textcat_multilabel").model.walk()) for m in members]
+    walks = [list(_textcat(m).model.walk()) for m in members]
     for i, node in enumerate(walks[0]):
         for name in node.param_names:
             if node.has_param(name):
-                node.set_param(name, sum(walk[i].get_param(name) for walk in walks) / len(walks))
+                mean = sum(walk[i].get_param(name) for walk in walks) / len(walks)
+                node.set_param(name, cast(FloatsXd, mean))
     return members[0]
 
 
@@ -173,36 +183,12 @@ def _train_one(
         data.append(SpacyExample.from_dict(doc, {"cats": cats}))
     optimizer = nlp.initialize(lambda: data)
     optimizer.learn_rate = config["learn_rate"]
-    order = _balanced_order([cues for _, cues in examples], labels, config.get("oversample", 0.0))
+    order = list(range(len(data)))
     for _ in range(config["epochs"]):
         rng.shuffle(order)
         for batch in minibatch([data[i] for i in order], size=config["batch"]):
-            nlp.update(batch, sgd=optimizer, drop=config.get("dropout", 0.0), losses={})
+            nlp.update(batch, sgd=optimizer, losses={})
     return nlp
-
-
-def _balanced_order(gold: list[tuple[str, ...]], labels: list[str], strength: float) -> list[int]:
-    """Example indices for one epoch, repeating positives of rare cues.
-
-    Why: with ~25 cues and a few dozen positives each, the rare cues' weights stay timid.
-    An example is repeated up to round((max_count / rarest_own_count) ** strength) - 1 extra
-    times (strength 0 = no oversampling, 0.5 = square-root balancing).
-    """
-    order = list(range(len(gold)))
-    if strength <= 0:
-        return order
-    counts = {c: 0 for c in labels}
-    for cues in gold:
-        for c in cues:
-            if c in counts:
-                counts[c] += 1
-    top = max(counts.values() or [1])
-    for i, cues in enumerate(gold):
-        own = [counts[c] for c in cues if counts.get(c)]
-        if own:
-            extra = round((top / min(own)) ** strength) - 1
-            order.extend([i] * min(extra, 4))
-    return order
 
 
 def trainable_labels(gold: list[tuple[str, ...]], cue_ids: list[str], min_examples: int) -> list[str]:
@@ -216,7 +202,7 @@ def trainable_labels(gold: list[tuple[str, ...]], cue_ids: list[str], min_exampl
 
 def build(
     train_examples: list[Example],
-    to_words,  # type: ignore[no-untyped-def]
+    to_words: Callable[[str, str], list[str]],
     cue_ids: list[str],
     key: str,
     build_dir: Path = BUILD_DIR,
@@ -224,7 +210,7 @@ def build(
 ) -> TrainedClassifier:
     """Train and save under build_dir/key (atomically: tmp dir then rename)."""
     start = time.perf_counter()
-    pairs = [(to_words(ex.text, ex.context), ex.cues) for ex in train_examples]  # type: ignore[misc]
+    pairs = [(to_words(ex.text, ex.context), ex.cues) for ex in train_examples]
     labels = trainable_labels([p[1] for p in pairs], cue_ids, config["min_examples"])
     nlp = train(pairs, labels, config)
     target = build_dir / key
@@ -234,8 +220,17 @@ def build(
     tmp.mkdir(parents=True)
     nlp.to_disk(tmp / "model")
     (tmp / "meta.json").write_text(
-        json.dumps({"key": key, "labels": labels, "n_train": len(pairs), "config": config,
-                    "code_version": CODE_VERSION, "seconds": round(time.perf_counter() - start, 2)}, indent=2)
+        json.dumps(
+            {
+                "key": key,
+                "labels": labels,
+                "n_train": len(pairs),
+                "config": config,
+                "code_version": CODE_VERSION,
+                "seconds": round(time.perf_counter() - start, 2),
+            },
+            indent=2,
+        )
     )
     if target.exists():
         shutil.rmtree(target)

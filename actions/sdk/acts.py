@@ -50,7 +50,9 @@ class PatientAct:
             return []
         level = tracker.get_slot("escalation") or scenario.start_level
         act = performed_act(
-            self.act, level=level, cards=custom_messages(tracker.events, "score_card"),
+            self.act,
+            level=level,
+            cards=custom_messages(tracker.events, "score_card"),
             profile=difficulty(scenario.difficulty),
         )
         lines = scenario.lines_for(act, level)
@@ -64,16 +66,18 @@ class PatientAct:
             used=used,
         )
         line = lines[index]
-        dispatcher.utter_message(json_message={
-            "type": "patient_line",
-            "act": act,
-            "chosen": self.act,
-            "text": line.text,
-            "escalation": level,
-            "tension": tracker.get_slot("tension"),
-            "opportunity": line.opportunity,
-            "terminal": act in TERMINAL_OUTCOMES,
-        })
+        dispatcher.utter_message(
+            json_message={
+                "type": "patient_line",
+                "act": act,
+                "chosen": self.act,
+                "text": line.text,
+                "escalation": level,
+                "tension": tracker.get_slot("tension"),
+                "opportunity": line.opportunity,
+                "terminal": act in TERMINAL_OUTCOMES,
+            }
+        )
         if act != self.act:
             # The dialogue model expects what follows the act it chose (a disclosure sets
             # need_disclosed); after a held-back act the patient simply waits for the learner.

@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.scenarios import ScenarioError, Scenario, load_library
+from actions.scenarios import Scenario, ScenarioError, load_library
 
 
 def custom_messages(events: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -34,15 +34,17 @@ class ActionStartScenario(Action):
             return []
         tension = start_tension(scenario.start_level)
         line = scenario.opening[choose_line_index(len(scenario.opening), seed=seed, turn=0, act="opening")]
-        dispatcher.utter_message(json_message={
-            "type": "patient_line",
-            "act": "opening",
-            "text": line.text,
-            "escalation": scenario.start_level,
-            "tension": tension,
-            "opportunity": line.opportunity,
-            "terminal": False,
-        })
+        dispatcher.utter_message(
+            json_message={
+                "type": "patient_line",
+                "act": "opening",
+                "text": line.text,
+                "escalation": scenario.start_level,
+                "tension": tension,
+                "opportunity": line.opportunity,
+                "terminal": False,
+            }
+        )
         return [
             SlotSet("scenario_id", scenario.id),
             SlotSet("seed", seed),

@@ -67,29 +67,30 @@ class ActionScoreTurn(Action):
             float(start if tension is None else tension),
             found,
             weights={
-                cue.id: cue.weight * (scorer.moves.tentative_weight if cue.id in tentative else 1.0)
-                for cue in taxonomy
+                cue.id: cue.weight * (scorer.moves.tentative_weight if cue.id in tentative else 1.0) for cue in taxonomy
             },
             sensitivity={cue: scenario.sensitivity_for(cue) for cue in found},
             opportunity_offered=opportunity is not None,
             escalation_rate=difficulty(scenario.difficulty).escalation_rate,
         )
         turn = int(tracker.get_slot("turn_count") or 0) + 1
-        dispatcher.utter_message(json_message={
-            "type": "score_card",
-            "turn": turn,
-            "move": move.id if move else OUT_OF_SCOPE,
-            "move_tentative": bool(move and move.tentative),
-            "said": result.text,
-            "cues": cues,
-            "score": result.score,
-            "escalation_before": change.level_before,
-            "escalation": change.level_after,
-            "tension": change.after,
-            "opportunity": opportunity,
-            "feedback": turn_feedback(cues, opportunity=opportunity, reply=result.text),
-            "flags": list(result.flags),
-        })
+        dispatcher.utter_message(
+            json_message={
+                "type": "score_card",
+                "turn": turn,
+                "move": move.id if move else OUT_OF_SCOPE,
+                "move_tentative": bool(move and move.tentative),
+                "said": result.text,
+                "cues": cues,
+                "score": result.score,
+                "escalation_before": change.level_before,
+                "escalation": change.level_after,
+                "tension": change.after,
+                "opportunity": opportunity,
+                "feedback": turn_feedback(cues, opportunity=opportunity, reply=result.text),
+                "flags": list(result.flags),
+            }
+        )
         return [
             SlotSet("move", move.id if move else OUT_OF_SCOPE),
             SlotSet("tension", change.after),

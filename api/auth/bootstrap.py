@@ -5,7 +5,7 @@ For an end-to-end test: ``create_user_at(database_url, username="learner1", pass
 (or ``create_user(db, ...)`` with a session of your own) in the API's database
 (``PRACTICE_DATABASE_URL``), then ``POST /api/auth/token`` with form fields ``username`` and
 ``password`` gives ``{"access_token": ..., "token_type": "bearer", "expires_in": ...}``; send
-``Authorization: Bearer <access_token>``. ``PracticeApi.sign_in`` (bot/commands/api_client.py)
+``Authorization: Bearer <access_token>``. ``PracticeApi.sign_in`` (practice/commands/api_client.py)
 does the second half.
 """
 

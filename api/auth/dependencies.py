@@ -42,7 +42,7 @@ def get_current_user(request: Request, db: DbSession, token: Annotated[str | Non
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: str):  # noqa: ANN201 - a dependency factory
+def require_role(*roles: str):  # a dependency factory: returns FastAPI's Depends(...)
     """A dependency that lets through only users whose app-wide role is one of ``roles``."""
 
     def check(user: CurrentUser) -> User:

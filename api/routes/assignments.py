@@ -22,7 +22,9 @@ def my_assignments(db: DbSession, user: CurrentUser) -> MyAssignmentList:
 def assignment_progress(assignment_id: PathId, db: DbSession, user: CurrentUser) -> AssignmentProgress:
     """Per-learner completion, attempts, best and latest scores (the cohort's facilitators)."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
-    return AssignmentProgress(**assignments.assignment_out(a).model_dump(), learners=assignments.learner_progress(db, a))
+    return AssignmentProgress(
+        **assignments.assignment_out(a).model_dump(), learners=assignments.learner_progress(db, a)
+    )
 
 
 @router.put("/assignments/{assignment_id}", response_model=AssignmentOut, responses=EDIT_ERRORS)
@@ -38,14 +40,18 @@ def edit_assignment(
 @router.get(
     "/assignments/{assignment_id}/progress.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One row per learner."}, **ERRORS},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One row per learner."},
+        **ERRORS,
+    },
 )
 def assignment_progress_csv(assignment_id: PathId, db: DbSession, user: CurrentUser) -> Response:
     """The same per-learner progress as CSV, for a spreadsheet."""
     a = assignments.facilitated_assignment(db, user, assignment_id)
     body = assignments.progress_csv(a, assignments.learner_progress(db, a))
     return Response(
-        body, media_type="text/csv; charset=utf-8",
+        body,
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="assignment-{a.id}-progress.csv"'},
     )
 

@@ -19,12 +19,16 @@ AUTH_ERRORS = {401: {"model": ErrorResponse}}
 
 
 @router.post("/auth/token", response_model=Token, responses=AUTH_ERRORS)
-def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, request: Request, settings: SettingsDep) -> Token:
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, request: Request, settings: SettingsDep
+) -> Token:
     """OAuth2 password flow: form fields ``username`` and ``password`` give a short-lived bearer token."""
     user = authenticate(db, username=form.username, password=form.password)
     token, lifetime = issue_access_token(
-        user_id=user.id, token_version=user.token_version,
-        secret=request.app.state.secret_key, minutes=settings.access_token_minutes,
+        user_id=user.id,
+        token_version=user.token_version,
+        secret=request.app.state.secret_key,
+        minutes=settings.access_token_minutes,
     )
     return Token(access_token=token, expires_in=lifetime)
 
@@ -35,7 +39,9 @@ def who_am_i(user: CurrentUser) -> User:
     return user
 
 
-@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses={**AUTH_ERRORS, 422: {"model": ErrorResponse}})
+@router.put(
+    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses={**AUTH_ERRORS, 422: {"model": ErrorResponse}}
+)
 def change_password(body: PasswordChange, user: CurrentUser, db: DbSession) -> Response:
     """Change your password; every token issued before stops working (sign in again)."""
     if user.password_hash is None or not verify_password(user.password_hash, body.current_password):

@@ -7,7 +7,6 @@ from api.db import DbSession
 from api.deps import ScenariosDep
 from api.models import Cohort, CohortMember
 from api.schemas import (
-    PathId,
     AssignmentCreate,
     AssignmentList,
     AssignmentOut,
@@ -17,6 +16,7 @@ from api.schemas import (
     ErrorResponse,
     MemberOut,
     MemberSet,
+    PathId,
 )
 from api.services import access, assignments, cohorts
 
@@ -35,11 +35,15 @@ def create_cohort(body: CohortCreate, db: DbSession, admin: AdminUser) -> Cohort
 @router.get("", response_model=CohortList, responses=ERRORS)
 def list_cohorts(db: DbSession, user: CurrentUser) -> CohortList:
     """Admins: every cohort. Everyone else: the cohorts they belong to, with their role."""
-    roles = dict(db.execute(select(CohortMember.cohort_id, CohortMember.role).where(CohortMember.user_id == user.id)).all())
+    roles = dict(
+        db.execute(select(CohortMember.cohort_id, CohortMember.role).where(CohortMember.user_id == user.id)).all()
+    )
     query = select(Cohort).order_by(Cohort.name)
     if user.role != "admin":
         query = query.where(Cohort.id.in_(list(roles)))
-    return CohortList(items=[cohorts.cohort_out(db, c, my_role=roles.get(c.id), with_members=False) for c in db.scalars(query)])
+    return CohortList(
+        items=[cohorts.cohort_out(db, c, my_role=roles.get(c.id), with_members=False) for c in db.scalars(query)]
+    )
 
 
 @router.get("/{cohort_id}", response_model=CohortOut, responses=ERRORS)
@@ -62,7 +66,9 @@ def remove_member(cohort_id: PathId, user_id: PathId, db: DbSession, admin: Admi
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{cohort_id}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut, responses=ERRORS)
+@router.post(
+    "/{cohort_id}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut, responses=ERRORS
+)
 def create_assignment(
     cohort_id: PathId, body: AssignmentCreate, db: DbSession, user: CurrentUser, scenarios: ScenariosDep
 ) -> AssignmentOut:

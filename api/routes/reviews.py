@@ -8,7 +8,6 @@ from api.exceptions import Forbidden
 from api.models import PracticeSession, User
 from api.schemas import (
     MAX_ID,
-    PathId,
     CommentCreate,
     CommentList,
     CommentOut,
@@ -16,6 +15,7 @@ from api.schemas import (
     CorrectionList,
     CorrectionOut,
     ErrorResponse,
+    PathId,
     ReviewList,
     ReviewListItem,
 )
@@ -47,8 +47,15 @@ def sessions_to_review(
     rows, total = reviews.review_list(db, reviewer=user, cohort_id=cohort_id, status=status, limit=limit, offset=offset)
     items = [
         ReviewListItem(
-            id=s.id, scenario_id=s.scenario_id, status=s.status, outcome=s.outcome, created_at=s.created_at,
-            ended_at=s.ended_at, turn_count=n, owner_id=u.id, owner=u.display_name or u.username,
+            id=s.id,
+            scenario_id=s.scenario_id,
+            status=s.status,
+            outcome=s.outcome,
+            created_at=s.created_at,
+            ended_at=s.ended_at,
+            turn_count=n,
+            owner_id=u.id,
+            owner=u.display_name or u.username,
         )
         for s, n, u in rows
     ]
@@ -62,7 +69,9 @@ def list_comments(session_id: str, db: DbSession, user: CurrentUser) -> CommentL
     return CommentList(items=reviews.comments(db, session_id))
 
 
-@router.post("/sessions/{session_id}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentOut, responses=ERRORS)
+@router.post(
+    "/sessions/{session_id}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentOut, responses=ERRORS
+)
 def add_comment(session_id: str, body: CommentCreate, db: DbSession, user: CurrentUser) -> CommentOut:
     """Comment on one turn of a learner's session (reviewers of the learner's cohort); the learner sees it."""
     session = _reviewed(db, user, session_id)
@@ -79,19 +88,26 @@ def list_corrections(session_id: str, db: DbSession, user: CurrentUser) -> Corre
 
 @router.post(
     "/sessions/{session_id}/turns/{turn_index}/corrections",
-    status_code=status.HTTP_201_CREATED, response_model=CorrectionOut, responses=ERRORS,
+    status_code=status.HTTP_201_CREATED,
+    response_model=CorrectionOut,
+    responses=ERRORS,
 )
-def correct_cue(session_id: str, turn_index: PathId, body: CorrectionCreate, db: DbSession, user: CurrentUser) -> CorrectionOut:
+def correct_cue(
+    session_id: str, turn_index: PathId, body: CorrectionCreate, db: DbSession, user: CurrentUser
+) -> CorrectionOut:
     """Mark a detected cue as wrong, or add one the scorer missed (reviewers of the learner's cohort).
     Correcting the same cue on the same turn again replaces the earlier correction."""
     session = _reviewed(db, user, session_id)
     c = reviews.correct(db, session=session, reviewer=user, turn_index=turn_index, cue=body.cue, kind=body.kind)
-    return CorrectionOut(turn_index=turn_index, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at)
+    return CorrectionOut(
+        turn_index=turn_index, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at
+    )
 
 
 @router.delete(
     "/sessions/{session_id}/turns/{turn_index}/corrections/{cue}",
-    status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS,
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ERRORS,
 )
 def remove_correction(session_id: str, turn_index: PathId, cue: str, db: DbSession, user: CurrentUser) -> Response:
     """Withdraw a correction."""
@@ -104,8 +120,10 @@ def remove_correction(session_id: str, turn_index: PathId, cue: str, db: DbSessi
     "/reviews/corrections.jsonl",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/jsonl": {"schema": {"type": "string"}}},
-              "description": 'One {"text", "context", "cues"} object a line, the scorer\'s labelled-data format.'},
+        200: {
+            "content": {"application/jsonl": {"schema": {"type": "string"}}},
+            "description": 'One {"text", "context", "cues"} object a line, the scorer\'s labelled-data format.',
+        },
         **ERRORS,
     },
 )
@@ -113,6 +131,7 @@ def export_corrections(db: DbSession, user: User = require_role("reviewer", "adm
     """Corrected turns as labelled data for the scorer (reviewers: their cohorts; admins: all)."""
     lines = list(reviews.export_lines(db, reviewer=user))  # read now: the DB session closes with the request
     return StreamingResponse(
-        iter(lines), media_type="application/jsonl",
+        iter(lines),
+        media_type="application/jsonl",
         headers={"Content-Disposition": 'attachment; filename="corrections.jsonl"'},
     )

@@ -78,20 +78,34 @@ def list_sessions(
 ) -> SessionList:
     """Your practice sessions, newest first, optionally filtered."""
     rows, total = practice.list_sessions(
-        db=db, owner_id=user.id, limit=limit, offset=offset,
-        scenario_id=scenario_id, status=status, outcome=outcome, since=since, until=until,
+        db=db,
+        owner_id=user.id,
+        limit=limit,
+        offset=offset,
+        scenario_id=scenario_id,
+        status=status,
+        outcome=outcome,
+        since=since,
+        until=until,
     )
     items = [
         SessionListItem(
-            id=s.id, scenario_id=s.scenario_id, status=s.status, outcome=s.outcome,
-            created_at=s.created_at, ended_at=s.ended_at, turn_count=n,
+            id=s.id,
+            scenario_id=s.scenario_id,
+            status=s.status,
+            outcome=s.outcome,
+            created_at=s.created_at,
+            ended_at=s.ended_at,
+            turn_count=n,
         )
         for s, n in rows
     ]
     return SessionList(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{session_id}", response_model=Transcript, responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+@router.get(
+    "/{session_id}", response_model=Transcript, responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}}
+)
 def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: CurrentUser) -> Transcript:
     """The transcript: opening, every turn with its score card and patient lines, the summary.
 
@@ -104,22 +118,35 @@ def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: C
     return out
 
 
-@router.post("/{session_id}/turns", response_model=TurnResult, responses={422: {"model": ErrorResponse}, **ENGINE_RESPONSES})
+@router.post(
+    "/{session_id}/turns", response_model=TurnResult, responses={422: {"model": ErrorResponse}, **ENGINE_RESPONSES}
+)
 async def create_turn(
-    session_id: str, body: TurnCreate, db: DbSession, engine: EngineDep, settings: SettingsDep, locks: LocksDep,
+    session_id: str,
+    body: TurnCreate,
+    db: DbSession,
+    engine: EngineDep,
+    settings: SettingsDep,
+    locks: LocksDep,
     user: CurrentUser,
 ) -> TurnResult:
     """Say something to the patient; the reply comes back with feedback on what you said."""
     async with locks.hold(session_id):
         turn = await practice.send_turn(
-            db=db, engine=engine, session_id=session_id, owner_id=user.id, text=body.text,
+            db=db,
+            engine=engine,
+            session_id=session_id,
+            owner_id=user.id,
+            text=body.text,
             max_chars=settings.max_message_chars,
         )
     return _turn_result(turn)
 
 
 @router.post("/{session_id}/turns/retry", response_model=TurnResult, responses=ENGINE_RESPONSES)
-async def retry_turn(session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser) -> TurnResult:
+async def retry_turn(
+    session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser
+) -> TurnResult:
     """Send the message that is still waiting for a reply again."""
     async with locks.hold(session_id):
         turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
@@ -128,13 +155,19 @@ async def retry_turn(session_id: str, db: DbSession, engine: EngineDep, locks: L
 
 @router.post("/{session_id}/end", response_model=EndResult, responses=ENGINE_RESPONSES)
 async def end_session(
-    session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser,
+    session_id: str,
+    db: DbSession,
+    engine: EngineDep,
+    locks: LocksDep,
+    user: CurrentUser,
     body: SessionEnd | None = None,
 ) -> EndResult:
     """End the conversation (``finished``, or ``safety`` to step away) and get the summary."""
     reason = body.reason if body is not None else "finished"
     async with locks.hold(session_id):
-        session = await practice.end_session(db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason)
+        session = await practice.end_session(
+            db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
+        )
     return EndResult(
         session=SessionState.model_validate(session),
         end_reason=session.end_reason,

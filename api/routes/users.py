@@ -6,19 +6,26 @@ from api.auth.dependencies import AdminUser
 from api.db import DbSession
 from api.exceptions import Conflict, NotFound
 from api.models import User
-from api.services.privacy import is_last_admin
 from api.schemas import ErrorResponse, PathId, UserCreate, UserList, UserOut, UserUpdate
+from api.services.privacy import is_last_admin
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 ADMIN_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403)}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=UserOut, responses={**ADMIN_ERRORS, 409: {"model": ErrorResponse}})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses={**ADMIN_ERRORS, 409: {"model": ErrorResponse}},
+)
 def add_user(body: UserCreate, db: DbSession, admin: AdminUser) -> User:
     """Create an account (admins only)."""
     try:
-        return create_user(db, username=body.username, password=body.password, role=body.role, display_name=body.display_name)
+        return create_user(
+            db, username=body.username, password=body.password, role=body.role, display_name=body.display_name
+        )
     except UserProblem as exc:
         raise Conflict(str(exc), code="user_exists") from None
 

@@ -56,7 +56,9 @@ def readable_session(
 
 
 def member_role(db: Session, user_id: int, cohort_id: int) -> CohortRole | None:
-    return db.scalar(select(CohortMember.role).where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id))
+    return db.scalar(
+        select(CohortMember.role).where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id)
+    )
 
 
 def visible_cohort(db: Session, user: User, cohort_id: int, *, roles: tuple[CohortRole, ...] | None = None) -> Cohort:

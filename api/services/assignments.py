@@ -36,32 +36,48 @@ def _aware(value: datetime) -> datetime:
 
 def assignment_out(a: Assignment) -> AssignmentOut:
     return AssignmentOut(
-        id=a.id, cohort_id=a.cohort_id, scenario_ids=list(a.scenario_ids), due_at=a.due_at,
-        min_attempts=a.min_attempts, note=a.note, learner_ids=sorted(x.user_id for x in a.learners) or None,
-        created_by=a.created_by, created_at=a.created_at,
+        id=a.id,
+        cohort_id=a.cohort_id,
+        scenario_ids=list(a.scenario_ids),
+        due_at=a.due_at,
+        min_attempts=a.min_attempts,
+        note=a.note,
+        learner_ids=sorted(x.user_id for x in a.learners) or None,
+        created_by=a.created_by,
+        created_at=a.created_at,
     )
 
 
 def cohort_learners(db: Session, cohort_id: int) -> list[User]:
-    return list(db.scalars(
-        select(User).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort_id, CohortMember.role == "learner").order_by(User.username)
-    ))
+    return list(
+        db.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort_id, CohortMember.role == "learner")
+            .order_by(User.username)
+        )
+    )
 
 
-def _checked_learners(db: Session, *, cohort_id: int, body: AssignmentCreate, scenarios: Mapping[str, Any]) -> list[int]:
+def _checked_learners(
+    db: Session, *, cohort_id: int, body: AssignmentCreate, scenarios: Mapping[str, Any]
+) -> list[int]:
     """The learner ids ``body`` names (sorted, once each), after checking its scenarios exist and
     its learners are learners of the cohort."""
     unknown = [s for s in body.scenario_ids if s not in scenarios]
     if unknown:
         known = ", ".join(sorted(scenarios)) or "none"
-        raise InvalidRequest(f"scenario_ids: no scenario with id {unknown[0]!r} (known: {known})", code="scenario_not_found")
+        raise InvalidRequest(
+            f"scenario_ids: no scenario with id {unknown[0]!r} (known: {known})", code="scenario_not_found"
+        )
     learner_ids = sorted(set(body.learner_ids or []))
     if learner_ids:
         in_cohort = {u.id for u in cohort_learners(db, cohort_id)}
         outside = [i for i in learner_ids if i not in in_cohort]
         if outside:
-            raise InvalidRequest(f"learner_ids: user {outside[0]} is not a learner in cohort {cohort_id}", code="not_a_learner")
+            raise InvalidRequest(
+                f"learner_ids: user {outside[0]} is not a learner in cohort {cohort_id}", code="not_a_learner"
+            )
     return learner_ids
 
 
@@ -70,8 +86,12 @@ def create_assignment(
 ) -> Assignment:
     learner_ids = _checked_learners(db, cohort_id=cohort_id, body=body, scenarios=scenarios)
     assignment = Assignment(
-        cohort_id=cohort_id, created_by=created_by, scenario_ids=list(dict.fromkeys(body.scenario_ids)),
-        due_at=_aware(body.due_at), min_attempts=body.min_attempts, note=body.note,
+        cohort_id=cohort_id,
+        created_by=created_by,
+        scenario_ids=list(dict.fromkeys(body.scenario_ids)),
+        due_at=_aware(body.due_at),
+        min_attempts=body.min_attempts,
+        note=body.note,
         learners=[AssignmentLearner(user_id=i) for i in learner_ids],
     )
     db.add(assignment)
@@ -79,7 +99,9 @@ def create_assignment(
     return assignment
 
 
-def update_assignment(db: Session, a: Assignment, *, body: AssignmentCreate, scenarios: Mapping[str, Any]) -> Assignment:
+def update_assignment(
+    db: Session, a: Assignment, *, body: AssignmentCreate, scenarios: Mapping[str, Any]
+) -> Assignment:
     """Replace what an assignment asks for (scenarios, due date, attempts, note, learners); when it
     was set stays, so attempts already made still count."""
     learner_ids = _checked_learners(db, cohort_id=a.cohort_id, body=body, scenarios=scenarios)
@@ -108,10 +130,14 @@ def facilitated_assignment(db: Session, user: User, assignment_id: int) -> Assig
 
 
 def list_for_cohort(db: Session, cohort_id: int) -> list[Assignment]:
-    return list(db.scalars(
-        select(Assignment).where(Assignment.cohort_id == cohort_id)
-        .options(selectinload(Assignment.learners)).order_by(Assignment.due_at, Assignment.id)
-    ))
+    return list(
+        db.scalars(
+            select(Assignment)
+            .where(Assignment.cohort_id == cohort_id)
+            .options(selectinload(Assignment.learners))
+            .order_by(Assignment.due_at, Assignment.id)
+        )
+    )
 
 
 def targets(db: Session, a: Assignment) -> list[User]:
@@ -121,17 +147,19 @@ def targets(db: Session, a: Assignment) -> list[User]:
 
 
 def _progress(db: Session, a: Assignment, user_id: int, now: datetime) -> dict[str, Any]:
-    sessions = list(db.scalars(
-        select(PracticeSession)
-        .where(
-            PracticeSession.owner_id == user_id,
-            PracticeSession.scenario_id.in_(a.scenario_ids),
-            PracticeSession.created_at >= a.created_at,
-            PracticeSession.status != "failed",
+    sessions = list(
+        db.scalars(
+            select(PracticeSession)
+            .where(
+                PracticeSession.owner_id == user_id,
+                PracticeSession.scenario_id.in_(a.scenario_ids),
+                PracticeSession.created_at >= a.created_at,
+                PracticeSession.status != "failed",
+            )
+            .options(selectinload(PracticeSession.turns))
+            .order_by(PracticeSession.created_at)
         )
-        .options(selectinload(PracticeSession.turns))
-        .order_by(PracticeSession.created_at)
-    ))
+    )
     ended = [s for s in sessions if s.status == "ended"]
     per = {sid: 0 for sid in a.scenario_ids}
     for s in ended:
@@ -172,12 +200,15 @@ def my_assignments(db: Session, user: User, *, now: datetime | None = None) -> l
     named_any = select(AssignmentLearner.assignment_id).where(AssignmentLearner.assignment_id == Assignment.id).exists()
     named_me = (
         select(AssignmentLearner.assignment_id)
-        .where(AssignmentLearner.assignment_id == Assignment.id, AssignmentLearner.user_id == user.id).exists()
+        .where(AssignmentLearner.assignment_id == Assignment.id, AssignmentLearner.user_id == user.id)
+        .exists()
     )
     rows = db.execute(
-        select(Assignment, Cohort.name).join(Cohort, Cohort.id == Assignment.cohort_id)
+        select(Assignment, Cohort.name)
+        .join(Cohort, Cohort.id == Assignment.cohort_id)
         .where(Assignment.cohort_id.in_(cohorts), or_(~named_any, named_me))
-        .options(selectinload(Assignment.learners)).order_by(Assignment.due_at, Assignment.id)
+        .options(selectinload(Assignment.learners))
+        .order_by(Assignment.due_at, Assignment.id)
     ).all()
     out = []
     for a, cohort_name in rows:
@@ -190,8 +221,19 @@ def my_assignments(db: Session, user: User, *, now: datetime | None = None) -> l
 
 
 CSV_COLUMNS = (
-    "assignment_id", "cohort_id", "scenario_ids", "due_at", "min_attempts", "user_id", "username", "display_name",
-    "status", "attempts", "best_score", "latest_score", "last_practised_at",
+    "assignment_id",
+    "cohort_id",
+    "scenario_ids",
+    "due_at",
+    "min_attempts",
+    "user_id",
+    "username",
+    "display_name",
+    "status",
+    "attempts",
+    "best_score",
+    "latest_score",
+    "last_practised_at",
 )
 
 
@@ -212,8 +254,24 @@ def progress_csv(a: Assignment, rows: Sequence[LearnerProgress]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([_cell(v) for v in (
-            a.id, a.cohort_id, " ".join(a.scenario_ids), a.due_at, a.min_attempts, r.user_id, r.username,
-            r.display_name, r.status, r.attempts, r.best_score, r.latest_score, r.last_practised_at,
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    a.id,
+                    a.cohort_id,
+                    " ".join(a.scenario_ids),
+                    a.due_at,
+                    a.min_attempts,
+                    r.user_id,
+                    r.username,
+                    r.display_name,
+                    r.status,
+                    r.attempts,
+                    r.best_score,
+                    r.latest_score,
+                    r.last_practised_at,
+                )
+            ]
+        )
     return buffer.getvalue()

@@ -35,8 +35,10 @@ def create_cohort(db: Session, *, name: str, description: str | None) -> Cohort:
 
 def members(db: Session, cohort_id: int) -> list[MemberOut]:
     rows = db.execute(
-        select(CohortMember, User).join(User, User.id == CohortMember.user_id)
-        .where(CohortMember.cohort_id == cohort_id).order_by(CohortMember.role, User.username)
+        select(CohortMember, User)
+        .join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort_id)
+        .order_by(CohortMember.role, User.username)
     ).all()
     return [
         MemberOut(user_id=u.id, username=u.username, display_name=u.display_name, role=m.role, added_at=m.added_at)
@@ -46,8 +48,12 @@ def members(db: Session, cohort_id: int) -> list[MemberOut]:
 
 def cohort_out(db: Session, cohort: Cohort, *, my_role: CohortRole | None, with_members: bool) -> CohortOut:
     return CohortOut(
-        id=cohort.id, name=cohort.name, description=cohort.description, created_at=cohort.created_at,
-        my_role=my_role, members=members(db, cohort.id) if with_members else None,
+        id=cohort.id,
+        name=cohort.name,
+        description=cohort.description,
+        created_at=cohort.created_at,
+        my_role=my_role,
+        members=members(db, cohort.id) if with_members else None,
     )
 
 
@@ -71,7 +77,9 @@ def set_member(db: Session, *, cohort_id: int, user_id: int, role: CohortRole) -
     else:
         member.role = role
     db.commit()
-    return MemberOut(user_id=user.id, username=user.username, display_name=user.display_name, role=role, added_at=member.added_at)
+    return MemberOut(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=role, added_at=member.added_at
+    )
 
 
 def remove_member(db: Session, *, cohort_id: int, user_id: int) -> None:

@@ -27,9 +27,7 @@ def _ratio(summary: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def progress(
-    db: Session, *, owner_id: int, scenario_id: str | None = None, since: datetime | None = None
-) -> Progress:
+def progress(db: Session, *, owner_id: int, scenario_id: str | None = None, since: datetime | None = None) -> Progress:
     query = (
         select(PracticeSession)
         .where(PracticeSession.owner_id == owner_id, PracticeSession.status == "ended")
@@ -51,11 +49,19 @@ def progress(
         counts = family_counts(cards)
         score = session_score(cards)
         ratio = _ratio(s.summary)
-        points.append(ProgressPoint(
-            session_id=s.id, scenario_id=s.scenario_id, created_at=s.created_at, outcome=s.outcome, turns=len(cards),
-            score=score, family_counts=FamilyNumbers(**{f: counts.get(f, 0) for f in CUE_FAMILIES}),
-            family_per_turn=_per_turn(counts, len(cards)), reflection_to_question=ratio,
-        ))
+        points.append(
+            ProgressPoint(
+                session_id=s.id,
+                scenario_id=s.scenario_id,
+                created_at=s.created_at,
+                outcome=s.outcome,
+                turns=len(cards),
+                score=score,
+                family_counts=FamilyNumbers(**{f: counts.get(f, 0) for f in CUE_FAMILIES}),
+                family_per_turn=_per_turn(counts, len(cards)),
+                reflection_to_question=ratio,
+            )
+        )
         total_counts.update(counts)
         total_turns += len(cards)
         outcomes[s.outcome or "unknown"] += 1
@@ -64,7 +70,9 @@ def progress(
         if ratio is not None:
             ratios.append(ratio)
     totals = ProgressTotals(
-        sessions=len(points), turns=total_turns, outcomes=dict(outcomes),
+        sessions=len(points),
+        turns=total_turns,
+        outcomes=dict(outcomes),
         family_counts=FamilyNumbers(**{f: total_counts.get(f, 0) for f in CUE_FAMILIES}),
         family_per_turn=_per_turn(dict(total_counts), total_turns),
         mean_score=round(sum(scores) / len(scores), 2) if scores else None,

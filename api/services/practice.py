@@ -8,11 +8,11 @@ statuses and timings only; never what the learner or the patient said.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 import secrets
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -126,7 +126,9 @@ async def start_session(
         session.status = "failed"
         session.ended_at = utcnow()
         db.commit()
-        log.warning("session %s failed to start (%s) after %.0f ms", session.id, type(exc).__name__, _elapsed_ms(started))
+        log.warning(
+            "session %s failed to start (%s) after %.0f ms", session.id, type(exc).__name__, _elapsed_ms(started)
+        )
         raise
     session.opening = reply.patient_lines
     session.status = "active"
@@ -181,21 +183,19 @@ async def retry_turn(*, db: Session, engine: EngineClient, session_id: str, owne
 
 async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSession, turn: Turn) -> Turn:
     started = time.perf_counter()
-    kept = (
-        f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry "
-        "once the engine is back."
-    )
+    kept = f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry once the engine is back."
     try:
         reply = EngineReply.from_messages(await engine.send(session.id, learner_message(turn.learner_text)))
         if not reply.patient_lines and reply.summary is None:
             reply.raise_reported_error()
-            raise EngineError(
-                "the Rasa engine answered without a patient line (is the action server running?)"
-            )
+            raise EngineError("the Rasa engine answered without a patient line (is the action server running?)")
     except EngineFailure as exc:
         log.warning(
             "session %s turn %d not answered (%s) after %.0f ms",
-            session.id, turn.index, type(exc).__name__, _elapsed_ms(started),
+            session.id,
+            turn.index,
+            type(exc).__name__,
+            _elapsed_ms(started),
         )
         raise _with_hint(exc, kept) from exc
     now = utcnow()
@@ -210,7 +210,10 @@ async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSessio
         engine.forget([session.id])  # the transcript is the record now
     log.info(
         "session %s turn %d answered in %.0f ms (session %s)",
-        session.id, turn.index, _elapsed_ms(started), session.status,
+        session.id,
+        turn.index,
+        _elapsed_ms(started),
+        session.status,
     )
     return turn
 
@@ -241,9 +244,7 @@ async def end_session(
         )
         if reply.summary is None:
             reply.raise_reported_error()
-            raise EngineError(
-                "the Rasa engine ended the session without a summary (is the action server running?)"
-            )
+            raise EngineError("the Rasa engine ended the session without a summary (is the action server running?)")
     except EngineFailure as exc:
         log.warning("session %s not ended (%s); it stays active", session.id, type(exc).__name__)
         raise _with_hint(exc, "The session stays open; try ending it again.") from exc
@@ -251,7 +252,9 @@ async def end_session(
     _finish(session, reply.summary, reason=reason, now=utcnow())
     db.commit()
     engine.forget([session.id])  # the transcript is the record now
-    log.info("session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started))
+    log.info(
+        "session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started)
+    )
     return session
 
 
@@ -281,9 +284,7 @@ def list_sessions(
     if until is not None:
         conditions.append(PracticeSession.created_at < until)
     total = db.scalar(select(func.count()).select_from(PracticeSession).where(*conditions)) or 0
-    turn_counts = (
-        select(Turn.session_id, func.count(Turn.id).label("n")).group_by(Turn.session_id).subquery()
-    )
+    turn_counts = select(Turn.session_id, func.count(Turn.id).label("n")).group_by(Turn.session_id).subquery()
     rows = db.execute(
         select(PracticeSession, func.coalesce(turn_counts.c.n, 0))
         .outerjoin(turn_counts, turn_counts.c.session_id == PracticeSession.id)

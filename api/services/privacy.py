@@ -31,8 +31,10 @@ Forget = Callable[[Sequence[str]], object]
 
 def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyExport:
     sessions = db.scalars(
-        select(PracticeSession).where(PracticeSession.owner_id == user.id)
-        .options(selectinload(PracticeSession.turns)).order_by(PracticeSession.created_at)
+        select(PracticeSession)
+        .where(PracticeSession.owner_id == user.id)
+        .options(selectinload(PracticeSession.turns))
+        .order_by(PracticeSession.created_at)
     )
     transcripts = []
     for s in sessions:
@@ -44,14 +46,17 @@ def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyE
         transcripts.append(t)
     memberships = db.execute(
         select(Cohort.id, Cohort.name, CohortMember.role, CohortMember.added_at)
-        .join(CohortMember, CohortMember.cohort_id == Cohort.id).where(CohortMember.user_id == user.id)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id)
     ).all()
     written = db.scalars(
         select(Comment).where(Comment.author_id == user.id).options(selectinload(Comment.author)).order_by(Comment.id)
     )
     corrections = db.execute(
-        select(CueCorrection, Turn.session_id, Turn.index).join(Turn, Turn.id == CueCorrection.turn_id)
-        .where(CueCorrection.reviewer_id == user.id).order_by(CueCorrection.id)
+        select(CueCorrection, Turn.session_id, Turn.index)
+        .join(Turn, Turn.id == CueCorrection.turn_id)
+        .where(CueCorrection.reviewer_id == user.id)
+        .order_by(CueCorrection.id)
     ).all()
     log.info("user %d exported their data (%d sessions)", user.id, len(transcripts))
     return MyExport(

@@ -26,8 +26,13 @@ def _name(user: User) -> str:
 
 def comment_out(c: Comment) -> CommentOut:
     return CommentOut(
-        id=c.id, session_id=c.session_id, turn_index=c.turn_index, author_id=c.author_id,
-        author=_name(c.author), body=c.body, created_at=c.created_at,
+        id=c.id,
+        session_id=c.session_id,
+        turn_index=c.turn_index,
+        author_id=c.author_id,
+        author=_name(c.author),
+        body=c.body,
+        created_at=c.created_at,
     )
 
 
@@ -49,8 +54,10 @@ def add_comment(db: Session, *, session: PracticeSession, author: User, turn_ind
 
 def comments(db: Session, session_id: str) -> list[CommentOut]:
     rows = db.scalars(
-        select(Comment).where(Comment.session_id == session_id)
-        .options(selectinload(Comment.author)).order_by(Comment.turn_index, Comment.created_at, Comment.id)
+        select(Comment)
+        .where(Comment.session_id == session_id)
+        .options(selectinload(Comment.author))
+        .order_by(Comment.turn_index, Comment.created_at, Comment.id)
     )
     return [comment_out(c) for c in rows]
 
@@ -58,17 +65,22 @@ def comments(db: Session, session_id: str) -> list[CommentOut]:
 def comments_for_learner(db: Session, owner_id: int, *, limit: int = 20) -> list[CommentOut]:
     """Reviewers' comments on any of a learner's sessions, newest first (what they may want to read next)."""
     rows = db.scalars(
-        select(Comment).join(PracticeSession, PracticeSession.id == Comment.session_id)
+        select(Comment)
+        .join(PracticeSession, PracticeSession.id == Comment.session_id)
         .where(PracticeSession.owner_id == owner_id)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+        .options(selectinload(Comment.author))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
     )
     return [comment_out(c) for c in rows]
 
 
 def corrections(db: Session, session_id: str) -> list[CorrectionOut]:
     rows = db.execute(
-        select(CueCorrection, Turn.index).join(Turn, Turn.id == CueCorrection.turn_id)
-        .where(Turn.session_id == session_id).order_by(Turn.index, CueCorrection.cue)
+        select(CueCorrection, Turn.index)
+        .join(Turn, Turn.id == CueCorrection.turn_id)
+        .where(Turn.session_id == session_id)
+        .order_by(Turn.index, CueCorrection.cue)
     ).all()
     return [
         CorrectionOut(turn_index=i, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at)
@@ -87,7 +99,9 @@ def correct(
     the same cue on the same turn replaces the first."""
     turn = _turn(session, turn_index)
     if turn.status != "answered":
-        raise InvalidRequest(f"turn {turn_index} has no score card yet; correct it once it is answered", code="turn_not_scored")
+        raise InvalidRequest(
+            f"turn {turn_index} has no score card yet; correct it once it is answered", code="turn_not_scored"
+        )
     found = detected(turn)
     if kind == "wrong" and cue not in found:
         raise InvalidRequest(
@@ -135,7 +149,8 @@ def review_list(
         .outerjoin(counts, counts.c.session_id == PracticeSession.id)
         .where(*conditions)
         .order_by(PracticeSession.created_at.desc(), PracticeSession.id)
-        .limit(limit).offset(offset)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [(s, int(n), u) for s, n, u in rows], total
 
@@ -159,12 +174,15 @@ def export_lines(db: Session, *, reviewer: User) -> Iterator[str]:
     query = select(Turn.id).join(CueCorrection, CueCorrection.turn_id == Turn.id).distinct()
     if reviewer.role != "admin":
         seen = learners_seen_by(reviewer.id, roles=("reviewer",))
-        query = query.join(PracticeSession, PracticeSession.id == Turn.session_id).where(PracticeSession.owner_id.in_(seen))
+        query = query.join(PracticeSession, PracticeSession.id == Turn.session_id).where(
+            PracticeSession.owner_id.in_(seen)
+        )
     turn_ids = list(db.scalars(query))
     if not turn_ids:
         return
     turns = db.scalars(
-        select(Turn).where(Turn.id.in_(turn_ids))
+        select(Turn)
+        .where(Turn.id.in_(turn_ids))
         .options(selectinload(Turn.session).selectinload(PracticeSession.turns))
         .order_by(Turn.session_id, Turn.index)
     )

@@ -27,7 +27,9 @@ def install(app: FastAPI) -> None:
         """A browser asking for a page that does not exist gets a page; /api keeps its JSON."""
         wants_page = "text/html" in request.headers.get("accept", "")
         if exc.status_code == 404 and wants_page and not request.url.path.startswith("/api"):
-            return error_page(request, 404, "There is no page at this address. Check it, or start again from your home page.")
+            return error_page(
+                request, 404, "There is no page at this address. Check it, or start again from your home page."
+            )
         return await json_handler(request, exc)
 
     app.add_exception_handler(StarletteHTTPException, not_found_page)

@@ -36,19 +36,26 @@ def home(user: WebUser) -> Response:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: str | None = None, expired: bool = False, signed_out: bool = False) -> Response:
+def sign_in_page(
+    request: Request, next: str | None = None, expired: bool = False, signed_out: bool = False
+) -> Response:
     notice = None
     if expired:
         notice = "Your sign-in has expired or was ended. Please sign in again."
     elif signed_out:
         notice = "You have signed out. Thank you for practising."
-    return render(request, "sign_in.html", {"next": _safe_next(next) or "", "notice": notice, "error": None, "username": ""})
+    return render(
+        request, "sign_in.html", {"next": _safe_next(next) or "", "notice": notice, "error": None, "username": ""}
+    )
 
 
 @router.post("/sign-in")
 def sign_in(
-    request: Request, db: DbSession, settings: SettingsDep,
-    username: Annotated[str, Form(max_length=64)] = "", password: Annotated[str, Form(max_length=256)] = "",
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not same_origin(request):
@@ -58,12 +65,18 @@ def sign_in(
             raise Unauthorized("Enter your username and your password.")
         user = authenticate(db, username=username, password=password)
     except Unauthorized as exc:
-        message = exc.message if not username or not password else "That username and password do not match an active account. Check them and try again."
+        message = (
+            exc.message
+            if not username or not password
+            else "That username and password do not match an active account. Check them and try again."
+        )
         context = {"next": _safe_next(next) or "", "notice": None, "error": message, "username": username}
         return render(request, "sign_in.html", context, status_code=401)
     token, lifetime = issue_access_token(
-        user_id=user.id, token_version=user.token_version,
-        secret=request.app.state.secret_key, minutes=settings.access_token_minutes,
+        user_id=user.id,
+        token_version=user.token_version,
+        secret=request.app.state.secret_key,
+        minutes=settings.access_token_minutes,
     )
     response = RedirectResponse(_safe_next(next) or home_for(user.role), status_code=303)
     set_session_cookie(response, request, token, lifetime)

@@ -84,19 +84,26 @@ def column_chart(points: Sequence[Point], *, title: str, chart_id: str, unit: st
         f'<text x="{left - 6}" y="{y_of(0) + 4:.1f}" text-anchor="end" class="chart-value">0</text>',
     ]
     if lo < 0:
-        parts.append(f'<text x="{left - 6}" y="{y_of(lo) + 4:.1f}" text-anchor="end" class="chart-value">{_num(lo)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y_of(lo) + 4:.1f}" text-anchor="end" class="chart-value">{_num(lo)}</text>'
+        )
     for i, p in enumerate(points):
         x = left + slot * i + (slot - col_w) / 2
         if p.value is not None:
             y0, y1 = sorted((y_of(0), y_of(p.value)))
             fill = "#1d70b8" if p.value >= 0 else "url(#hatch)"
-            parts.append(f'<rect x="{x:.1f}" y="{y0:.1f}" width="{col_w:.1f}" height="{max(1.0, y1 - y0):.1f}" fill="{fill}"/>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y0:.1f}" width="{col_w:.1f}" height="{max(1.0, y1 - y0):.1f}" fill="{fill}"/>'
+            )
         if n <= 12 or i % max(1, n // 12) == 0:
             parts.append(
                 f'<text x="{x + col_w / 2:.1f}" y="{height - 14}" text-anchor="middle" class="chart-axis">{escape(p.label)}</text>'
             )
-    parts.insert(2, '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-                    '<rect width="6" height="6" fill="#f4d4c9"/><line x1="0" y1="0" x2="0" y2="6" stroke="#a6321f" stroke-width="3"/>'
-                    "</pattern></defs>")
+    parts.insert(
+        2,
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        '<rect width="6" height="6" fill="#f4d4c9"/><line x1="0" y1="0" x2="0" y2="6" stroke="#a6321f" stroke-width="3"/>'
+        "</pattern></defs>",
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -30,17 +30,24 @@ def wants_json(request: Request) -> bool:
 def engine_message(exc: EngineFailure) -> tuple[int, str, str]:
     """Status, code and a sentence for the learner when the practice patient cannot answer."""
     if isinstance(exc, EngineUnavailable):
-        return 503, "engine_unavailable", (
-            "The practice patient is not available just now. Nothing you wrote is lost: "
-            "try again in a minute."
+        return (
+            503,
+            "engine_unavailable",
+            ("The practice patient is not available just now. Nothing you wrote is lost: try again in a minute."),
         )
     if isinstance(exc, EngineTimeout):
-        return 504, "engine_timeout", (
-            "The practice patient took too long to answer. Nothing you wrote is lost: try again in a minute."
+        return (
+            504,
+            "engine_timeout",
+            ("The practice patient took too long to answer. Nothing you wrote is lost: try again in a minute."),
         )
-    return 502, "engine_error", (
-        "Something went wrong with the practice patient. Nothing you wrote is lost: try again, "
-        "and if it keeps happening, tell your facilitator."
+    return (
+        502,
+        "engine_error",
+        (
+            "Something went wrong with the practice patient. Nothing you wrote is lost: try again, "
+            "and if it keeps happening, tell your facilitator."
+        ),
     )
 
 
@@ -54,8 +61,16 @@ def sign_in_redirect(request: Request, message: str | None) -> Response:
 
 def error_page(request: Request, status_code: int, message: str, *, title: str | None = None) -> Response:
     titles = {403: "Not for you", 404: "Page not found", 422: "Please check what you entered"}
-    return render(request, "error.html", {"title": title or titles.get(status_code, "Something went wrong"),
-                                          "message": message, "status_code": status_code}, status_code=status_code)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": title or titles.get(status_code, "Something went wrong"),
+            "message": message,
+            "status_code": status_code,
+        },
+        status_code=status_code,
+    )
 
 
 class WebRoute(APIRoute):

@@ -56,19 +56,45 @@ class CatalogueFilter:
 CATALOGUE_FILTERS = (
     CatalogueFilter("staff_role", "f-role", "Staff role", "Any role", lambda b: [b["staff_role"]], str.capitalize),
     CatalogueFilter("setting", "f-setting", "Setting", "Any setting", lambda b: [b["setting"]], str),
-    CatalogueFilter("difficulty", "f-difficulty", "Difficulty", "Any difficulty", lambda b: [str(b["difficulty"])],
-                    lambda v: DIFFICULTY.get(int(v), v)),
-    CatalogueFilter("skill", "f-skill", "Skill in focus", "Any skill", lambda b: list(b["skills"]),
-                    lambda v: cue_info(v).label, order_by_text=True),
-    CatalogueFilter("theme", "f-theme", "Situation", "Any situation", lambda b: list(b.get("themes", [])),
-                    lambda v: THEME_LABELS.get(v, v).capitalize()),
+    CatalogueFilter(
+        "difficulty",
+        "f-difficulty",
+        "Difficulty",
+        "Any difficulty",
+        lambda b: [str(b["difficulty"])],
+        lambda v: DIFFICULTY.get(int(v), v),
+    ),
+    CatalogueFilter(
+        "skill",
+        "f-skill",
+        "Skill in focus",
+        "Any skill",
+        lambda b: list(b["skills"]),
+        lambda v: cue_info(v).label,
+        order_by_text=True,
+    ),
+    CatalogueFilter(
+        "theme",
+        "f-theme",
+        "Situation",
+        "Any situation",
+        lambda b: list(b.get("themes", [])),
+        lambda v: THEME_LABELS.get(v, v).capitalize(),
+    ),
 )
 
 
 @router.get("/practise")
 def catalogue(
-    request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep,
-    staff_role: str = "", setting: str = "", difficulty: str = "", skill: str = "", theme: str = "",
+    request: Request,
+    user: WebUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    staff_role: str = "",
+    setting: str = "",
+    difficulty: str = "",
+    skill: str = "",
+    theme: str = "",
 ) -> Response:
     briefs = _briefs(scenarios)
     chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill, "theme": theme}
@@ -79,18 +105,31 @@ def catalogue(
         filters.append({"spec": spec, "options": options, "chosen": chosen[spec.name]})
     shown = [b for b in briefs if all(not chosen[f.name] or chosen[f.name] in f.values(b) for f in CATALOGUE_FILTERS)]
     active = [s for s, _ in practice.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
-    return render(request, "catalogue.html", {
-        "scenarios": shown, "total": len(briefs), "filters": filters, "active": active,
-        "titles": {b["id"]: b["title"] for b in briefs},
-    })
+    return render(
+        request,
+        "catalogue.html",
+        {
+            "scenarios": shown,
+            "total": len(briefs),
+            "filters": filters,
+            "active": active,
+            "titles": {b["id"]: b["title"] for b in briefs},
+        },
+    )
 
 
 @router.post("/practise/start")
 async def start(
-    request: Request, user: FormUser, db: DbSession, engine: EngineDep, scenarios: ScenariosDep,
+    request: Request,
+    user: FormUser,
+    db: DbSession,
+    engine: EngineDep,
+    scenarios: ScenariosDep,
     scenario_id: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
-    session = await practice.start_session(db=db, engine=engine, scenarios=scenarios, scenario_id=scenario_id, owner_id=user.id)
+    session = await practice.start_session(
+        db=db, engine=engine, scenarios=scenarios, scenario_id=scenario_id, owner_id=user.id
+    )
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
 
 
@@ -107,9 +146,12 @@ def _chat_context(session: PracticeSession, scenarios: Mapping[str, Any]) -> dic
     brief = scenario.brief() if scenario is not None else None
     pending = next((t for t in session.turns if t.status == "pending"), None)
     return {
-        "session": session, "brief": brief, "title": _title(scenarios, session.scenario_id),
+        "session": session,
+        "brief": brief,
+        "title": _title(scenarios, session.scenario_id),
         "patient": (brief or {}).get("persona", {}).get("name") or "The patient",
-        "meter": meter_for(session.opening or [], session.turns), "pending": pending,
+        "meter": meter_for(session.opening or [], session.turns),
+        "pending": pending,
     }
 
 
@@ -126,16 +168,28 @@ def _turn_json(request: Request, session: PracticeSession, turn: Turn, scenarios
     turn_html = templates.get_template("_turn.html").render(turn=turn, **ctx)
     meter_html = templates.get_template("_meter.html").render(**ctx)
     lines = [line.get("text") for line in turn.patient_lines or [] if isinstance(line, dict)]
-    return JSONResponse({
-        "turn_html": turn_html, "meter_html": meter_html, "ended": session.status == "ended",
-        "report_url": f"/practise/sessions/{session.id}/report", "patient_said": " ".join(t for t in lines if t),
-    })
+    return JSONResponse(
+        {
+            "turn_html": turn_html,
+            "meter_html": meter_html,
+            "ended": session.status == "ended",
+            "report_url": f"/practise/sessions/{session.id}/report",
+            "patient_said": " ".join(t for t in lines if t),
+        }
+    )
 
 
 @router.post("/practise/sessions/{session_id}/turns")
 async def say(
-    request: Request, session_id: str, user: FormUser, db: DbSession, engine: EngineDep, settings: SettingsDep,
-    locks: LocksDep, scenarios: ScenariosDep, text: Annotated[str, Form(max_length=5000)] = "",
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    engine: EngineDep,
+    settings: SettingsDep,
+    locks: LocksDep,
+    scenarios: ScenariosDep,
+    text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Send a reply. If the last one is still waiting for the patient (the engine was down),
     sending the same words again retries it; the words typed are never lost on an error."""
@@ -147,18 +201,29 @@ async def say(
             if pending is not None and pending.learner_text == cleaned:
                 turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
             elif pending is not None:
-                raise Conflict("Your previous reply is still waiting for the patient. Send it again first "
-                               "(it is shown above), then carry on.", code="turn_pending")
+                raise Conflict(
+                    "Your previous reply is still waiting for the patient. Send it again first "
+                    "(it is shown above), then carry on.",
+                    code="turn_pending",
+                )
             else:
-                turn = await practice.send_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id,
-                                                text=text, max_chars=settings.max_message_chars)
+                turn = await practice.send_turn(
+                    db=db,
+                    engine=engine,
+                    session_id=session_id,
+                    owner_id=user.id,
+                    text=text,
+                    max_chars=settings.max_message_chars,
+                )
     except (PracticeError, EngineFailure) as exc:
         if isinstance(exc, EngineFailure):
             status_code, code, message = engine_message(exc)
         else:
             status_code, code, message = exc.status_code, exc.code, exc.message
             if isinstance(exc, InvalidMessage):
-                message = "Please type a reply first." if code == "message_empty" else message[:1].upper() + message[1:] + "."
+                message = (
+                    "Please type a reply first." if code == "message_empty" else message[:1].upper() + message[1:] + "."
+                )
         if wants_json(request):
             return error_response(status_code, code, message)
         db.expire_all()
@@ -187,19 +252,33 @@ def _support(session: PracticeSession | None) -> dict[str, Any]:
 
 @router.post("/practise/sessions/{session_id}/end")
 async def end(
-    request: Request, session_id: str, user: FormUser, db: DbSession, engine: EngineDep, locks: LocksDep,
-    scenarios: ScenariosDep, reason: Annotated[str, Form(pattern=END_REASON_PATTERN)] = "finished",
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    engine: EngineDep,
+    locks: LocksDep,
+    scenarios: ScenariosDep,
+    reason: Annotated[str, Form(pattern=END_REASON_PATTERN)] = "finished",
 ) -> Response:
     session = _own(db, user, session_id)
     try:
         async with locks.hold(session_id):
-            session = await practice.end_session(db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason)  # type: ignore[arg-type]
+            session = await practice.end_session(
+                db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
+            )  # type: ignore[arg-type]
     except EngineFailure as exc:
         if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
-            return render(request, "step_away.html", {
-                "session": session, "title": _title(scenarios, session.scenario_id), "support": _support(None),
-                "not_closed": engine_message(exc)[2],
-            })
+            return render(
+                request,
+                "step_away.html",
+                {
+                    "session": session,
+                    "title": _title(scenarios, session.scenario_id),
+                    "support": _support(None),
+                    "not_closed": engine_message(exc)[2],
+                },
+            )
         raise
     if reason == "safety":
         return RedirectResponse(f"/practise/sessions/{session.id}/step-away", status_code=303)
@@ -209,14 +288,23 @@ async def end(
 @router.get("/practise/sessions/{session_id}/step-away")
 def step_away(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     session = _own(db, user, session_id)
-    return render(request, "step_away.html", {
-        "session": session, "title": _title(scenarios, session.scenario_id), "support": _support(session), "not_closed": None,
-    })
+    return render(
+        request,
+        "step_away.html",
+        {
+            "session": session,
+            "title": _title(scenarios, session.scenario_id),
+            "support": _support(session),
+            "not_closed": None,
+        },
+    )
 
 
 def cue_profile(summary: Mapping[str, Any]) -> list[Bar]:
     counts = summary.get("cue_counts") if isinstance(summary.get("cue_counts"), dict) else {}
-    bars = [Bar(cue_info(c).label, float(n), cue_info(c).helpful) for c, n in counts.items() if isinstance(n, int | float)]
+    bars = [
+        Bar(cue_info(c).label, float(n), cue_info(c).helpful) for c, n in counts.items() if isinstance(n, int | float)
+    ]
     bars.sort(key=lambda b: (not b.helpful, -b.value, b.label))
     return bars
 
@@ -234,14 +322,24 @@ def report(request: Request, session_id: str, user: WebUser, db: DbSession, scen
     by_turn: dict[int, list[Any]] = {}
     for c in comments:
         by_turn.setdefault(c.turn_index, []).append(c)
-    return render(request, "report.html", {
-        "session": session, "summary": summary, "title": _title(scenarios, session.scenario_id),
-        "chart": bar_chart(bars, title="How often each cue was heard in your replies", chart_id="cue-profile"),
-        "bars": bars, "support": _support(session), "comments": by_turn, "comment_count": len(comments),
-        "corrections": reviews.corrections(db, session.id), "own": session.owner_id == user.id,
-        "patient": _chat_context(session, scenarios)["patient"],
-        "learner_label": None if session.owner_id == user.id else _owner_name(db, session),
-    })
+    return render(
+        request,
+        "report.html",
+        {
+            "session": session,
+            "summary": summary,
+            "title": _title(scenarios, session.scenario_id),
+            "chart": bar_chart(bars, title="How often each cue was heard in your replies", chart_id="cue-profile"),
+            "bars": bars,
+            "support": _support(session),
+            "comments": by_turn,
+            "comment_count": len(comments),
+            "corrections": reviews.corrections(db, session.id),
+            "own": session.owner_id == user.id,
+            "patient": _chat_context(session, scenarios)["patient"],
+            "learner_label": None if session.owner_id == user.id else _owner_name(db, session),
+        },
+    )
 
 
 def _owner_name(db: DbSession, session: PracticeSession) -> str:
@@ -250,17 +348,33 @@ def _owner_name(db: DbSession, session: PracticeSession) -> str:
 
 
 @router.get("/practise/history")
-def history_page(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, outcome: str = "") -> Response:
-    rows, total = practice.list_sessions(db=db, owner_id=user.id, limit=100, offset=0,
-                                         outcome=outcome if outcome in OUTCOMES else None)
+def history_page(
+    request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, outcome: str = ""
+) -> Response:
+    rows, total = practice.list_sessions(
+        db=db, owner_id=user.id, limit=100, offset=0, outcome=outcome if outcome in OUTCOMES else None
+    )
     progress = history.progress(db, owner_id=user.id)
     points = [Point(p.created_at.strftime("%-d %b %H:%M"), p.score) for p in progress.points]
     chart = column_chart(points, title="Your mean score per finished session, oldest first", chart_id="progress")
-    return render(request, "history.html", {
-        "rows": rows, "total": total, "progress": progress, "chart": chart, "outcome": outcome, "outcomes": OUTCOMES,
-        "titles": {sid: _title(scenarios, sid) for sid in {s.scenario_id for s, _ in rows} | {p.scenario_id for p in progress.points}},
-        "comments": reviews.comments_for_learner(db, user.id, limit=20), "families": FAMILY_LABELS,
-    })
+    return render(
+        request,
+        "history.html",
+        {
+            "rows": rows,
+            "total": total,
+            "progress": progress,
+            "chart": chart,
+            "outcome": outcome,
+            "outcomes": OUTCOMES,
+            "titles": {
+                sid: _title(scenarios, sid)
+                for sid in {s.scenario_id for s, _ in rows} | {p.scenario_id for p in progress.points}
+            },
+            "comments": reviews.comments_for_learner(db, user.id, limit=20),
+            "families": FAMILY_LABELS,
+        },
+    )
 
 
 @router.get("/practise/assignments")

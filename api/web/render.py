@@ -32,13 +32,21 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     "abandoned": "Ended before the patient felt settled",
 }
 ASSIGNMENT_STATUS_LABELS: dict[AssignmentStatus, str] = {
-    "not_started": "Not started", "in_progress": "In progress", "done": "Done", "overdue": "Overdue",
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "done": "Done",
+    "overdue": "Overdue",
 }
 SESSION_STATUS_LABELS: dict[SessionStatus, str] = {
-    "starting": "Starting", "active": "In progress", "ended": "Finished", "failed": "Could not start",
+    "starting": "Starting",
+    "active": "In progress",
+    "ended": "Finished",
+    "failed": "Could not start",
 }
 FAMILY_LABELS: dict[CueFamily, str] = {
-    "active_listening": "Active listening", "de_escalation": "Support and de-escalation", "anti_pattern": "Anti-pattern",
+    "active_listening": "Active listening",
+    "de_escalation": "Support and de-escalation",
+    "anti_pattern": "Anti-pattern",
 }
 
 
@@ -154,8 +162,13 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
 
 
 templates.env.globals.update(
-    DIFFICULTY=DIFFICULTY, THEME_LABELS=THEME_LABELS, OUTCOME_LABELS=OUTCOME_LABELS,
-    ASSIGNMENT_STATUS_LABELS=ASSIGNMENT_STATUS_LABELS, SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
-    FAMILY_LABELS=FAMILY_LABELS, cue_info=cue_info, highlight=highlight,
+    DIFFICULTY=DIFFICULTY,
+    THEME_LABELS=THEME_LABELS,
+    OUTCOME_LABELS=OUTCOME_LABELS,
+    ASSIGNMENT_STATUS_LABELS=ASSIGNMENT_STATUS_LABELS,
+    SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
+    FAMILY_LABELS=FAMILY_LABELS,
+    cue_info=cue_info,
+    highlight=highlight,
 )
 templates.env.filters.update(when=when, day=day)

@@ -48,7 +48,12 @@ def csrf_for(token: str, secret: str) -> str:
 
 def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
     response.set_cookie(
-        COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict",
+        COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
         secure=request.url.scheme == "https",
     )
 
@@ -92,8 +97,10 @@ async def form_user(request: Request, user: WebUser) -> User:
     form = await request.form()  # starlette caches it; the route's Form() fields read the same
     sent = form.get(CSRF_FIELD)
     if not same_origin(request) or not isinstance(sent, str) or not hmac.compare_digest(sent, request.state.csrf):
-        raise Forbidden("This form has expired or came from another site. Go back, reload the page and try again.",
-                        code="csrf_failed")
+        raise Forbidden(
+            "This form has expired or came from another site. Go back, reload the page and try again.",
+            code="csrf_failed",
+        )
     return user
 
 

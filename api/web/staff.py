@@ -32,10 +32,14 @@ def _titles(scenarios: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _my_cohorts(db: DbSession, user: User, role: str) -> list[Cohort]:
-    return list(db.scalars(
-        select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortMember.role == role).order_by(Cohort.name)
-    ))
+    return list(
+        db.scalars(
+            select(Cohort)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(CohortMember.user_id == user.id, CohortMember.role == role)
+            .order_by(Cohort.name)
+        )
+    )
 
 
 # --- facilitators ----------------------------------------------------------------------
@@ -44,8 +48,10 @@ def _my_cohorts(db: DbSession, user: User, role: str) -> list[Cohort]:
 @router.get("/facilitate")
 def facilitate(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     staff_only(user)
-    rows = [(c, assignments.list_for_cohort(db, c.id), len(assignments.cohort_learners(db, c.id)))
-            for c in _my_cohorts(db, user, "facilitator")]
+    rows = [
+        (c, assignments.list_for_cohort(db, c.id), len(assignments.cohort_learners(db, c.id)))
+        for c in _my_cohorts(db, user, "facilitator")
+    ]
     return render(request, "facilitate.html", {"rows": rows, "titles": _titles(scenarios)})
 
 
@@ -54,25 +60,56 @@ def cohort_page(request: Request, cohort_id: int, user: WebUser, db: DbSession, 
     staff_only(user)
     cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
     items = assignments.list_for_cohort(db, cohort.id)
-    return render(request, "cohort.html", {
-        "cohort": cohort, "members": cohorts.members(db, cohort.id), "items": items, "titles": _titles(scenarios),
-    })
+    return render(
+        request,
+        "cohort.html",
+        {
+            "cohort": cohort,
+            "members": cohorts.members(db, cohort.id),
+            "items": items,
+            "titles": _titles(scenarios),
+        },
+    )
 
 
 def _form_values(a: Any | None) -> dict[str, Any]:
     if a is None:
         return {"scenario_ids": [], "due": "", "min_attempts": 1, "note": "", "learner_ids": []}
-    return {"scenario_ids": list(a.scenario_ids), "due": a.due_at.date().isoformat(), "min_attempts": a.min_attempts,
-            "note": a.note or "", "learner_ids": [x.user_id for x in a.learners]}
+    return {
+        "scenario_ids": list(a.scenario_ids),
+        "due": a.due_at.date().isoformat(),
+        "min_attempts": a.min_attempts,
+        "note": a.note or "",
+        "learner_ids": [x.user_id for x in a.learners],
+    }
 
 
-def _assignment_form(request: Request, db: DbSession, cohort: Cohort, scenarios: Mapping[str, Any], *, values: dict[str, Any],
-                     action: str, heading: str, errors: list[str] | None = None, status_code: int = 200) -> Response:
-    return render(request, "assignment_form.html", {
-        "cohort": cohort, "scenarios": sorted(scenarios.values(), key=lambda s: (s.brief()["difficulty"], s.id)),
-        "learners": assignments.cohort_learners(db, cohort.id), "values": values, "action": action,
-        "heading": heading, "errors": errors or [],
-    }, status_code=status_code)
+def _assignment_form(
+    request: Request,
+    db: DbSession,
+    cohort: Cohort,
+    scenarios: Mapping[str, Any],
+    *,
+    values: dict[str, Any],
+    action: str,
+    heading: str,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "assignment_form.html",
+        {
+            "cohort": cohort,
+            "scenarios": sorted(scenarios.values(), key=lambda s: (s.brief()["difficulty"], s.id)),
+            "learners": assignments.cohort_learners(db, cohort.id),
+            "values": values,
+            "action": action,
+            "heading": heading,
+            "errors": errors or [],
+        },
+        status_code=status_code,
+    )
 
 
 class FormProblems(Exception):
@@ -83,10 +120,17 @@ class FormProblems(Exception):
         self.problems = problems
 
 
-FIELD_NAMES = {"scenario_ids": "Scenarios", "min_attempts": "Attempts needed", "note": "Note", "learner_ids": "Learners"}
+FIELD_NAMES = {
+    "scenario_ids": "Scenarios",
+    "min_attempts": "Attempts needed",
+    "note": "Note",
+    "learner_ids": "Learners",
+}
 
 
-def _parse_assignment(scenario_ids: list[str], due: str, min_attempts: str, note: str, learner_ids: list[str]) -> AssignmentCreate:
+def _parse_assignment(
+    scenario_ids: list[str], due: str, min_attempts: str, note: str, learner_ids: list[str]
+) -> AssignmentCreate:
     """The form as the JSON API's body (validated by the same schema); a due date means the end
     of that day (UTC)."""
     problems: list[str] = []
@@ -100,8 +144,11 @@ def _parse_assignment(scenario_ids: list[str], due: str, min_attempts: str, note
     attempts = int(min_attempts) if min_attempts.strip().isdigit() else 0
     try:
         body = AssignmentCreate(
-            scenario_ids=scenario_ids or ["-"], due_at=due_at, min_attempts=attempts,
-            note=note.strip() or None, learner_ids=[int(i) for i in learner_ids if i.isdigit()] or None,
+            scenario_ids=scenario_ids or ["-"],
+            due_at=due_at,
+            min_attempts=attempts,
+            note=note.strip() or None,
+            learner_ids=[int(i) for i in learner_ids if i.isdigit()] or None,
         )
     except ValidationError as exc:
         for e in exc.errors():
@@ -123,78 +170,160 @@ FormList = Annotated[list[str], Form()]
 def new_assignment(request: Request, cohort_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     staff_only(user)
     cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
-    return _assignment_form(request, db, cohort, scenarios, values=_form_values(None),
-                            action=f"/facilitate/cohorts/{cohort.id}/assignments/new", heading=f"New assignment for {cohort.name}")
+    return _assignment_form(
+        request,
+        db,
+        cohort,
+        scenarios,
+        values=_form_values(None),
+        action=f"/facilitate/cohorts/{cohort.id}/assignments/new",
+        heading=f"New assignment for {cohort.name}",
+    )
 
 
 @router.post("/facilitate/cohorts/{cohort_id}/assignments/new")
 def create_assignment(
-    request: Request, cohort_id: int, user: FormUser, db: DbSession, scenarios: ScenariosDep,
-    due: Annotated[str, Form()] = "", min_attempts: Annotated[str, Form()] = "1", note: Annotated[str, Form()] = "",
-    scenario_ids: FormList = [], learner_ids: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    request: Request,
+    cohort_id: int,
+    user: FormUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    due: Annotated[str, Form()] = "",
+    min_attempts: Annotated[str, Form()] = "1",
+    note: Annotated[str, Form()] = "",
+    scenario_ids: FormList = [],  # noqa: B006 - FastAPI copies a default for each request
+    learner_ids: FormList = [],  # noqa: B006 - as above
 ) -> Response:
     staff_only(user)
     cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
-    values = {"scenario_ids": scenario_ids, "due": due, "min_attempts": min_attempts, "note": note,
-              "learner_ids": [int(i) for i in learner_ids if i.isdigit()]}
+    values = {
+        "scenario_ids": scenario_ids,
+        "due": due,
+        "min_attempts": min_attempts,
+        "note": note,
+        "learner_ids": [int(i) for i in learner_ids if i.isdigit()],
+    }
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         a = assignments.create_assignment(db, cohort_id=cohort.id, body=body, created_by=user.id, scenarios=scenarios)
     except (FormProblems, PracticeError) as exc:
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
-        return _assignment_form(request, db, cohort, scenarios, values=values, errors=problems, status_code=422,
-                                action=f"/facilitate/cohorts/{cohort.id}/assignments/new", heading=f"New assignment for {cohort.name}")
+        return _assignment_form(
+            request,
+            db,
+            cohort,
+            scenarios,
+            values=values,
+            errors=problems,
+            status_code=422,
+            action=f"/facilitate/cohorts/{cohort.id}/assignments/new",
+            heading=f"New assignment for {cohort.name}",
+        )
     return RedirectResponse(f"/facilitate/assignments/{a.id}?created=1", status_code=303)
 
 
 @router.get("/facilitate/assignments/{assignment_id}/edit")
-def edit_assignment_page(request: Request, assignment_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
-    staff_only(user)
-    a = assignments.facilitated_assignment(db, user, assignment_id)
-    cohort = db.get(Cohort, a.cohort_id)
-    return _assignment_form(request, db, cohort, scenarios, values=_form_values(a),
-                            action=f"/facilitate/assignments/{a.id}/edit", heading="Change the assignment")
-
-
-@router.post("/facilitate/assignments/{assignment_id}/edit")
-def edit_assignment(
-    request: Request, assignment_id: int, user: FormUser, db: DbSession, scenarios: ScenariosDep,
-    due: Annotated[str, Form()] = "", min_attempts: Annotated[str, Form()] = "1", note: Annotated[str, Form()] = "",
-    scenario_ids: FormList = [], learner_ids: FormList = [],  # noqa: B006
+def edit_assignment_page(
+    request: Request, assignment_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep
 ) -> Response:
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
     cohort = db.get(Cohort, a.cohort_id)
-    values = {"scenario_ids": scenario_ids, "due": due, "min_attempts": min_attempts, "note": note,
-              "learner_ids": [int(i) for i in learner_ids if i.isdigit()]}
+    return _assignment_form(
+        request,
+        db,
+        cohort,
+        scenarios,
+        values=_form_values(a),
+        action=f"/facilitate/assignments/{a.id}/edit",
+        heading="Change the assignment",
+    )
+
+
+@router.post("/facilitate/assignments/{assignment_id}/edit")
+def edit_assignment(
+    request: Request,
+    assignment_id: int,
+    user: FormUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    due: Annotated[str, Form()] = "",
+    min_attempts: Annotated[str, Form()] = "1",
+    note: Annotated[str, Form()] = "",
+    scenario_ids: FormList = [],  # noqa: B006 - FastAPI copies a default for each request
+    learner_ids: FormList = [],  # noqa: B006 - as above
+) -> Response:
+    staff_only(user)
+    a = assignments.facilitated_assignment(db, user, assignment_id)
+    cohort = db.get(Cohort, a.cohort_id)
+    values = {
+        "scenario_ids": scenario_ids,
+        "due": due,
+        "min_attempts": min_attempts,
+        "note": note,
+        "learner_ids": [int(i) for i in learner_ids if i.isdigit()],
+    }
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         assignments.update_assignment(db, a, body=body, scenarios=scenarios)
     except (FormProblems, PracticeError) as exc:
         db.rollback()
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
-        return _assignment_form(request, db, cohort, scenarios, values=values, errors=problems, status_code=422,
-                                action=f"/facilitate/assignments/{a.id}/edit", heading="Change the assignment")
+        return _assignment_form(
+            request,
+            db,
+            cohort,
+            scenarios,
+            values=values,
+            errors=problems,
+            status_code=422,
+            action=f"/facilitate/assignments/{a.id}/edit",
+            heading="Change the assignment",
+        )
     return RedirectResponse(f"/facilitate/assignments/{a.id}?saved=1", status_code=303)
 
 
 @router.get("/facilitate/assignments/{assignment_id}")
 def completion(
-    request: Request, assignment_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep,
-    status: str = "", q: str = "", created: bool = False, saved: bool = False,
+    request: Request,
+    assignment_id: int,
+    user: WebUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    status: str = "",
+    q: str = "",
+    created: bool = False,
+    saved: bool = False,
 ) -> Response:
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
     rows = assignments.learner_progress(db, a)
     counts = {s: sum(1 for r in rows if r.status == s) for s in ASSIGNMENT_STATUSES}
     needle = q.strip().lower()
-    shown = [r for r in rows if (not status or r.status == status)
-             and (not needle or needle in r.username.lower() or needle in (r.display_name or "").lower())]
-    notice = "Assignment set. Its learners see it under My assignments." if created else "Changes saved." if saved else None
-    return render(request, "completion.html", {
-        "a": a, "cohort": db.get(Cohort, a.cohort_id), "rows": shown, "all": len(rows), "counts": counts,
-        "status": status, "q": q, "titles": _titles(scenarios), "notice": notice,
-    })
+    shown = [
+        r
+        for r in rows
+        if (not status or r.status == status)
+        and (not needle or needle in r.username.lower() or needle in (r.display_name or "").lower())
+    ]
+    notice = (
+        "Assignment set. Its learners see it under My assignments." if created else "Changes saved." if saved else None
+    )
+    return render(
+        request,
+        "completion.html",
+        {
+            "a": a,
+            "cohort": db.get(Cohort, a.cohort_id),
+            "rows": shown,
+            "all": len(rows),
+            "counts": counts,
+            "status": status,
+            "q": q,
+            "titles": _titles(scenarios),
+            "notice": notice,
+        },
+    )
 
 
 @router.get("/facilitate/assignments/{assignment_id}/progress.csv")
@@ -202,8 +331,11 @@ def completion_csv(assignment_id: int, user: WebUser, db: DbSession) -> Response
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
     body = assignments.progress_csv(a, assignments.learner_progress(db, a))
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="assignment-{a.id}-progress.csv"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="assignment-{a.id}-progress.csv"'},
+    )
 
 
 @router.post("/facilitate/assignments/{assignment_id}/withdraw")
@@ -221,21 +353,36 @@ def withdraw(assignment_id: int, user: FormUser, db: DbSession) -> Response:
 
 @router.get("/review")
 def review_list(
-    request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, cohort: str = "", status: str = "",
+    request: Request,
+    user: WebUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    cohort: str = "",
+    status: str = "",
 ) -> Response:
     staff_only(user)
     mine = _my_cohorts(db, user, "reviewer")
     cohort_id = int(cohort) if cohort.isdigit() and any(c.id == int(cohort) for c in mine) else None
     state = status if status in ("active", "ended") else None
     rows, total = reviews.review_list(db, reviewer=user, cohort_id=cohort_id, status=state, limit=100, offset=0)
-    return render(request, "review_list.html", {
-        "rows": rows, "total": total, "cohorts": mine, "cohort": cohort_id, "status": state or "", "titles": _titles(scenarios),
-    })
+    return render(
+        request,
+        "review_list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "cohorts": mine,
+            "cohort": cohort_id,
+            "status": state or "",
+            "titles": _titles(scenarios),
+        },
+    )
 
 
 @router.get("/review/sessions/{session_id}")
-def review_transcript(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep,
-                      saved: str = "") -> Response:
+def review_transcript(
+    request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep, saved: str = ""
+) -> Response:
     staff_only(user)
     session = access.reviewed_session(db, user, session_id)
     owner = db.get(User, session.owner_id)
@@ -247,21 +394,37 @@ def review_transcript(request: Request, session_id: str, user: WebUser, db: DbSe
         corrections.setdefault(c.turn_index, []).append(c)
     scenario = scenarios.get(session.scenario_id)
     brief = scenario.brief() if scenario is not None else {}
-    notice = {"comment": "Comment saved. The learner sees it with their transcript.",
-              "correction": "Correction saved.", "withdrawn": "Correction withdrawn."}.get(saved)
-    return render(request, "review_transcript.html", {
-        "session": session, "owner": owner, "title": brief.get("title", session.scenario_id),
-        "patient": brief.get("persona", {}).get("name", "The patient"), "comments": comments, "corrections": corrections,
-        "cues": sorted(cue_catalogue().values(), key=lambda c: (c.family, c.label)), "notice": notice,
-        "meter": meter_for(session.opening or [], session.turns),
-        "learner_label": owner.display_name or owner.username if owner else "Learner",
-    })
+    notice = {
+        "comment": "Comment saved. The learner sees it with their transcript.",
+        "correction": "Correction saved.",
+        "withdrawn": "Correction withdrawn.",
+    }.get(saved)
+    return render(
+        request,
+        "review_transcript.html",
+        {
+            "session": session,
+            "owner": owner,
+            "title": brief.get("title", session.scenario_id),
+            "patient": brief.get("persona", {}).get("name", "The patient"),
+            "comments": comments,
+            "corrections": corrections,
+            "cues": sorted(cue_catalogue().values(), key=lambda c: (c.family, c.label)),
+            "notice": notice,
+            "meter": meter_for(session.opening or [], session.turns),
+            "learner_label": owner.display_name or owner.username if owner else "Learner",
+        },
+    )
 
 
 @router.post("/review/sessions/{session_id}/comments")
 def add_comment(
-    request: Request, session_id: str, user: FormUser, db: DbSession,
-    turn_index: Annotated[int, Form(ge=1)], body: Annotated[str, Form(max_length=4000)] = "",
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    turn_index: Annotated[int, Form(ge=1)],
+    body: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     staff_only(user)
     session = access.reviewed_session(db, user, session_id)
@@ -273,8 +436,12 @@ def add_comment(
 
 @router.post("/review/sessions/{session_id}/corrections")
 def correct(
-    request: Request, session_id: str, user: FormUser, db: DbSession,
-    turn_index: Annotated[int, Form(ge=1)], cue: Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    turn_index: Annotated[int, Form(ge=1)],
+    cue: Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
     kind: Annotated[str, Form(pattern="^(wrong|missed|withdraw)$")],
 ) -> Response:
     staff_only(user)

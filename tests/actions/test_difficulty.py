@@ -25,8 +25,9 @@ def test_the_three_levels_get_harder() -> None:
 
 def test_escalation_rate_scales_rises_but_not_calming() -> None:
     def after(cue: str, rate: float) -> float:
-        return next_tension(50.0, [cue], weights=WEIGHTS, sensitivity={}, opportunity_offered=False,
-                            escalation_rate=rate).after
+        return next_tension(
+            50.0, [cue], weights=WEIGHTS, sensitivity={}, opportunity_offered=False, escalation_rate=rate
+        ).after
 
     assert after("dismiss", 1.3) - 50 == pytest.approx(1.3 * (after("dismiss", 1.0) - 50))
     assert after("name_emotion", 1.3) == after("name_emotion", 0.75)
@@ -39,8 +40,10 @@ def test_need_is_held_back_until_enough_listening_replies() -> None:
     cards.append(card("acknowledge_emotion", "name_emotion"))
     assert performed_act("disclose_need", level="upset", cards=cards, profile=profile) == "disclose_need"
     # Replies that are not listening do not count, whatever the move was called.
-    assert performed_act("disclose_need", level="calm", cards=[card("explain", "explain")] * 5,
-                         profile=difficulty(1)) == "soften"
+    assert (
+        performed_act("disclose_need", level="calm", cards=[card("explain", "explain")] * 5, profile=difficulty(1))
+        == "soften"
+    )
 
 
 def test_boundaries_are_pushed_against_only_when_angry_or_hostile() -> None:
@@ -51,8 +54,10 @@ def test_boundaries_are_pushed_against_only_when_angry_or_hostile() -> None:
     assert performed_act("soften", level="hostile", cards=first * 2, profile=profile) == "soften"
     assert performed_act("soften", level="hostile", cards=first, profile=difficulty(1)) == "soften"
     # Softening for another reason (a reflection) is never turned into pushback.
-    assert performed_act("soften", level="angry", cards=[*first, card("reflect", "reflection_simple")],
-                         profile=profile) == "soften"
+    assert (
+        performed_act("soften", level="angry", cards=[*first, card("reflect", "reflection_simple")], profile=profile)
+        == "soften"
+    )
 
 
 def test_other_acts_pass_through() -> None:

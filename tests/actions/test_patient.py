@@ -15,13 +15,21 @@ WEIGHTS = {"name_emotion": 3.0, "open_question": 2.0, "command": -3.0, "blame": 
 
 def test_levels_are_bands_of_twenty() -> None:
     assert [level_for(t) for t in (0, 19.9, 20, 45, 79.9, 80, 100)] == [
-        "calm", "calm", "uneasy", "upset", "angry", "hostile", "hostile",
+        "calm",
+        "calm",
+        "uneasy",
+        "upset",
+        "angry",
+        "hostile",
+        "hostile",
     ]
     assert all(level_for(start_tension(level)) == level for level in LEVELS)
 
 
 def test_helpful_cues_calm_the_patient() -> None:
-    change = next_tension(70, ["name_emotion", "open_question"], weights=WEIGHTS, sensitivity={}, opportunity_offered=True)
+    change = next_tension(
+        70, ["name_emotion", "open_question"], weights=WEIGHTS, sensitivity={}, opportunity_offered=True
+    )
     assert change.after < 70 and change.level_after == "upset"
     assert not change.opportunity_missed
 

@@ -45,7 +45,7 @@ async def test_a_patient_act_speaks_a_line_for_its_level(dispatcher: CollectingD
     assert events == []
     [line] = custom(dispatcher)
     assert line["act"] == "vent" and line["escalation"] == "hostile" and not line["terminal"]
-    assert line["text"] in {l.text for l in scenario.lines_for("vent", "hostile")}
+    assert line["text"] in {line_.text for line_ in scenario.lines_for("vent", "hostile")}
 
 
 async def test_repeated_acts_vary_their_lines() -> None:
@@ -74,8 +74,14 @@ async def test_disclosing_the_need_and_terminal_acts_set_slots(dispatcher: Colle
 
 
 async def test_score_turn_sends_a_card_and_moves_the_patient(dispatcher: CollectingDispatcher) -> None:
-    previous = bot_event({"type": "patient_line", "act": "vent", "text": "I've taken the morning off for this!",
-                          "opportunity": "frustrated"})
+    previous = bot_event(
+        {
+            "type": "patient_line",
+            "act": "vent",
+            "text": "I've taken the morning off for this!",
+            "opportunity": "frustrated",
+        }
+    )
     tracker = make_tracker(
         text="I can see how frustrated you are. Can you tell me what happened this morning?",
         events=[previous],
@@ -88,7 +94,7 @@ async def test_score_turn_sends_a_card_and_moves_the_patient(dispatcher: Collect
     found = {c["cue"] for c in card["cues"]}
     assert {"name_emotion", "open_question"} <= found
     for cue in card["cues"]:
-        assert card["said"][cue["start"]:cue["end"]] == cue["quote"]
+        assert card["said"][cue["start"] : cue["end"]] == cue["quote"]
     assert card["opportunity"] == {"emotion": "frustrated", "taken": True}
     assert card["feedback"] and card["move"] == "acknowledge_emotion" == slots["move"]
     assert card["move_tentative"] is False and not any(cue["tentative"] for cue in card["cues"])
@@ -105,8 +111,13 @@ async def test_an_anti_pattern_raises_tension(dispatcher: CollectingDispatcher) 
 
 
 async def test_summary_uses_the_cards_and_the_end_reason(dispatcher: CollectingDispatcher) -> None:
-    card = {"type": "score_card", "said": "You sound worried.", "score": 3.0, "opportunity": None,
-            "cues": [{"cue": "name_emotion", "family": "active_listening", "weight": 3.0, "quote": "You sound worried"}]}
+    card = {
+        "type": "score_card",
+        "said": "You sound worried.",
+        "score": 3.0,
+        "opportunity": None,
+        "cues": [{"cue": "name_emotion", "family": "active_listening", "weight": 3.0, "quote": "You sound worried"}],
+    }
     tracker = make_tracker(
         intent="end_session",
         entities=[{"entity": "reason", "value": "safety"}],
@@ -131,7 +142,7 @@ async def test_the_need_stays_hidden_until_the_learner_has_listened_enough(dispa
     assert await DiscloseNeed().run(dispatcher, tracker, {}) == [FollowupAction("action_listen")]
     [line] = custom(dispatcher)
     assert line["act"] == "soften" and line["chosen"] == "disclose_need"
-    assert line["text"] in {l.text for l in scenario.lines_for("soften", "upset")}
+    assert line["text"] in {line_.text for line_ in scenario.lines_for("soften", "upset")}
 
 
 async def test_an_advanced_patient_pushes_back_against_the_first_boundary() -> None:
@@ -139,8 +150,9 @@ async def test_an_advanced_patient_pushes_back_against_the_first_boundary() -> N
     said = []
     for boundaries in (1, 2):
         dispatcher = CollectingDispatcher()
-        tracker = make_tracker(slots={"scenario_id": "phone_line_abusive_caller", "escalation": "hostile"},
-                               events=[boundary] * boundaries)
+        tracker = make_tracker(
+            slots={"scenario_id": "phone_line_abusive_caller", "escalation": "hostile"}, events=[boundary] * boundaries
+        )
         await Soften().run(dispatcher, tracker, {})
         [line] = custom(dispatcher)
         said.append(line["act"])
@@ -149,8 +161,11 @@ async def test_an_advanced_patient_pushes_back_against_the_first_boundary() -> N
 
 async def test_a_fully_calm_patient_ends_de_escalated(dispatcher: CollectingDispatcher) -> None:
     """Tension 0.0 is falsy but real: the summary must not fall back to the starting tension."""
-    tracker = make_tracker(intent="end_session", entities=[{"entity": "reason", "value": "finished"}],
-                           slots={"tension": 0.0, "escalation": "calm"})
+    tracker = make_tracker(
+        intent="end_session",
+        entities=[{"entity": "reason", "value": "finished"}],
+        slots={"tension": 0.0, "escalation": "calm"},
+    )
     await ActionSessionSummary().run(dispatcher, tracker, {})
     [summary] = custom(dispatcher)
     assert summary["outcome"] == "de_escalated" and summary["final_escalation"] == "calm"

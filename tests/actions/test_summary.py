@@ -56,8 +56,12 @@ def test_done_well_and_to_try_quote_the_learner() -> None:
 
 
 def test_ending_for_safety_is_credited_first() -> None:
-    support = {"said": "I'm going to ask my manager to join us.", "score": 2.0, "opportunity": None,
-               "cues": [cue("seek_support", "de_escalation", 2.0, "I'm going to ask my manager to join us")]}
+    support = {
+        "said": "I'm going to ask my manager to join us.",
+        "score": 2.0,
+        "opportunity": None,
+        "cues": [cue("seek_support", "de_escalation", 2.0, "I'm going to ask my manager to join us")],
+    }
     summary = summarise([GOOD, support], outcome="ended_for_safety")
     assert summary["done_well"][0]["cue"] == "seek_support"
     assert "skill" in summary["outcome_text"]

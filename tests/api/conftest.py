@@ -28,6 +28,8 @@ def cheap_password_hashing(monkeypatch):
     from api.auth import passwords
 
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
@@ -77,8 +79,11 @@ def make_user(running) -> Callable[..., User]:
 
 def bearer(app, user: User, **kwargs: Any) -> dict[str, str]:
     token, _ = issue_access_token(
-        user_id=user.id, token_version=user.token_version, secret=app.state.secret_key,
-        minutes=app.state.settings.access_token_minutes, **kwargs,
+        user_id=user.id,
+        token_version=user.token_version,
+        secret=app.state.secret_key,
+        minutes=app.state.settings.access_token_minutes,
+        **kwargs,
     )
     return {"Authorization": f"Bearer {token}"}
 
@@ -135,17 +140,24 @@ class World:
 @pytest.fixture
 async def world(running, make_user, client_for, learner, client) -> World:
     users = {
-        "ada": make_user("ada", "admin"), "fay": make_user("fay", "facilitator"), "rae": make_user("rae", "reviewer"),
-        "omar": make_user("omar", "learner"), "fred": make_user("fred", "facilitator"),
-        "rita": make_user("rita", "reviewer"), "olga": make_user("olga", "learner"), "lena": learner,
+        "ada": make_user("ada", "admin"),
+        "fay": make_user("fay", "facilitator"),
+        "rae": make_user("rae", "reviewer"),
+        "omar": make_user("omar", "learner"),
+        "fred": make_user("fred", "facilitator"),
+        "rita": make_user("rita", "reviewer"),
+        "olga": make_user("olga", "learner"),
+        "lena": learner,
     }
     clients = {name: client_for(user) for name, user in users.items()}
     clients["lena"] = client
     admin = clients["ada"]
     course = (await admin.post("/api/cohorts", json={"name": "De-escalation, 3 March"})).json()
     other = (await admin.post("/api/cohorts", json={"name": "Compassion, 10 March"})).json()
-    for cohort, members in ((course, {"fay": "facilitator", "rae": "reviewer", "lena": "learner", "omar": "learner"}),
-                            (other, {"fred": "facilitator", "rita": "reviewer", "olga": "learner"})):
+    for cohort, members in (
+        (course, {"fay": "facilitator", "rae": "reviewer", "lena": "learner", "omar": "learner"}),
+        (other, {"fred": "facilitator", "rita": "reviewer", "olga": "learner"}),
+    ):
         for name, role in members.items():
             r = await admin.put(f"/api/cohorts/{cohort['id']}/members/{users[name].id}", json={"role": role})
             assert r.status_code == 200, r.text

@@ -17,10 +17,17 @@ class FakeScenario:
 
     def brief(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "staff_role": "receptionist", "setting": "GP surgery reception",
-            "difficulty": self.difficulty, "skills": ["open_question"], "themes": ["uncivil"],
+            "id": self.id,
+            "title": self.title,
+            "staff_role": "receptionist",
+            "setting": "GP surgery reception",
+            "difficulty": self.difficulty,
+            "skills": ["open_question"],
+            "themes": ["uncivil"],
             "persona": {"name": "Mr Test Patient", "age": 58, "description": "A fictional patient."},
-            "situation": "You are on the front desk.", "start_level": "angry", "turn_budget": 6,
+            "situation": "You are on the front desk.",
+            "start_level": "angry",
+            "turn_budget": 6,
         }
 
 
@@ -31,17 +38,41 @@ SCENARIOS = {
 
 
 def patient_line(text: str, *, act: str = "vent", escalation: str = "angry", terminal: bool = False) -> dict[str, Any]:
-    return {"type": "patient_line", "act": act, "text": text, "escalation": escalation,
-            "tension": 20.0 * LEVELS.index(escalation) + 10, "opportunity": "frustrated", "terminal": terminal}
+    return {
+        "type": "patient_line",
+        "act": act,
+        "text": text,
+        "escalation": escalation,
+        "tension": 20.0 * LEVELS.index(escalation) + 10,
+        "opportunity": "frustrated",
+        "terminal": terminal,
+    }
 
 
 def score_card(turn: int, quote: str) -> dict[str, Any]:
-    return {"type": "score_card", "turn": turn, "move": "open_question",
-            "cues": [{"cue": "open_question", "label": "Open question", "family": "active_listening",
-                      "start": 0, "end": len(quote), "confidence": 0.9, "quote": quote}],
-            "score": 2.0, "escalation_before": "angry", "escalation": "upset", "tension": 58.0,
-            "opportunity": {"emotion": "frustrated", "taken": True},
-            "feedback": [f"You asked an open question: \"{quote}\"."], "flags": []}
+    return {
+        "type": "score_card",
+        "turn": turn,
+        "move": "open_question",
+        "cues": [
+            {
+                "cue": "open_question",
+                "label": "Open question",
+                "family": "active_listening",
+                "start": 0,
+                "end": len(quote),
+                "confidence": 0.9,
+                "quote": quote,
+            }
+        ],
+        "score": 2.0,
+        "escalation_before": "angry",
+        "escalation": "upset",
+        "tension": 58.0,
+        "opportunity": {"emotion": "frustrated", "taken": True},
+        "feedback": [f'You asked an open question: "{quote}".'],
+        "flags": [],
+    }
 
 
 OUTCOME_TEXT = {
@@ -53,15 +84,32 @@ OUTCOME_TEXT = {
 
 
 def summary(outcome: str, turns: int) -> dict[str, Any]:
-    return {"type": "summary", "outcome": outcome, "outcome_text": OUTCOME_TEXT[outcome], "turns": turns, "cue_counts": {"open_question": turns},
-            "family_counts": {"active_listening": turns}, "reflection_to_question": None,
-            "open_question_share": 1.0, "empathic_opportunities": {"offered": 2, "taken": 1, "missed": 1},
-            "anti_patterns_per_10_turns": 0.0,
-            "done_well": [{"cue": "open_question", "quote": "what happened", "text": "You asked an open question: \u201cwhat happened\u201d."},
-                          {"cue": "name_emotion", "quote": "that sounds hard", "text": "You named the feeling."}],
-            "to_try": [{"cue": "name_emotion", "quote": None, "text": "Try naming the feeling you hear."}],
-            "support": {"heading": "Looking after yourself", "text": "Difficult conversations take something out of you.",
-                        "options": ["Talk to your line manager.", "Samaritans: call 116 123, free, any time, day or night."]}}
+    return {
+        "type": "summary",
+        "outcome": outcome,
+        "outcome_text": OUTCOME_TEXT[outcome],
+        "turns": turns,
+        "cue_counts": {"open_question": turns},
+        "family_counts": {"active_listening": turns},
+        "reflection_to_question": None,
+        "open_question_share": 1.0,
+        "empathic_opportunities": {"offered": 2, "taken": 1, "missed": 1},
+        "anti_patterns_per_10_turns": 0.0,
+        "done_well": [
+            {
+                "cue": "open_question",
+                "quote": "what happened",
+                "text": "You asked an open question: \u201cwhat happened\u201d.",
+            },
+            {"cue": "name_emotion", "quote": "that sounds hard", "text": "You named the feeling."},
+        ],
+        "to_try": [{"cue": "name_emotion", "quote": None, "text": "Try naming the feeling you hear."}],
+        "support": {
+            "heading": "Looking after yourself",
+            "text": "Difficult conversations take something out of you.",
+            "options": ["Talk to your line manager.", "Samaritans: call 116 123, free, any time, day or night."],
+        },
+    }
 
 
 class FakeEngine:
@@ -98,8 +146,10 @@ class FakeEngine:
         if message.startswith("/end_session"):
             reason = json.loads(message.removeprefix("/end_session"))["reason"]
             if reason == "safety":
-                return [patient_line("Fine, get someone else.", act="handover", terminal=True),
-                        summary("ended_for_safety", self.turns.get(sender, 0))]
+                return [
+                    patient_line("Fine, get someone else.", act="handover", terminal=True),
+                    summary("ended_for_safety", self.turns.get(sender, 0)),
+                ]
             return [summary("abandoned", self.turns.get(sender, 0))]
         said = json.loads(message.removeprefix("/learner_reply"))["said"]  # the API always wraps it
         if self.turn_failures:
@@ -108,8 +158,11 @@ class FakeEngine:
         n = self.turns[sender]
         if self.terminal_next:
             self.terminal_next = False
-            return [score_card(n, said), patient_line("Thank you, really.", act="thank", escalation="calm", terminal=True),
-                    summary("de_escalated", n)]
+            return [
+                score_card(n, said),
+                patient_line("Thank you, really.", act="thank", escalation="calm", terminal=True),
+                summary("de_escalated", n),
+            ]
         return [score_card(n, said), patient_line(f"Patient reply {n}.", escalation="upset")]
 
     def forget(self, sender_ids) -> int:  # noqa: ANN001
@@ -124,5 +177,8 @@ class FakeEngine:
 
     def learner_messages(self) -> list[str]:
         """What the learner said, unwrapped from the API's `/learner_reply{"said": ...}`."""
-        return [json.loads(m.removeprefix("/learner_reply"))["said"] for _, m in self.calls
-                if m.startswith("/learner_reply{")]
+        return [
+            json.loads(m.removeprefix("/learner_reply"))["said"]
+            for _, m in self.calls
+            if m.startswith("/learner_reply{")
+        ]

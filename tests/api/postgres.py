@@ -1,7 +1,7 @@
 """The PostgreSQL tier: a uniquely named database per test on the server that
 ``PRACTICE_TEST_POSTGRES_URL`` names (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``),
 dropped afterwards. Without the variable, or without a server answering there, the tier
-skips and says why. ``bot/ci-postgres.sh`` starts a server and prints the URL.
+skips and says why. ``scripts/ci-postgres.sh`` starts a server and prints the URL.
 
 Each test's database is copied from a template migrated once per run (``CREATE DATABASE
 ... TEMPLATE``), so a test still starts from a fresh, fully migrated database; the app's
@@ -34,7 +34,10 @@ def _server() -> tuple[str | None, str]:
     """(the admin URL, '') when usable, else (None, why not). Asked once per test run."""
     url = os.environ.get(URL_ENV)
     if not url:
-        return None, f"PostgreSQL tier skipped: {URL_ENV} is not set (bot/ci-postgres.sh starts a server and prints it)"
+        return (
+            None,
+            f"PostgreSQL tier skipped: {URL_ENV} is not set (scripts/ci-postgres.sh starts a server and prints it)",
+        )
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

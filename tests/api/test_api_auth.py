@@ -42,9 +42,14 @@ async def test_no_token_is_401_everywhere_but_health_and_scenarios(anon):
     assert (await anon.get("/api/health")).status_code == 200
     assert (await anon.get("/api/scenarios")).status_code == 200
     for method, path in [
-        ("GET", "/api/sessions"), ("POST", "/api/sessions"), ("GET", "/api/sessions/abc"),
-        ("POST", "/api/sessions/abc/turns"), ("POST", "/api/sessions/abc/turns/retry"),
-        ("POST", "/api/sessions/abc/end"), ("GET", "/api/me"), ("GET", "/api/users"),
+        ("GET", "/api/sessions"),
+        ("POST", "/api/sessions"),
+        ("GET", "/api/sessions/abc"),
+        ("POST", "/api/sessions/abc/turns"),
+        ("POST", "/api/sessions/abc/turns/retry"),
+        ("POST", "/api/sessions/abc/end"),
+        ("GET", "/api/me"),
+        ("GET", "/api/users"),
     ]:
         r = await anon.request(method, path, json={})
         assert r.status_code == 401, (method, path)
@@ -62,8 +67,17 @@ async def test_expired_token_is_refused(running, anon, learner):
 async def test_forged_and_garbage_tokens_are_refused(running, anon, learner):
     import jwt
 
-    forged = jwt.encode({"sub": str(learner.id), "ver": 0, "typ": "access", "iat": datetime.now(UTC),
-                         "exp": datetime.now(UTC) + timedelta(minutes=5)}, "another secret that is long enough to sign with", algorithm="HS256")
+    forged = jwt.encode(
+        {
+            "sub": str(learner.id),
+            "ver": 0,
+            "typ": "access",
+            "iat": datetime.now(UTC),
+            "exp": datetime.now(UTC) + timedelta(minutes=5),
+        },
+        "another secret that is long enough to sign with",
+        algorithm="HS256",
+    )
     for token in (forged, "not-a-jwt", ""):
         r = await anon.get("/api/sessions", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, token
@@ -111,16 +125,21 @@ async def test_admin_creates_users_and_others_may_not(client_for, make_user, cli
     assert [u["username"] for u in (await admin.get("/api/users")).json()["items"]] == ["ada", "fay", "lena"]
     r = await client.post("/api/users", json={"username": "eve", "password": "learner-made"})
     assert r.status_code == 403
-    assert r.json()["error"] == {"code": "forbidden", "message": "this needs the role admin; you are signed in as a learner"}
+    assert r.json()["error"] == {
+        "code": "forbidden",
+        "message": "this needs the role admin; you are signed in as a learner",
+    }
     assert (await client.get("/api/users")).status_code == 403
     assert (await admin.patch("/api/users/999", json={"is_active": False})).status_code == 404
 
 
 async def test_fields_a_client_must_not_set_are_refused(client_for, make_user, client, start):
     admin = client_for(make_user("ada", "admin"))
-    for body in ({"username": "eve", "password": "long enough", "id": 7},
-                 {"username": "eve", "password": "long enough", "created_at": "2020-01-01T00:00:00Z"},
-                 {"username": "eve", "password": "long enough", "token_version": 3}):
+    for body in (
+        {"username": "eve", "password": "long enough", "id": 7},
+        {"username": "eve", "password": "long enough", "created_at": "2020-01-01T00:00:00Z"},
+        {"username": "eve", "password": "long enough", "token_version": 3},
+    ):
         r = await admin.post("/api/users", json=body)
         assert r.status_code == 422, body
         assert "unknown field (not allowed)" in r.json()["error"]["message"]

@@ -35,8 +35,9 @@ def test_tokens_round_trip_and_expire():
     token, lifetime = issue_access_token(user_id=7, token_version=2, secret=secret, minutes=30)
     claims = decode_access_token(token, secret=secret)
     assert (claims.user_id, claims.token_version, lifetime) == (7, 2, 1800)
-    old, _ = issue_access_token(user_id=7, token_version=2, secret=secret, minutes=30,
-                                now=datetime.now(UTC) - timedelta(minutes=31))
+    old, _ = issue_access_token(
+        user_id=7, token_version=2, secret=secret, minutes=30, now=datetime.now(UTC) - timedelta(minutes=31)
+    )
     with pytest.raises(InvalidToken, match="expired"):
         decode_access_token(old, secret=secret)
     with pytest.raises(InvalidToken):
@@ -53,9 +54,13 @@ def test_passwords_are_hashed_with_argon2():
 
 
 def test_the_sso_seam_maps_an_external_identity_to_one_user(db):
-    user = find_or_create_external_user(db, provider="https://login.example.nhs.uk", external_id="abc-123", username="sam")
+    user = find_or_create_external_user(
+        db, provider="https://login.example.nhs.uk", external_id="abc-123", username="sam"
+    )
     assert user.password_hash is None and user.role == "learner"
-    again = find_or_create_external_user(db, provider="https://login.example.nhs.uk", external_id="abc-123", username="other")
+    again = find_or_create_external_user(
+        db, provider="https://login.example.nhs.uk", external_id="abc-123", username="other"
+    )
     assert again.id == user.id
 
 

@@ -17,7 +17,7 @@ from api.auth.bootstrap import create_user
 from api.engine_client import EngineUnavailable
 from api.main import create_app
 from api.models import Turn
-from bot.commands import chat, scenarios_cmd
+from practice.commands import chat, scenarios_cmd
 from tests.api.conftest import PASSWORD
 from tests.api.fakes import SCENARIOS
 
@@ -72,7 +72,7 @@ def test_chat_happy_path(live, monkeypatch, capsys):
     assert "You are: receptionist, GP surgery reception" in out
     assert 'Mr Test Patient (angry [####-]):\n  "I\'ve been waiting two hours!"' in out
     assert "You > Can you tell me what happened?" in out  # piped input is echoed
-    assert 'Feedback: score +2.0, patient angry -> upset' in out
+    assert "Feedback: score +2.0, patient angry -> upset" in out
     assert '+ Open question: "Can you tell me what happened?"' in out
     assert "Chance to respond to a feeling (frustrated): taken" in out
     assert '> You asked an open question: "Can you tell me what happened?".' in out
@@ -81,16 +81,24 @@ def test_chat_happy_path(live, monkeypatch, capsys):
     assert "Outcome: abandoned. The conversation ended before the patient felt settled." in out
     assert "What we heard: Open question x1" in out
     assert "Chances to respond to a feeling: 1 of 2 taken" in out
-    assert "Done well:\n  + You asked an open question: \u201cwhat happened\u201d.\n  + You named the feeling.\n      \"that sounds hard\"" in out
+    assert (
+        'Done well:\n  + You asked an open question: \u201cwhat happened\u201d.\n  + You named the feeling.\n      "that sounds hard"'
+        in out
+    )
     assert "To try next time:\n  - Try naming the feeling you hear." in out
-    assert "Looking after yourself:\n  Difficult conversations take something out of you.\n  - Talk to your line manager." in out
+    assert (
+        "Looking after yourself:\n  Difficult conversations take something out of you.\n  - Talk to your line manager."
+        in out
+    )
     assert "  - Samaritans: call 116 123" in out
     assert err == ""
 
 
 def test_chat_engine_down_on_a_turn_keeps_it_and_enter_retries(live, monkeypatch, capsys, engine):
     url, app = live
-    engine.turn_failures.append(EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable"))
+    engine.turn_failures.append(
+        EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable")
+    )
     code = run_chat(monkeypatch, url, "Hello there\nsomething else\n\n/end\n")
     out, err = capsys.readouterr()
     assert code == 0
@@ -155,7 +163,9 @@ def test_chat_api_down_names_the_url(monkeypatch, capsys):
 
 def test_chat_engine_down_at_start(live, monkeypatch, capsys, engine):
     url, _ = live
-    engine.fail_with(EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable"))
+    engine.fail_with(
+        EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable")
+    )
     assert run_chat(monkeypatch, url, "Hello\n") == 1
     assert "Could not start the practice: the Rasa engine" in capsys.readouterr().err
 

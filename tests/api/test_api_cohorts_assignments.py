@@ -6,8 +6,6 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 
@@ -17,9 +15,15 @@ async def test_admin_creates_cohorts_and_places_members(world):
     assert r.status_code == 409 and r.json()["error"]["code"] == "cohort_exists"
     cohort = (await world.ada.get(f"/api/cohorts/{world.course['id']}")).json()
     assert [(m["username"], m["role"]) for m in cohort["members"]] == [
-        ("fay", "facilitator"), ("lena", "learner"), ("omar", "learner"), ("rae", "reviewer")]
+        ("fay", "facilitator"),
+        ("lena", "learner"),
+        ("omar", "learner"),
+        ("rae", "reviewer"),
+    ]
     assert [c["name"] for c in (await world.ada.get("/api/cohorts")).json()["items"]] == [
-        "Compassion, 10 March", "De-escalation, 3 March"]
+        "Compassion, 10 March",
+        "De-escalation, 3 March",
+    ]
 
 
 async def test_cohort_roles_must_fit_the_users_role(world):
@@ -79,7 +83,9 @@ async def test_facilitator_assigns_and_learners_see_status(world):
     r = await assign(world, scenario_ids=["front_desk", "ward_visit"], min_attempts=1)
     assert r.status_code == 201, r.text
     a = r.json()
-    assert a["cohort_id"] == world.course["id"] and a["learner_ids"] is None and a["created_by"] == world.users["fay"].id
+    assert (
+        a["cohort_id"] == world.course["id"] and a["learner_ids"] is None and a["created_by"] == world.users["fay"].id
+    )
 
     def status(items):
         return [(x["id"], x["status"], x["attempts"]) for x in items]
@@ -92,7 +98,10 @@ async def test_facilitator_assigns_and_learners_see_status(world):
     await practise(world, "lena", "ward_visit")
     mine = (await world.lena.get("/api/me/assignments")).json()["items"][0]
     assert (mine["status"], mine["attempts"]) == ("done", 2)
-    assert mine["per_scenario"] == [{"scenario_id": "front_desk", "attempts": 1}, {"scenario_id": "ward_visit", "attempts": 1}]
+    assert mine["per_scenario"] == [
+        {"scenario_id": "front_desk", "attempts": 1},
+        {"scenario_id": "ward_visit", "attempts": 1},
+    ]
     assert mine["best_score"] == 2.0 and mine["latest_score"] == 2.0
     assert (await world.olga.get("/api/me/assignments")).json()["items"] == []
 
@@ -158,7 +167,9 @@ async def test_facilitator_sees_per_learner_progress_and_csv(world, engine):
     assert "attachment" in r.headers["content-disposition"]
     table = list(csv.DictReader(io.StringIO(r.text)))
     assert [(t["username"], t["status"], t["attempts"], t["best_score"]) for t in table] == [
-        ("lena", "done", "2", "2.0"), ("omar", "in_progress", "0", "")]
+        ("lena", "done", "2", "2.0"),
+        ("omar", "in_progress", "0", ""),
+    ]
     assert table[0]["scenario_ids"] == "front_desk" and table[0]["min_attempts"] == "2"
 
 
@@ -166,7 +177,7 @@ async def test_csv_cells_are_not_spreadsheet_formulas(world, running):
     from api.models import User
 
     with running.state.sessionmaker() as db:
-        db.get(User, world.users["lena"].id).display_name = "=HYPERLINK(\"http://x\")"
+        db.get(User, world.users["lena"].id).display_name = '=HYPERLINK("http://x")'
         db.commit()
     a = (await assign(world)).json()
     text = (await world.fay.get(f"/api/assignments/{a['id']}/progress.csv")).text
@@ -183,12 +194,22 @@ async def test_withdrawing_an_assignment(world):
 async def test_editing_an_assignment(world):
     a = (await assign(world)).json()
     omar = world.users["omar"].id
-    body = {"scenario_ids": ["ward_visit"], "due_at": TOMORROW, "min_attempts": 2, "note": "Changed", "learner_ids": [omar]}
+    body = {
+        "scenario_ids": ["ward_visit"],
+        "due_at": TOMORROW,
+        "min_attempts": 2,
+        "note": "Changed",
+        "learner_ids": [omar],
+    }
     r = await world.fay.put(f"/api/assignments/{a['id']}", json=body)
     assert r.status_code == 200, r.text
     edited = r.json()
     assert (edited["scenario_ids"], edited["min_attempts"], edited["note"], edited["learner_ids"]) == (
-        ["ward_visit"], 2, "Changed", [omar])
+        ["ward_visit"],
+        2,
+        "Changed",
+        [omar],
+    )
     assert edited["created_at"] == a["created_at"]
     assert (await world.lena.get("/api/me/assignments")).json()["items"] == []
     assert (await world.fred.put(f"/api/assignments/{a['id']}", json=body)).status_code == 404

@@ -21,11 +21,14 @@ async def test_send_posts_sender_and_message_and_returns_custom_payloads():
     def handler(request: httpx.Request) -> httpx.Response:
         seen["url"] = str(request.url)
         seen["body"] = json.loads(request.content)
-        return httpx.Response(200, json=[
-            {"recipient_id": "abc", "custom": {"type": "score_card", "turn": 1}},
-            {"recipient_id": "abc", "text": "a plain utterance"},
-            {"recipient_id": "abc", "custom": {"type": "patient_line", "text": "Hm."}},
-        ])
+        return httpx.Response(
+            200,
+            json=[
+                {"recipient_id": "abc", "custom": {"type": "score_card", "turn": 1}},
+                {"recipient_id": "abc", "text": "a plain utterance"},
+                {"recipient_id": "abc", "custom": {"type": "patient_line", "text": "Hm."}},
+            ],
+        )
 
     engine = client_for(handler)
     out = await engine.send("abc", "hello")

@@ -47,7 +47,9 @@ async def test_broken_scenario_library_is_500_with_the_problem(settings, engine)
         with app.state.sessionmaker() as db:
             user = create_user(db, username="lena", password="correct horse battery", role="learner")
         headers = bearer(app, user)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+        ) as client:
             r = await client.get("/api/scenarios")
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "scenario_library_error"
@@ -76,12 +78,14 @@ async def test_real_scenario_library_briefs_hide_the_hidden_need(settings, engin
     import httpx
     import pytest
 
-    from api.main import create_app
     from actions.vocabulary import REPO_ROOT
+    from api.main import create_app
 
     if not any((REPO_ROOT / "data" / "scenarios").glob("*.yml")):
         pytest.skip("no scenario files yet")
-    app = create_app(settings.model_copy(update={"scenario_dir": REPO_ROOT / "data" / "scenarios"}), engine_client=engine)
+    app = create_app(
+        settings.model_copy(update={"scenario_dir": REPO_ROOT / "data" / "scenarios"}), engine_client=engine
+    )
     async with app.router.lifespan_context(app):
         from api.auth.bootstrap import create_user
         from tests.api.conftest import bearer
@@ -89,7 +93,9 @@ async def test_real_scenario_library_briefs_hide_the_hidden_need(settings, engin
         with app.state.sessionmaker() as db:
             user = create_user(db, username="lena", password="correct horse battery", role="learner")
         headers = bearer(app, user)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+        ) as client:
             items = (await client.get("/api/scenarios")).json()["items"]
             assert items
             for brief in items:

@@ -7,11 +7,22 @@ from tests.api.fakes import patient_line, summary
 
 
 def card(turn: int, score: float, *cues: tuple[str, str]) -> dict:
-    return {"type": "score_card", "turn": turn, "move": "reflect", "score": score, "feedback": [], "flags": [],
-            "cues": [{"cue": c, "family": f, "label": c, "start": 0, "end": 1, "confidence": 0.9, "quote": "x"} for c, f in cues]}
+    return {
+        "type": "score_card",
+        "turn": turn,
+        "move": "reflect",
+        "score": score,
+        "feedback": [],
+        "flags": [],
+        "cues": [
+            {"cue": c, "family": f, "label": c, "start": 0, "end": 1, "confidence": 0.9, "quote": "x"} for c, f in cues
+        ],
+    }
 
 
-async def run_session(client, engine, cards: list[dict], *, outcome: str, ratio: float | None, scenario: str = "front_desk") -> str:
+async def run_session(
+    client, engine, cards: list[dict], *, outcome: str, ratio: float | None, scenario: str = "front_desk"
+) -> str:
     sid = (await client.post("/api/sessions", json={"scenario_id": scenario})).json()["id"]
     for c in cards:
         engine.replies.append([c, patient_line("Go on.")])
@@ -25,15 +36,28 @@ async def run_session(client, engine, cards: list[dict], *, outcome: str, ratio:
 
 
 async def test_progress_over_time_per_cue_family(client, engine):
-    first = await run_session(client, engine, [
-        card(1, -1.0, ("command", "anti_pattern")),
-        card(2, 1.0, ("open_question", "active_listening")),
-    ], outcome="escalated", ratio=0.0)
-    second = await run_session(client, engine, [
-        card(1, 2.0, ("reflection", "active_listening"), ("name_emotion", "active_listening")),
-        card(2, 3.0, ("offer_choice", "de_escalation")),
-        card(3, 1.0),
-    ], outcome="de_escalated", ratio=1.5, scenario="ward_visit")
+    first = await run_session(
+        client,
+        engine,
+        [
+            card(1, -1.0, ("command", "anti_pattern")),
+            card(2, 1.0, ("open_question", "active_listening")),
+        ],
+        outcome="escalated",
+        ratio=0.0,
+    )
+    second = await run_session(
+        client,
+        engine,
+        [
+            card(1, 2.0, ("reflection", "active_listening"), ("name_emotion", "active_listening")),
+            card(2, 3.0, ("offer_choice", "de_escalation")),
+            card(3, 1.0),
+        ],
+        outcome="de_escalated",
+        ratio=1.5,
+        scenario="ward_visit",
+    )
     (await client.post("/api/sessions", json={"scenario_id": "front_desk"}))  # still active: not counted
 
     r = await client.get("/api/me/progress")
@@ -78,8 +102,13 @@ async def test_odd_score_cards_do_not_break_progress(client, engine):
 
 
 async def test_transcript_carries_score_cards_in_order(client, engine):
-    sid = await run_session(client, engine, [card(1, 1.0, ("open_question", "active_listening")), card(2, 2.0)],
-                            outcome="abandoned", ratio=None)
+    sid = await run_session(
+        client,
+        engine,
+        [card(1, 1.0, ("open_question", "active_listening")), card(2, 2.0)],
+        outcome="abandoned",
+        ratio=None,
+    )
     transcript = (await client.get(f"/api/sessions/{sid}")).json()
     assert [t["score_card"]["score"] for t in transcript["turns"]] == [1.0, 2.0]
     assert transcript["turns"][0]["score_card"]["cues"][0]["family"] == "active_listening"

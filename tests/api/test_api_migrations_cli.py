@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, text
 
 from api.db import Base, make_engine
 from api.migrate import current_revision, upgrade
-from bot.commands import db as db_cmd
-from bot.commands import users as users_cmd
+from practice.commands import db as db_cmd
+from practice.commands import users as users_cmd
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -40,13 +40,25 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
     with old.begin() as c:  # what create_all made before Alembic
-        c.execute(text("CREATE TABLE practice_sessions (id VARCHAR(32) PRIMARY KEY, scenario_id VARCHAR(100) NOT NULL, "
-                       "status VARCHAR(16) NOT NULL, seed INTEGER NOT NULL, opening JSON NOT NULL, closing JSON NOT NULL, "
-                       "outcome VARCHAR(32), end_reason VARCHAR(32), summary JSON, created_at DATETIME NOT NULL, ended_at DATETIME)"))
-        c.execute(text("CREATE TABLE turns (id INTEGER PRIMARY KEY, session_id VARCHAR(32) NOT NULL REFERENCES practice_sessions(id), "
-                       "\"index\" INTEGER NOT NULL, learner_text TEXT NOT NULL, patient_lines JSON NOT NULL, score_card JSON, "
-                       "status VARCHAR(16) NOT NULL, created_at DATETIME NOT NULL, answered_at DATETIME)"))
-        c.execute(text("INSERT INTO practice_sessions VALUES ('s1', 'front_desk', 'ended', 1, '[]', '[]', NULL, NULL, NULL, '2026-01-01', NULL)"))
+        c.execute(
+            text(
+                "CREATE TABLE practice_sessions (id VARCHAR(32) PRIMARY KEY, scenario_id VARCHAR(100) NOT NULL, "
+                "status VARCHAR(16) NOT NULL, seed INTEGER NOT NULL, opening JSON NOT NULL, closing JSON NOT NULL, "
+                "outcome VARCHAR(32), end_reason VARCHAR(32), summary JSON, created_at DATETIME NOT NULL, ended_at DATETIME)"
+            )
+        )
+        c.execute(
+            text(
+                "CREATE TABLE turns (id INTEGER PRIMARY KEY, session_id VARCHAR(32) NOT NULL REFERENCES practice_sessions(id), "
+                '"index" INTEGER NOT NULL, learner_text TEXT NOT NULL, patient_lines JSON NOT NULL, score_card JSON, '
+                "status VARCHAR(16) NOT NULL, created_at DATETIME NOT NULL, answered_at DATETIME)"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO practice_sessions VALUES ('s1', 'front_desk', 'ended', 1, '[]', '[]', NULL, NULL, NULL, '2026-01-01', NULL)"
+            )
+        )
     old.dispose()
     from api.settings import Settings
 

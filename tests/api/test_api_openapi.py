@@ -3,13 +3,20 @@ responses in the one error shape, and the OAuth2 sign-in on every non-public ope
 
 from __future__ import annotations
 
-PUBLIC = {("get", "/api/health"), ("get", "/api/scenarios"), ("get", "/api/scenarios/{scenario_id}"),
-          ("post", "/api/auth/token")}
+PUBLIC = {
+    ("get", "/api/health"),
+    ("get", "/api/scenarios"),
+    ("get", "/api/scenarios/{scenario_id}"),
+    ("post", "/api/auth/token"),
+}
 
 
 async def test_every_operation_is_described_and_protected(anon):
     doc = (await anon.get("/openapi.json")).json()
-    assert doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/api/auth/token"
+    assert (
+        doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"]
+        == "/api/auth/token"
+    )
     assert doc["components"]["schemas"]["ErrorResponse"]["properties"]["error"]
     operations = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items()]
     assert len(operations) >= 35

@@ -10,10 +10,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from api.db import utcnow
-from api.models import Comment, CohortMember, CueCorrection, PracticeSession, Turn, User
-from bot.commands import retention as retention_cmd
-from tests.api.test_api_reviews import practise
+from api.models import CohortMember, Comment, CueCorrection, PracticeSession, Turn, User
+from practice.commands import retention as retention_cmd
 from tests.api.test_api_engine_memory import senders_left, tracker_store
+from tests.api.test_api_reviews import practise
 
 
 def count(running, model) -> int:
@@ -25,8 +25,10 @@ async def test_export_holds_everything_about_the_learner(world, engine):
     sid = await practise(world, engine)
     await world.rae.post(f"/api/sessions/{sid}/comments", json={"turn_index": 1, "body": "Good open question."})
     await world.rae.post(f"/api/sessions/{sid}/turns/1/corrections", json={"cue": "reflection", "kind": "missed"})
-    await world.fay.post(f"/api/cohorts/{world.course['id']}/assignments",
-                         json={"scenario_ids": ["front_desk"], "due_at": "2999-01-01T00:00:00Z"})
+    await world.fay.post(
+        f"/api/cohorts/{world.course['id']}/assignments",
+        json={"scenario_ids": ["front_desk"], "due_at": "2999-01-01T00:00:00Z"},
+    )
     r = await world.lena.get("/api/me/export")
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     data = r.json()
@@ -42,8 +44,15 @@ async def test_export_holds_everything_about_the_learner(world, engine):
     assert data["comments_written"] == [] and data["corrections_made"] == []
     reviewer = (await world.rae.get("/api/me/export")).json()
     assert reviewer["sessions"] == [] and reviewer["comments_written"][0]["session_id"] == sid
-    assert reviewer["corrections_made"] == [{"session_id": sid, "turn_index": 1, "cue": "reflection", "kind": "missed",
-                                             "created_at": reviewer["corrections_made"][0]["created_at"]}]
+    assert reviewer["corrections_made"] == [
+        {
+            "session_id": sid,
+            "turn_index": 1,
+            "cue": "reflection",
+            "kind": "missed",
+            "created_at": reviewer["corrections_made"][0]["created_at"],
+        }
+    ]
 
 
 async def test_deleting_my_account_deletes_every_transcript(world, engine, running):
@@ -62,7 +71,12 @@ async def test_deleting_my_account_deletes_every_transcript(world, engine, runni
         assert db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == sid)) == 0
         assert db.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.scalar(select(func.count()).select_from(CueCorrection)) == 0
-        assert db.scalar(select(func.count()).select_from(CohortMember).where(CohortMember.user_id == world.users["lena"].id)) == 0
+        assert (
+            db.scalar(
+                select(func.count()).select_from(CohortMember).where(CohortMember.user_id == world.users["lena"].id)
+            )
+            == 0
+        )
     signin = await world.lena.post("/api/auth/token", data={"username": "lena", "password": "correct horse battery"})
     assert signin.status_code == 401
 

@@ -14,7 +14,9 @@ async def practise(world, engine, name: str = "lena") -> str:
     sid = (await c.post("/api/sessions", json={"scenario_id": "front_desk"})).json()["id"]
     engine.replies.append([card(1, 1.0, ("open_question", "active_listening")), patient_line("They cancelled on me!")])
     await c.post(f"/api/sessions/{sid}/turns", json={"text": "What happened today?"})
-    engine.replies.append([card(2, -1.0, ("command", "anti_pattern"), ("apology", "de_escalation")), patient_line("Don't tell me that.")])
+    engine.replies.append(
+        [card(2, -1.0, ("command", "anti_pattern"), ("apology", "de_escalation")), patient_line("Don't tell me that.")]
+    )
     await c.post(f"/api/sessions/{sid}/turns", json={"text": "Please calm down, sorry."})
     await c.post(f"/api/sessions/{sid}/end", json={"reason": "finished"})
     return sid
@@ -48,7 +50,9 @@ async def test_reviewer_reads_their_cohorts_transcripts_and_no_others(world, eng
 
 async def test_comments_anchor_to_turns_and_the_learner_sees_them(world, engine):
     sid = await practise(world, engine)
-    r = await world.rae.post(f"/api/sessions/{sid}/comments", json={"turn_index": 2, "body": "Try naming the feeling first."})
+    r = await world.rae.post(
+        f"/api/sessions/{sid}/comments", json={"turn_index": 2, "body": "Try naming the feeling first."}
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["turn_index"], r.json()["author"]) == (2, "rae")
     transcript = (await world.lena.get(f"/api/sessions/{sid}")).json()
@@ -81,13 +85,19 @@ async def test_cue_corrections_and_their_validation(world, engine):
     r = await world.rae.post(f"{base}/2/corrections", json={"cue": "name_emotion", "kind": "missed"})
     assert r.status_code == 201
     r = await world.rae.post(f"{base}/1/corrections", json={"cue": "reflection", "kind": "wrong"})
-    assert r.status_code == 422 and "'reflection' was not detected on turn 1 (detected: open_question)" in r.json()["error"]["message"]
+    assert (
+        r.status_code == 422
+        and "'reflection' was not detected on turn 1 (detected: open_question)" in r.json()["error"]["message"]
+    )
     r = await world.rae.post(f"{base}/1/corrections", json={"cue": "open_question", "kind": "missed"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "cue_already_detected"
     r = await world.rae.post(f"{base}/1/corrections", json={"cue": "Not A Cue!", "kind": "missed"})
     assert r.status_code == 422 and r.json()["error"]["message"].startswith("cue:")
     listed = (await world.lena.get(f"/api/sessions/{sid}")).json()["corrections"]
-    assert [(c["turn_index"], c["cue"], c["kind"]) for c in listed] == [(2, "command", "wrong"), (2, "name_emotion", "missed")]
+    assert [(c["turn_index"], c["cue"], c["kind"]) for c in listed] == [
+        (2, "command", "wrong"),
+        (2, "name_emotion", "missed"),
+    ]
     assert (await world.rae.delete(f"{base}/2/corrections/name_emotion")).status_code == 204
     assert (await world.rae.delete(f"{base}/2/corrections/name_emotion")).status_code == 404
     assert len((await world.rae.get(f"/api/sessions/{sid}/corrections")).json()["items"]) == 1
@@ -105,12 +115,17 @@ async def test_corrections_export_in_the_scorers_format(world, engine):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/jsonl")
     rows = [json.loads(line) for line in r.text.splitlines()]
     assert rows == [
-        {"text": "What happened today?", "context": "I've been waiting two hours!", "cues": ["open_question", "reflection"]},
+        {
+            "text": "What happened today?",
+            "context": "I've been waiting two hours!",
+            "cues": ["open_question", "reflection"],
+        },
         {"text": "Please calm down, sorry.", "context": "They cancelled on me!", "cues": ["apology"]},
     ]
     everything = (await world.ada.get("/api/reviews/corrections.jsonl")).text.splitlines()
     assert len(everything) == 3
     assert {"text": "What happened today?", "context": "I've been waiting two hours!", "cues": []} in [
-        json.loads(x) for x in everything]  # olga's turn, corrected by her cohort's reviewer
+        json.loads(x) for x in everything
+    ]  # olga's turn, corrected by her cohort's reviewer
     for name in ("lena", "fay"):
         assert (await world.clients[name].get("/api/reviews/corrections.jsonl")).status_code == 403

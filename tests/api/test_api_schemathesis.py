@@ -36,7 +36,8 @@ def started(tmp_path_factory):
         mp.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         app = create_app(
             Settings(database_url=f"sqlite:///{tmp_path / 'practice.db'}", secret_key=SECRET, var_dir=tmp_path),
-            engine_client=FakeEngine(), scenario_loader=lambda: SCENARIOS,
+            engine_client=FakeEngine(),
+            scenario_loader=lambda: SCENARIOS,
         )
         with TestClient(app) as client:  # runs the lifespan: migrated database, sessionmaker
             yield app, client
@@ -50,14 +51,21 @@ def signed_in(request, started):
     tag = uuid.uuid4().hex[:8]
     with app.state.sessionmaker() as db:
         learner = create_user(db, username=f"lena-{tag}", password="correct horse battery", role="learner")
-        user = learner if request.param == "learner" else create_user(
-            db, username=f"ada-{tag}", password="correct horse battery", role="admin")
+        user = (
+            learner
+            if request.param == "learner"
+            else create_user(db, username=f"ada-{tag}", password="correct horse battery", role="admin")
+        )
     headers = bearer(app, user)
     if request.param == "admin":
         cohort = client.post("/api/cohorts", json={"name": f"Course {tag}"}, headers=headers).json()
         with app.state.sessionmaker() as db:
-            db.add_all([CohortMember(cohort_id=cohort["id"], user_id=user.id, role="facilitator"),
-                        CohortMember(cohort_id=cohort["id"], user_id=learner.id, role="learner")])
+            db.add_all(
+                [
+                    CohortMember(cohort_id=cohort["id"], user_id=user.id, role="facilitator"),
+                    CohortMember(cohort_id=cohort["id"], user_id=learner.id, role="learner"),
+                ]
+            )
             db.commit()
     session = client.post("/api/sessions", json={"scenario_id": "front_desk"}, headers=bearer(app, learner)).json()
     client.post(f"/api/sessions/{session['id']}/turns", json={"text": "Hello"}, headers=bearer(app, learner))
@@ -66,8 +74,11 @@ def signed_in(request, started):
 
 def _schema() -> dict:
     """The OpenAPI document of an app that is never started (no database, no engine calls)."""
-    app = create_app(Settings(database_url="sqlite://", secret_key=SECRET), engine_client=FakeEngine(),
-                     scenario_loader=lambda: SCENARIOS)
+    app = create_app(
+        Settings(database_url="sqlite://", secret_key=SECRET),
+        engine_client=FakeEngine(),
+        scenario_loader=lambda: SCENARIOS,
+    )
     return app.openapi()
 
 

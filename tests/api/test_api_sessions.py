@@ -25,7 +25,10 @@ async def test_happy_path_start_turn_end_transcript(client, start, engine):
     sender, message = engine.calls[0]
     assert sender == sid
     assert message.startswith("/start_scenario{")
-    assert json.loads(message.removeprefix("/start_scenario")) == {"scenario_id": "front_desk", "seed": str(session["seed"])}
+    assert json.loads(message.removeprefix("/start_scenario")) == {
+        "scenario_id": "front_desk",
+        "seed": str(session["seed"]),
+    }
 
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "  Can you tell me what happened?  "})
     assert r.status_code == 200, r.text
@@ -213,14 +216,24 @@ async def test_engine_errors_map_to_statuses(client, start, engine):
 
 
 async def test_error_reported_by_an_action_is_502_with_its_words(client, start, engine, app):
-    engine.replies.append([{"type": "error", "code": "unknown_scenario", "message": "There is no scenario with id 'front_desk'."}])
+    engine.replies.append(
+        [{"type": "error", "code": "unknown_scenario", "message": "There is no scenario with id 'front_desk'."}]
+    )
     r = await client.post("/api/sessions", json={"scenario_id": "front_desk"})
     assert r.status_code == 502
     assert r.json()["error"]["code"] == "engine_unknown_scenario"
     assert "There is no scenario with id 'front_desk'." in r.json()["error"]["message"]
 
     sid = (await start())["id"]
-    engine.replies.append([{"type": "error", "code": "no_scenario", "message": "This practice session has no scenario on the engine. Start a new session."}])
+    engine.replies.append(
+        [
+            {
+                "type": "error",
+                "code": "no_scenario",
+                "message": "This practice session has no scenario on the engine. Start a new session.",
+            }
+        ]
+    )
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "Hello"})
     assert r.status_code == 502
     error = r.json()["error"]

@@ -44,7 +44,8 @@ async def test_learner_text_reaches_the_engine_only_as_the_said_of_a_learner_rep
     assert r.json()["turn"]["learner_text"] == 'end_session{"reason": "safety"}'
     sent = engine.calls[-1][1]
     assert sent.startswith("/learner_reply{") and json.loads(sent.removeprefix("/learner_reply")) == {
-        "said": 'end_session{"reason": "safety"}'}
+        "said": 'end_session{"reason": "safety"}'
+    }
     assert r.json()["session"]["status"] == "active"
 
 
@@ -57,14 +58,18 @@ async def test_missing_or_extra_fields_are_named(client, start):
     assert r.json()["error"]["message"] == "speaker: unknown field (not allowed)"
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": 42})
     assert r.json()["error"]["message"].startswith("text: ")
-    r = await client.post(f"/api/sessions/{sid}/turns", content=b"{not json", headers={"content-type": "application/json"})
+    r = await client.post(
+        f"/api/sessions/{sid}/turns", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
     assert r.json()["error"]["message"] == "request body is not valid JSON"
 
 
 async def test_engine_down_keeps_pending_turn_and_retry_succeeds(client, start, engine, app):
     sid = (await start())["id"]
-    engine.fail_with(EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable"))
+    engine.fail_with(
+        EngineUnavailable("the Rasa engine at http://127.0.0.1:5005/webhooks/rest/webhook is not reachable")
+    )
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "What happened?"})
     assert r.status_code == 503
     error = r.json()["error"]

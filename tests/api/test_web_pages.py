@@ -23,11 +23,17 @@ async def browser_for(running):
     clients: list[httpx.AsyncClient] = []
 
     def _client(user=None, *, minutes=None, now=None) -> httpx.AsyncClient:  # noqa: ANN001
-        c = httpx.AsyncClient(transport=httpx.ASGITransport(app=running), base_url="http://testserver",
-                              headers={"accept": "text/html"})
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=running), base_url="http://testserver", headers={"accept": "text/html"}
+        )
         if user is not None:
-            token, _ = issue_access_token(user_id=user.id, token_version=user.token_version, secret=running.state.secret_key,
-                                          minutes=minutes or 30, now=now)
+            token, _ = issue_access_token(
+                user_id=user.id,
+                token_version=user.token_version,
+                secret=running.state.secret_key,
+                minutes=minutes or 30,
+                now=now,
+            )
             c.cookies.set(COOKIE, token)
         clients.append(c)
         return c
@@ -46,7 +52,9 @@ async def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_clears_it(bro
     r = await b.get("/practise")
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=%2Fpractise"
     wrong = await b.post("/sign-in", data={"username": "lena", "password": "nope-nope-nope"})
-    assert wrong.status_code == 401 and "do not match" in wrong.text and COOKIE not in wrong.headers.get("set-cookie", "")
+    assert (
+        wrong.status_code == 401 and "do not match" in wrong.text and COOKIE not in wrong.headers.get("set-cookie", "")
+    )
     r = await b.post("/sign-in", data={"username": "lena", "password": PASSWORD, "next": "/practise/history"})
     assert r.status_code == 303 and r.headers["location"] == "/practise/history"
     cookie = r.headers["set-cookie"].lower()
@@ -77,13 +85,21 @@ async def test_forms_need_the_csrf_token_and_this_site_as_origin(browser_for, le
     page = await b.get("/practise")
     token = csrf(page.text)
     assert (await b.post("/practise/start", data={"scenario_id": "front_desk"})).status_code == 403
-    assert (await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": "x" * 40})).status_code == 403
-    elsewhere = await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": token},
-                             headers={"origin": "https://evil.example"})
+    assert (
+        await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": "x" * 40})
+    ).status_code == 403
+    elsewhere = await b.post(
+        "/practise/start",
+        data={"scenario_id": "front_desk", "csrf_token": token},
+        headers={"origin": "https://evil.example"},
+    )
     assert elsewhere.status_code == 403
     assert not [m for _, m in engine.calls if m.startswith("/start_scenario")], "nothing was started"
-    ok = await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": token},
-                      headers={"origin": "http://testserver"})
+    ok = await b.post(
+        "/practise/start",
+        data={"scenario_id": "front_desk", "csrf_token": token},
+        headers={"origin": "http://testserver"},
+    )
     assert ok.status_code == 303 and ok.headers["location"].startswith("/practise/sessions/")
 
 
@@ -100,11 +116,17 @@ async def test_pages_keep_the_apis_access_rules(world, browser_for, start):
     for path in (f"/practise/sessions/{omar_session['id']}", f"/practise/sessions/{omar_session['id']}/report"):
         r = await lena.get(path)
         assert r.status_code == 404 and "Page not found" in r.text, path
-    a = (await world.fay.post(f"/api/cohorts/{world.course['id']}/assignments",
-                              json={"scenario_ids": ["front_desk"], "due_at": TOMORROW})).json()
+    a = (
+        await world.fay.post(
+            f"/api/cohorts/{world.course['id']}/assignments", json={"scenario_ids": ["front_desk"], "due_at": TOMORROW}
+        )
+    ).json()
     fred = browser_for(world.users["fred"])  # facilitates the other cohort
-    for path in (f"/facilitate/assignments/{a['id']}", f"/facilitate/assignments/{a['id']}/progress.csv",
-                 f"/facilitate/cohorts/{world.course['id']}"):
+    for path in (
+        f"/facilitate/assignments/{a['id']}",
+        f"/facilitate/assignments/{a['id']}/progress.csv",
+        f"/facilitate/cohorts/{world.course['id']}",
+    ):
         assert (await fred.get(path)).status_code == 404, path
     rita = browser_for(world.users["rita"])  # reviews the other cohort
     assert (await rita.get(f"/review/sessions/{omar_session['id']}")).status_code == 404
@@ -116,17 +138,27 @@ async def test_pages_keep_the_apis_access_rules(world, browser_for, start):
 async def test_a_facilitator_assigns_through_the_form_and_gets_the_csv(world, browser_for):
     fay = browser_for(world.users["fay"])
     form = await fay.get(f"/facilitate/cohorts/{world.course['id']}/assignments/new")
-    data = {"csrf_token": csrf(form.text), "scenario_ids": ["front_desk", "ward_visit"], "due": TOMORROW,
-            "min_attempts": "2", "note": "Before Thursday", "learner_ids": [str(world.users["omar"].id)]}
+    data = {
+        "csrf_token": csrf(form.text),
+        "scenario_ids": ["front_desk", "ward_visit"],
+        "due": TOMORROW,
+        "min_attempts": "2",
+        "note": "Before Thursday",
+        "learner_ids": [str(world.users["omar"].id)],
+    }
     r = await fay.post(f"/facilitate/cohorts/{world.course['id']}/assignments/new", data=data)
     assert r.status_code == 303, r.text
     mine = (await world.omar.get("/api/me/assignments")).json()["items"]
-    assert [(m["scenario_ids"], m["min_attempts"], m["note"]) for m in mine] == [(["front_desk", "ward_visit"], 2, "Before Thursday")]
+    assert [(m["scenario_ids"], m["min_attempts"], m["note"]) for m in mine] == [
+        (["front_desk", "ward_visit"], 2, "Before Thursday")
+    ]
     assert (await world.lena.get("/api/me/assignments")).json()["items"] == []
     csv = await fay.get(r.headers["location"].split("?")[0] + "/progress.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv") and "omar" in csv.text
-    bad = await fay.post(f"/facilitate/cohorts/{world.course['id']}/assignments/new",
-                         data={"csrf_token": csrf(form.text), "due": "", "min_attempts": "0"})
+    bad = await fay.post(
+        f"/facilitate/cohorts/{world.course['id']}/assignments/new",
+        data={"csrf_token": csrf(form.text), "due": "", "min_attempts": "0"},
+    )
     assert bad.status_code == 422
     for problem in ("Due date:", "Scenarios: choose at least one scenario.", "Attempts needed:"):
         assert problem in bad.text
@@ -135,10 +167,14 @@ async def test_a_facilitator_assigns_through_the_form_and_gets_the_csv(world, br
 async def test_the_chat_keeps_the_learners_words_out_of_the_logs(browser_for, learner, caplog):
     b = browser_for(learner)
     token = csrf((await b.get("/practise")).text)
-    session = (await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": token})).headers["location"]
+    session = (await b.post("/practise/start", data={"scenario_id": "front_desk", "csrf_token": token})).headers[
+        "location"
+    ]
     secret_words = "my very private words about the patient"
     with caplog.at_level(logging.DEBUG):
-        r = await b.post(f"{session}/turns", data={"text": secret_words, "csrf_token": token}, headers={"accept": "application/json"})
+        r = await b.post(
+            f"{session}/turns", data={"text": secret_words, "csrf_token": token}, headers={"accept": "application/json"}
+        )
     assert r.status_code == 200 and "<mark" in r.json()["turn_html"]
     assert secret_words not in caplog.text
 

@@ -1,5 +1,5 @@
 """Browser tests: Debian's Chromium, driven headless by Playwright for Python, against the real
-practice stack (tests/stack_fixtures.py) or, for failures the real engine cannot stage
+practice stack (tests/supervisor_fixtures.py) or, for failures the real engine cannot stage
 quickly, the API app with the scripted engine of tests/api in a thread.
 
 Chromium comes from Debian (``apt-get install chromium``; ``make browser`` and ``.ci/run`` do
@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.stack import Stack, free_port
+from practice.supervisor import Stack, free_port
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("PRACTICE_CHROMIUM", "/usr/bin/chromium"))
@@ -109,10 +109,13 @@ class Site:
         return username, create_user_at(self.database_url, username=username, password=PASSWORD, role=role)
 
     def api(self, username: str) -> httpx.Client:
-        token = httpx.post(f"{self.base_url}/api/auth/token", data={"username": username, "password": PASSWORD}, timeout=30)
+        token = httpx.post(
+            f"{self.base_url}/api/auth/token", data={"username": username, "password": PASSWORD}, timeout=30
+        )
         assert token.status_code == 200, token.text
-        return httpx.Client(base_url=self.base_url, timeout=120,
-                            headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        return httpx.Client(
+            base_url=self.base_url, timeout=120, headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        )
 
     def cohort(self, members: dict[str, tuple[int, str]]) -> int:
         """A cohort with these members ({username: (user id, cohort role)}), made by a new admin."""
@@ -134,7 +137,7 @@ def site(stack: Stack) -> Site:
 @pytest.fixture(scope="session")
 def demo(site: Site) -> Any:
     """The demonstration world of `practice screenshots`: every page has something on it."""
-    from bot.demo import seed
+    from practice.demo import seed
 
     return seed(site.base_url, site.database_url, prefix=f"axe{int(time.time()) % 100000}")
 
@@ -174,7 +177,9 @@ def fake_site(tmp_path: Path) -> Iterator[FakeSite]:
     from tests.api.fakes import SCENARIOS, FakeEngine
 
     database_url = f"sqlite:///{tmp_path / 'practice.db'}"
-    settings = Settings(database_url=database_url, secret_key="browser-test-secret-key-0123456789abcdef", var_dir=tmp_path)
+    settings = Settings(
+        database_url=database_url, secret_key="browser-test-secret-key-0123456789abcdef", var_dir=tmp_path
+    )
     engine = FakeEngine()
     app = create_app(settings, engine_client=engine, scenario_loader=lambda: SCENARIOS)
     with _ThreadedServer(app) as base_url:

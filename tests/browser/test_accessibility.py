@@ -1,4 +1,4 @@
-"""Every page (the list is bot/demo.py's, the same the screenshots walk) passes axe-core with
+"""Every page (the list is practice/demo.py's, the same the screenshots walk) passes axe-core with
 no serious or critical violation, loads nothing from another host, and has one h1; the chat
 and the report are also checked on a phone-sized screen."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands.screenshots import signed_in
+from practice.commands.screenshots import signed_in
 from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -23,9 +23,12 @@ def test_every_page_passes_axe_and_loads_only_local_assets(browser, demo, axe_sc
         for page_info in demo.pages():
             page = contexts[page_info.who].new_page()
             requested: list[str] = []
-            page.on("request", lambda request: requested.append(request.url))
+            page.on("request", lambda request, requested=requested: requested.append(request.url))
             response = page.goto(f"{demo.api_url}{page_info.path}")
-            assert response is not None and response.status in (200, 403, 404), (page_info, response and response.status)
+            assert response is not None and response.status in (200, 403, 404), (
+                page_info,
+                response and response.status,
+            )
             assert page.locator("h1").count() == 1, page_info
             assert page.locator("html").get_attribute("lang") == "en-GB"
             outside = [url for url in requested if not url.startswith(demo.api_url)]

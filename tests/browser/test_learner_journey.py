@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.demo import WELL_HANDLED
+from practice.demo import WELL_HANDLED
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,9 @@ def test_stepping_away_ends_the_session_for_safety_and_shows_support(page, site)
 
 
 def test_the_chat_works_on_a_phone_sized_screen(browser, site) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB"
+    )
     page = context.new_page()
     try:
         username, _ = site.account("learner")
@@ -88,8 +90,11 @@ def test_the_chat_works_on_a_phone_sized_screen(browser, site) -> None:  # noqa:
         page.get_by_role("button", name="Send").click()
         page.locator("#turn-1 .line.patient").first.wait_for(timeout=90_000)
         assert page.evaluate(no_sideways_scroll)
-        for button in (page.locator("#send-button"), page.locator("#step-away"),
-                       page.locator("#turn-form").get_by_role("button", name="Step away and get support")):
+        for button in (
+            page.locator("#send-button"),
+            page.locator("#step-away"),
+            page.locator("#turn-form").get_by_role("button", name="Step away and get support"),
+        ):
             box = button.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 36
     finally:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.demo import WELL_HANDLED
+from practice.demo import WELL_HANDLED
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -86,8 +86,10 @@ def test_a_reviewer_comments_and_corrects_and_the_learner_sees_the_comment(brows
     assert "marked wrong" in rev.locator(".corrections").first.inner_text()
     rev.get_by_label("Cue the scorer missed").first.select_option("summarise")
     rev.locator(".review-tools").first.get_by_role("button", name=re.compile("^Add missed cue")).click()
-    assert "Summary: marked missed" in rev.locator(".corrections").first.inner_text() or \
-        "missed (it is there)" in rev.locator(".corrections").first.inner_text()
+    assert (
+        "Summary: marked missed" in rev.locator(".corrections").first.inner_text()
+        or "missed (it is there)" in rev.locator(".corrections").first.inner_text()
+    )
     rev.context.close()
 
     page = browser.new_context(locale="en-GB").new_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.stack import Stack
+from practice.supervisor import Stack
 from tests.e2e.conftest import Conversation
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,11 @@ def pending_turns(api: httpx.Client, session_id: str) -> list[dict]:
 
 @pytest.mark.parametrize(("server", "statuses"), [("action server", (502, 503, 504)), ("Rasa server", (503,))])
 def test_a_turn_survives_a_server_going_down(
-    stack: Stack, converse, api: httpx.Client, server: str, statuses: tuple[int, ...]  # type: ignore[no-untyped-def]
+    stack: Stack,
+    converse,
+    api: httpx.Client,
+    server: str,
+    statuses: tuple[int, ...],  # type: ignore[no-untyped-def]
 ) -> None:
     chat: Conversation = converse("ward_relative_news")
     session_id = chat.session["id"]

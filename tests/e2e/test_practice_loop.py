@@ -7,8 +7,8 @@ import sqlite3
 import httpx
 import pytest
 
-from bot.demo import SCENARIO, WELL_HANDLED
-from bot.stack import Stack
+from practice.demo import SCENARIO, WELL_HANDLED
+from practice.supervisor import Stack
 from tests.e2e.conftest import Conversation
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import run_test_stories, validate_data
+from practice.engine import run_test_stories, validate_data
 
 pytestmark = pytest.mark.e2e
 

@@ -28,8 +28,10 @@ ASK = [
     "How has all of this been for you?",
 ]
 REFLECT = "So this has been weighing on you, and you need someone to take it seriously today."
-OFFER = ("I can ask the person in charge to come and talk with you now, or I can find out what's happening "
-         "and come back to you in ten minutes. Which would you prefer?")
+OFFER = (
+    "I can ask the person in charge to come and talk with you now, or I can find out what's happening "
+    "and come back to you in ten minutes. Which would you prefer?"
+)
 COMMIT = "I'll go and do that for you right now, and I'll come back to you within ten minutes."
 CLOSE = "Thank you for talking it through with me. Take care, goodbye."
 UNSKILLED = [
@@ -82,8 +84,15 @@ def trail(chat: Conversation) -> list[tuple[Any, ...]]:
     out = []
     for body in chat.turns:
         turn, card = body["turn"], body["turn"]["score_card"] or {}
-        out.append((turn["learner_text"][:40], card.get("move"), [c["cue"] for c in card.get("cues", [])],
-                    card.get("escalation"), [line["act"] for line in turn["patient_lines"]]))
+        out.append(
+            (
+                turn["learner_text"][:40],
+                card.get("move"),
+                [c["cue"] for c in card.get("cues", [])],
+                card.get("escalation"),
+                [line["act"] for line in turn["patient_lines"]],
+            )
+        )
     return out
 
 
@@ -146,7 +155,8 @@ def test_the_same_seed_gives_the_same_conversation(converse, scenario: Scenario)
         chat: Conversation = converse(scenario.id, seed=SEED + 1)
         play_skilled(chat, scenario)
         chat.end()
-        transcripts.append([chat.session["opening"][0]["text"]] + [
-            (line["act"], line["text"]) for turn in chat.turns for line in turn["turn"]["patient_lines"]
-        ])
+        transcripts.append(
+            [chat.session["opening"][0]["text"]]
+            + [(line["act"], line["text"]) for turn in chat.turns for line in turn["turn"]["patient_lines"]]
+        )
     assert transcripts[0] == transcripts[1]

@@ -45,11 +45,14 @@ def test_an_unknown_cue_keeps_its_raw_confidence() -> None:
     assert calibrate("apologise", 0.95) == 0.95
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"edges": [0, 0.5, 1.01], "cues": {}}, "edges"),
-    ({"edges": list(EDGES), "cues": {"no_such_cue": [0.5] * (len(EDGES) - 1)}}, "unknown cue 'no_such_cue'"),
-    ({"edges": list(EDGES), "cues": {"blame": [0.5, 2.0]}}, "cue 'blame' needs"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"edges": [0, 0.5, 1.01], "cues": {}}, "edges"),
+        ({"edges": list(EDGES), "cues": {"no_such_cue": [0.5] * (len(EDGES) - 1)}}, "unknown cue 'no_such_cue'"),
+        ({"edges": list(EDGES), "cues": {"blame": [0.5, 2.0]}}, "cue 'blame' needs"),
+    ],
+)
 def test_a_malformed_map_names_what_is_wrong(tmp_path: Path, taxonomy, body: dict, message: str) -> None:  # noqa: ANN001
     path = tmp_path / "calibration.yml"
     path.write_text(yaml.safe_dump(body), encoding="utf-8")

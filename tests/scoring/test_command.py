@@ -9,19 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from actions.scoring.commands import score_jsonl, score_text
-from bot.commands import score as score_cmd
+from practice.commands import score as score_cmd
+from practice.scoring.commands import score_jsonl, score_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_jsonl_handler_continues_after_bad_lines(scorer):
     inp = io.StringIO(
-        '{"text": "Can you tell me what happened?", "context": ""}\n'
-        "not json\n"
-        '{"text": 3}\n'
-        "\n"
-        '{"text": "Calm down."}\n'
+        '{"text": "Can you tell me what happened?", "context": ""}\nnot json\n{"text": 3}\n\n{"text": "Calm down."}\n'
     )
     out = io.StringIO()
     errors = score_jsonl(inp, out, scorer)
@@ -55,9 +51,12 @@ def test_add_parser_registers_score():
 
 def test_subprocess_jsonl():
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.commands.score"],
+        [sys.executable, "-m", "practice.commands.score"],
         input='{"text": "Is it your back?"}\n{"text": ""}\n',
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     first, second = (json.loads(x) for x in proc.stdout.splitlines())
@@ -66,7 +65,7 @@ def test_subprocess_jsonl():
 
 
 def test_eval_prints_per_cue_table_and_macro(tmp_path, scorer):
-    from actions.scoring.commands import run_eval
+    from practice.scoring.commands import run_eval
 
     data = tmp_path / "mini.jsonl"
     data.write_text(

@@ -8,18 +8,35 @@ from tests.scoring.conftest import cues
 
 # (text, context, must contain, must not contain)
 ACTIVE_LISTENING = [
-    ("It sounds like you've been sent to three desks this morning.",
-     "I've been sent to three desks this morning.", {"reflection_simple"}, {"reflection_complex"}),
-    ("You were told your mum would be home today.", "They said mum was coming home today.",
-     {"reflection_simple"}, {"closed_question"}),
-    ("It feels like nobody is taking your pain seriously.", "I've been in agony for hours.",
-     {"reflection_complex"}, set()),
+    (
+        "It sounds like you've been sent to three desks this morning.",
+        "I've been sent to three desks this morning.",
+        {"reflection_simple"},
+        {"reflection_complex"},
+    ),
+    (
+        "You were told your mum would be home today.",
+        "They said mum was coming home today.",
+        {"reflection_simple"},
+        {"closed_question"},
+    ),
+    (
+        "It feels like nobody is taking your pain seriously.",
+        "I've been in agony for hours.",
+        {"reflection_complex"},
+        set(),
+    ),
     ("You sound really frustrated.", "", {"name_emotion"}, set()),
     ("I can see how worried you are about your dad.", "", {"name_emotion"}, set()),
     ("Anyone would be upset after being passed around like that.", "", {"validate"}, set()),
     ("No wonder you're fed up.", "", {"validate"}, set()),
-    ("Let me check I've got this right: you rang at eight, were told to come in, and now there's no record. "
-     "Have I missed anything?", "", {"summarise", "closed_question"}, set()),
+    (
+        "Let me check I've got this right: you rang at eight, were told to come in, and now there's no record. "
+        "Have I missed anything?",
+        "",
+        {"summarise", "closed_question"},
+        set(),
+    ),
 ]
 DE_ESCALATION = [
     ("I'm Sam, one of the ward clerks.", "", {"introduce_self"}, set()),
@@ -29,8 +46,12 @@ DE_ESCALATION = [
     ("I want to help you, and I can't while I'm being sworn at.", "", {"set_boundary"}, {"command"}),
     ("I'm going to ask my manager to join us.", "", {"seek_support"}, {"commit_action"}),
     ("I'm going to end this call now; I'll note it for the team.", "", {"seek_support"}, set()),
-    ("You can wait for the next slot, or I can book you a call with the GP this afternoon.", "",
-     {"offer_choice"}, set()),
+    (
+        "You can wait for the next slot, or I can book you a call with the GP this afternoon.",
+        "",
+        {"offer_choice"},
+        set(),
+    ),
 ]
 ANTI_PATTERNS = [
     ("I'm sorry you feel that way.", "", {"dismiss"}, {"apologise", "name_emotion"}),
@@ -68,9 +89,12 @@ def test_plain_small_talk_has_no_cues(scorer):
 
 
 def test_a_paraphrase_in_new_words_is_a_reflection_of_one_kind(scorer):
-    """"Passed from desk to desk" for "sent to three desks" sits between simple and complex
+    """ "Passed from desk to desk" for "sent to three desks" sits between simple and complex
     (GUIDE.md); the classifier's likelier reading decides (better in CV than the rule's), but
     it is always a reflection, and never both kinds."""
-    found = cues(scorer, "It sounds like you've been passed from desk to desk all morning.",
-                 "I've been sent to three desks this morning.")
+    found = cues(
+        scorer,
+        "It sounds like you've been passed from desk to desk all morning.",
+        "I've been sent to three desks this morning.",
+    )
     assert len(found & {"reflection_simple", "reflection_complex"}) == 1, found

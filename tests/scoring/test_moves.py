@@ -64,12 +64,21 @@ def test_a_move_from_tentative_cues_alone_is_tentative(moves) -> None:  # noqa: 
     assert not moves.read("", [hit("blame", moves.confidence_floor)]).tentative
 
 
-@pytest.mark.parametrize(("text", "move"), [
-    ("Mm.", "listen"), ("Yeah, go on.", "listen"), ("Mm-hmm", "listen"), ("Okay.", "listen"),
-    ("Hello there", "greet"), ("Good morning, Mrs Khan", "greet"),
-    ("OK then, bye", "goodbye"), ("Take care now. Bye.", "goodbye"),
-    ("The car park is round the back.", NEUTRAL), ("I'll see you at ten then", NEUTRAL),
-])
+@pytest.mark.parametrize(
+    ("text", "move"),
+    [
+        ("Mm.", "listen"),
+        ("Yeah, go on.", "listen"),
+        ("Mm-hmm", "listen"),
+        ("Okay.", "listen"),
+        ("Hello there", "greet"),
+        ("Good morning, Mrs Khan", "greet"),
+        ("OK then, bye", "goodbye"),
+        ("Take care now. Bye.", "goodbye"),
+        ("The car park is round the back.", NEUTRAL),
+        ("I'll see you at ten then", NEUTRAL),
+    ],
+)
 def test_turns_without_cues_are_read_from_their_form(moves, text: str, move: str) -> None:  # noqa: ANN001
     assert moves.read(text, []).id == move
 
@@ -114,15 +123,18 @@ def _raw() -> dict:
     return yaml.safe_load(MOVES_PATH.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda raw: raw["precedence"].append({"move": "x", "cues": ["no_such_cue"]}), "unknown cue 'no_such_cue'"),
-    (lambda raw: raw["precedence"].append({"move": "x", "cues": ["blame"]}), "cue 'blame' already leads to move"),
-    (lambda raw: raw["precedence"].pop(0), "no move for cue(s) seek_support"),
-    (lambda raw: raw["forms"].update(farewell="(unclosed"), "forms.farewell: bad regular expression"),
-    (lambda raw: raw["precedence"].append({"move": "x", "form": "shrug"}), "unknown form 'shrug'"),
-    (lambda raw: raw.update(confidence_floor=2), "confidence_floor: expected a number from 0 to 1"),
-    (lambda raw: raw.update(yield_when_tentative=["shouting"]), "yield_when_tentative: expected a list of cue ids"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw["precedence"].append({"move": "x", "cues": ["no_such_cue"]}), "unknown cue 'no_such_cue'"),
+        (lambda raw: raw["precedence"].append({"move": "x", "cues": ["blame"]}), "cue 'blame' already leads to move"),
+        (lambda raw: raw["precedence"].pop(0), "no move for cue(s) seek_support"),
+        (lambda raw: raw["forms"].update(farewell="(unclosed"), "forms.farewell: bad regular expression"),
+        (lambda raw: raw["precedence"].append({"move": "x", "form": "shrug"}), "unknown form 'shrug'"),
+        (lambda raw: raw.update(confidence_floor=2), "confidence_floor: expected a number from 0 to 1"),
+        (lambda raw: raw.update(yield_when_tentative=["shouting"]), "yield_when_tentative: expected a list of cue ids"),
+    ],
+)
 def test_a_malformed_moves_file_names_the_field(change, message: str) -> None:  # noqa: ANN001
     raw = _raw()
     change(raw)

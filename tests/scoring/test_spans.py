@@ -26,7 +26,7 @@ def test_curly_apostrophes_keep_offsets(scorer):
     result = scorer.score(text)
     assert {"apologise", "open_question"} <= set(result.cue_ids)
     for h in result.cues:
-        assert result.quote(h) == text[h.start:h.end] and result.quote(h).strip() == result.quote(h)
+        assert result.quote(h) == text[h.start : h.end] and result.quote(h).strip() == result.quote(h)
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="data/cues/dev.jsonl is missing")

@@ -21,8 +21,10 @@ def test_imperative(text):
     assert "zzimp" in _marks(text)
 
 
-@pytest.mark.parametrize("text", ["Transport's the one holding things up.", "Sorry about that.",
-                                  "Would you sit down?", "You should sit down."])
+@pytest.mark.parametrize(
+    "text",
+    ["Transport's the one holding things up.", "Sorry about that.", "Would you sit down?", "You should sit down."],
+)
 def test_not_imperative(text):
     assert "zzimp" not in _marks(text)
 
@@ -74,11 +76,14 @@ def test_general_rules(scorer, text, context, must, must_not):
     assert not (must_not & got), got
 
 
-@pytest.mark.parametrize("spoken, written", [
-    ("Yeah. Yeah. It's- it's been really tough for you.", "It's been really tough for you."),
-    ("Mm-hmm. Okay. And what happened then?", "And what happened then?"),
-    ("Um, so, you've, uh, been feeling the the pressure.", "So, you've been feeling the pressure."),
-])
+@pytest.mark.parametrize(
+    "spoken, written",
+    [
+        ("Yeah. Yeah. It's- it's been really tough for you.", "It's been really tough for you."),
+        ("Mm-hmm. Okay. And what happened then?", "And what happened then?"),
+        ("Um, so, you've, uh, been feeling the the pressure.", "So, you've been feeling the pressure."),
+    ],
+)
 def test_transcript_disfluencies_do_not_change_the_cues(scorer, spoken, written):
     """Real transcripts open with acknowledgements and stutter; the cues are the same."""
     ctx = "My dad passed last year and I've not been the same since."
@@ -93,12 +98,17 @@ def test_masking_keeps_offsets_and_deliberate_repeats():
     assert "No, no," in masked
 
 
-@pytest.mark.parametrize("text, context", [
-    ("So what I'm hearing is you'd like to cut back but you're not sure how.",
-     "I want to drink less but I don't know where to start."),
-    ("Right. So the weekends are the hardest.", "During the week I'm fine, it's the weekends."),
-    ("So it's a way of coping with the stress.", "When work gets bad I just reach for a drink."),
-])
+@pytest.mark.parametrize(
+    "text, context",
+    [
+        (
+            "So what I'm hearing is you'd like to cut back but you're not sure how.",
+            "I want to drink less but I don't know where to start.",
+        ),
+        ("Right. So the weekends are the hardest.", "During the week I'm fine, it's the weekends."),
+        ("So it's a way of coping with the stress.", "When work gets bad I just reach for a drink."),
+    ],
+)
 def test_a_reflection_is_simple_or_complex_not_both(scorer, text, context):
     found = cues(scorer, text, context)
     assert found & {"reflection_simple", "reflection_complex"}, found

@@ -6,7 +6,7 @@ import pytest
 
 from actions.scoring import textcat as tc
 from actions.scoring.data import CUES_DIR, load_split
-from actions.scoring.evaluate import evaluate_file
+from practice.scoring.evaluate import evaluate_file
 
 # Measured dev macro-F1 minus a small margin; raise it when the scorer improves.
 DEV_MACRO_F1_FLOOR = 0.85

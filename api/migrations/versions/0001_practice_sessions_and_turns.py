@@ -39,7 +39,9 @@ def upgrade() -> None:
     op.create_table(
         "turns",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("session_id", sa.String(32), sa.ForeignKey("practice_sessions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "session_id", sa.String(32), sa.ForeignKey("practice_sessions.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("index", sa.Integer(), nullable=False),
         sa.Column("learner_text", sa.Text(), nullable=False),
         sa.Column("patient_lines", sa.JSON(), nullable=False),

@@ -75,7 +75,9 @@ def upgrade() -> None:
     op.create_table(
         "comments",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("session_id", sa.String(32), sa.ForeignKey("practice_sessions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "session_id", sa.String(32), sa.ForeignKey("practice_sessions.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("turn_index", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),

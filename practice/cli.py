@@ -1,6 +1,6 @@
 """`practice`: the project's command-line entry point.
 
-Each subcommand lives in its own module under `bot/commands/` and registers itself through
+Each subcommand lives in its own module under `practice/commands/` and registers itself through
 `add_parser(subparsers)`; modules import their heavy dependencies inside their handlers so
 that `practice --help` stays instant.
 """
@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.commands import chat, db, retention, scenarios_cmd, score, screenshots, service, users
+from practice.commands import chat, db, retention, scenarios_cmd, score, screenshots, service, users
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,8 +26,10 @@ WELL_HANDLED = [
     "Would you like me to ask the duty doctor to see you this afternoon, or would you rather I book the first appointment tomorrow?",
 ]
 # Two replies that keep a conversation going (so the chat page has feedback on it, not a report).
-GOING = ["I'm sorry, that sounds really frustrating. Can you tell me what happened this morning?",
-         "Nobody rang you, and you've taken the afternoon off for this."]
+GOING = [
+    "I'm sorry, that sounds really frustrating. Can you tell me what happened this morning?",
+    "Nobody rang you, and you've taken the afternoon off for this.",
+]
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class Demo:
 
     def client(self, role: str) -> httpx.Client:
         username, password = self.accounts[role]
-        token = httpx.post(f"{self.api_url}/api/auth/token", data={"username": username, "password": password}, timeout=30)
+        token = httpx.post(
+            f"{self.api_url}/api/auth/token", data={"username": username, "password": password}, timeout=30
+        )
         token.raise_for_status()
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         return httpx.Client(base_url=self.api_url, headers=headers, timeout=120)
@@ -81,7 +85,9 @@ class Demo:
 
 def _check(response: httpx.Response) -> Any:
     if response.status_code >= 400:
-        raise RuntimeError(f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:300]}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:300]}"
+        )
     return response.json() if response.content else None
 
 
@@ -113,24 +119,39 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
     with demo.client("admin") as admin:
         for role, name in names.items():
             _check(admin.patch(f"/api/users/{demo.display[role]}", json={"display_name": name}))
-        cohort = _check(admin.post("/api/cohorts", json={"name": f"De-escalation course, {datetime.now(UTC):%-d %B} ({prefix})"}))
+        cohort = _check(
+            admin.post("/api/cohorts", json={"name": f"De-escalation course, {datetime.now(UTC):%-d %B} ({prefix})"})
+        )
         demo.cohort_id = cohort["id"]
         for role in COHORT_ROLES:  # each account joins the cohort in the role of its name
             _check(admin.put(f"/api/cohorts/{cohort['id']}/members/{demo.display[role]}", json={"role": role}))
     with demo.client("facilitator") as fac:
         due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-        body = {"scenario_ids": [SCENARIO, "ward_relative_news"], "due_at": due, "min_attempts": 1,
-                "note": "Please practise before the course day. Ten minutes is enough."}
+        body = {
+            "scenario_ids": [SCENARIO, "ward_relative_news"],
+            "due_at": due,
+            "min_attempts": 1,
+            "note": "Please practise before the course day. Ten minutes is enough.",
+        }
         demo.assignment_id = _check(fac.post(f"/api/cohorts/{cohort['id']}/assignments", json=body))["id"]
     with demo.client("learner") as learner:
         demo.finished_id = _converse(learner, WELL_HANDLED, seed=7, end="finished")
         demo.safety_id = _converse(learner, GOING[:1], seed=8, end="safety")
         demo.active_id = _converse(learner, GOING, seed=9, end=None)
     with demo.client("reviewer") as rev:
-        _check(rev.post(f"/api/sessions/{demo.finished_id}/comments", json={
-            "turn_index": 1, "body": "Lovely start: you named the frustration before anything else. Try pausing after it."}))
+        _check(
+            rev.post(
+                f"/api/sessions/{demo.finished_id}/comments",
+                json={
+                    "turn_index": 1,
+                    "body": "Lovely start: you named the frustration before anything else. Try pausing after it.",
+                },
+            )
+        )
         transcript = _check(rev.get(f"/api/sessions/{demo.finished_id}"))
         detected = [c["cue"] for c in transcript["turns"][0]["score_card"]["cues"]]
         missed = next(c for c in ("validate", "summarise", "affirm", "introduce_self") if c not in detected)
-        _check(rev.post(f"/api/sessions/{demo.finished_id}/turns/1/corrections", json={"cue": missed, "kind": "missed"}))
+        _check(
+            rev.post(f"/api/sessions/{demo.finished_id}/turns/1/corrections", json={"cue": missed, "kind": "missed"})
+        )
     return demo

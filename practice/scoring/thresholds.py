@@ -31,7 +31,7 @@ class Decision:
     probs: dict[str, float]
 
     @classmethod
-    def of(cls, scorer: "Scorer", text: str, context: str) -> "Decision":
+    def of(cls, scorer: Scorer, text: str, context: str) -> Decision:
         saved = scorer.thresholds
         try:
             scorer.thresholds = {c: 2.0 for c in saved}
@@ -55,8 +55,9 @@ def _f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def tune_thresholds(decisions: list[Decision], gold: list[set[str]], cues: list[str],
-                    anti_patterns: frozenset[str] = frozenset()) -> dict[str, float]:
+def tune_thresholds(
+    decisions: list[Decision], gold: list[set[str]], cues: list[str], anti_patterns: frozenset[str] = frozenset()
+) -> dict[str, float]:
     """The threshold per cue that maximises (smoothed) out-of-fold F1 of the whole scorer."""
     out: dict[str, float] = {}
     for c in cues:
@@ -68,17 +69,23 @@ def tune_thresholds(decisions: list[Decision], gold: list[set[str]], cues: list[
         support = sum(1 for g in gold if c in g)
         scores = []
         for t in GRID:
-            tp = base_tp + sum(1 for d, g in zip(decisions, gold) if c in d.open and c not in d.rules
-                               and d.probs.get(c, 0.0) >= t and c in g)
-            fp = base_fp + sum(1 for d, g in zip(decisions, gold) if c in d.open and c not in d.rules
-                               and d.probs.get(c, 0.0) >= t and c not in g)
+            tp = base_tp + sum(
+                1
+                for d, g in zip(decisions, gold)
+                if c in d.open and c not in d.rules and d.probs.get(c, 0.0) >= t and c in g
+            )
+            fp = base_fp + sum(
+                1
+                for d, g in zip(decisions, gold)
+                if c in d.open and c not in d.rules and d.probs.get(c, 0.0) >= t and c not in g
+            )
             scores.append(_f1(tp, fp, support - tp))
         floor = ANTI_FLOOR if c in anti_patterns else FLOOR
         best, best_t = -1.0, 0.5
         for i, t in enumerate(GRID):
             if t < floor:
                 continue
-            window = scores[max(0, i - SMOOTH): i + SMOOTH + 1]
+            window = scores[max(0, i - SMOOTH) : i + SMOOTH + 1]
             s = sum(window) / len(window)
             if s > best + 1e-9:
                 best, best_t = s, t

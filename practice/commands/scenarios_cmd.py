@@ -7,10 +7,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.commands.api_client import ApiProblem, ApiUnreachable, PracticeApi, add_api_argument
+from practice.commands.api_client import ApiProblem, ApiUnreachable, PracticeApi, add_api_argument
 
 DIFFICULTY = {1: "1 foundation", 2: "2 intermediate", 3: "3 advanced"}
-COLUMNS = [("id", "ID"), ("title", "TITLE"), ("staff_role", "STAFF ROLE"), ("setting", "SETTING"), ("difficulty", "DIFFICULTY")]
+COLUMNS = [
+    ("id", "ID"),
+    ("title", "TITLE"),
+    ("staff_role", "STAFF ROLE"),
+    ("setting", "SETTING"),
+    ("difficulty", "DIFFICULTY"),
+]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,17 +31,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "check",
         help="check scenario files: format, empathic opportunities, every outcome reachable",
         description="Check scenario files without starting anything. Each problem is printed as "
-                    "'file: field: problem'; the exit status is 1 if any file has one.",
+        "'file: field: problem'; the exit status is 1 if any file has one.",
     )
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="scenario files or folders (default: the scenario folder in use)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="scenario files or folders (default: the scenario folder in use)",
+    )
     check.set_defaults(handler=run_check)
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Check every file named (or the whole library) and report on all of them."""
     from actions.scenarios import ScenarioError, scenario_dir
-    from bot.scenario_check import check_paths
+    from practice.scenario_check import check_paths
 
     paths = list(args.paths) or [scenario_dir()]
     missing = [path for path in paths if not path.exists()]
@@ -66,10 +77,14 @@ def run_check(args: argparse.Namespace) -> int:
 def format_table(briefs: list[dict]) -> str:
     rows = [[h for _, h in COLUMNS]]
     for brief in briefs:
-        rows.append([
-            DIFFICULTY.get(brief.get(key), str(brief.get(key, ""))) if key == "difficulty" else str(brief.get(key, ""))
-            for key, _ in COLUMNS
-        ])
+        rows.append(
+            [
+                DIFFICULTY.get(brief.get(key), str(brief.get(key, "")))
+                if key == "difficulty"
+                else str(brief.get(key, ""))
+                for key, _ in COLUMNS
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 

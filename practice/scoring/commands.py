@@ -1,4 +1,4 @@
-"""What `practice score` does, kept out of the thin argparse module (bot/commands/score.py).
+"""What `practice score` does, kept out of the thin argparse module (practice/commands/score.py).
 
 Each function takes its streams so tests can call it without a subprocess.
 """
@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import IO
 
-from actions.scoring.evaluate import evaluate_file, format_report
-from actions.scoring.present import describe
 from actions.scoring.scorer import Scorer, get_scorer, reset_scorer
+from practice.scoring.evaluate import evaluate_file, format_report
+from practice.scoring.present import describe
 
 
 def score_jsonl(inp: IO[str], out: IO[str], scorer: Scorer | None = None) -> int:

@@ -9,15 +9,17 @@ import argparse
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("retention", help="delete transcripts older than the retention period")
     actions = parser.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
-    apply = actions.add_parser("apply", help="delete sessions older than the period (PRACTICE_DATABASE_URL or var/practice.db)")
+    apply = actions.add_parser(
+        "apply", help="delete sessions older than the period (PRACTICE_DATABASE_URL or var/practice.db)"
+    )
     apply.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     apply.set_defaults(handler=run_apply)
 
 
 def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
     from api.db import make_engine, make_sessionmaker
-    from api.migrate import upgrade
     from api.engine_memory import forget_conversations
+    from api.migrate import upgrade
     from api.services.privacy import apply_retention
     from api.settings import get_settings
 

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.engine import ensure_model
-from bot.stack import Stack, StackConfig, free_port
+from practice.engine import ensure_model
+from practice.supervisor import Stack, StackConfig, free_port
 from tests.e2e.latency import TURN_LATENCIES
 
 

@@ -18,14 +18,18 @@ RETRYABLE = frozenset({502, 503, 504})
 def add_api_argument(parser: argparse.ArgumentParser) -> None:
     default = os.environ.get(API_URL_ENV) or DEFAULT_API_URL
     parser.add_argument(
-        "--api", metavar="URL", default=default,
+        "--api",
+        metavar="URL",
+        default=default,
         help=f"address of the practice API (default {default}; env {API_URL_ENV})",
     )
 
 
 def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--username", metavar="NAME", default=os.environ.get(USERNAME_ENV),
+        "--username",
+        metavar="NAME",
+        default=os.environ.get(USERNAME_ENV),
         help=f"your practice account (env {USERNAME_ENV}); the password comes from env {PASSWORD_ENV} or a prompt",
     )
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from actions.vocabulary import REPO_ROOT
 
 CONFIG = REPO_ROOT / "config.yml"
-DOMAIN = REPO_ROOT / "bot" / "domain.yml"
-CREDENTIALS = REPO_ROOT / "bot" / "credentials.yml"
+DOMAIN = REPO_ROOT / "domain.yml"
+CREDENTIALS = REPO_ROOT / "credentials.yml"
 TRAINING_DATA = [REPO_ROOT / "data" / name for name in ("rules", "stories")]
 ENGINE_LOCK = REPO_ROOT / "requirements" / "engine.lock"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"
@@ -35,9 +35,7 @@ def rasa_bin() -> Path:
     """The engine's `rasa` executable: `PRACTICE_RASA_BIN`, else `.venv-rasa/bin/rasa`."""
     path = Path(os.environ.get("PRACTICE_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
     if not path.exists():
-        raise EngineSetupError(
-            f"Rasa engine not found at {path}. Run `make setup` to create the engine environment."
-        )
+        raise EngineSetupError(f"Rasa engine not found at {path}. Run `make setup` to create the engine environment.")
     return path
 
 
@@ -102,11 +100,15 @@ def ensure_model(*, quiet: bool = False) -> Path:
         run_rasa(
             [
                 "train",
-                "--domain", str(DOMAIN),
-                "--config", str(CONFIG),
+                "--domain",
+                str(DOMAIN),
+                "--config",
+                str(CONFIG),
                 *_data_args(),
-                "--out", str(target_dir),
-                "--fixed-model-name", name,
+                "--out",
+                str(target_dir),
+                "--fixed-model-name",
+                name,
             ],
             quiet=quiet,
         )
@@ -125,11 +127,15 @@ def run_test_stories(model: Path, out_dir: Path) -> subprocess.CompletedProcess[
     """Run the Rasa test stories against `model`, failing on any prediction error."""
     return run_rasa(
         [
-            "test", "core",
-            "--model", str(model),
-            "--stories", str(TEST_STORIES),
+            "test",
+            "core",
+            "--model",
+            str(model),
+            "--stories",
+            str(TEST_STORIES),
             "--fail-on-prediction-errors",
-            "--out", str(out_dir),
+            "--out",
+            str(out_dir),
         ],
         quiet=True,
     )

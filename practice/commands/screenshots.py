@@ -1,7 +1,7 @@
 """`practice screenshots --out docs/screenshots`: a PNG of every web page.
 
 Starts the real practice service on free loopback ports with its state in a temporary folder
-(so it runs beside `make run`), seeds the demonstration world of `bot/demo.py` (accounts with
+(so it runs beside `make run`), seeds the demonstration world of `practice/demo.py` (accounts with
 random passwords, a cohort, an assignment, three conversations, a reviewer's comment), then
 signs in as each role in headless Chromium (Debian's, at /usr/bin/chromium, or
 `PRACTICE_CHROMIUM`) and photographs each page at desktop width, and the chat and the report
@@ -23,27 +23,37 @@ PHONE_PAGES = ("chat", "report")
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("screenshots", help="write a PNG of every web page (starts its own service)")
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"), help="folder for the PNGs (default docs/screenshots)")
-    parser.add_argument("--only", nargs="*", metavar="NAME", help="only these pages (names as in bot/demo.py)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("docs/screenshots"), help="folder for the PNGs (default docs/screenshots)"
+    )
+    parser.add_argument("--only", nargs="*", metavar="NAME", help="only these pages (names as in practice/demo.py)")
     parser.add_argument("--full-page", action="store_true", help="the whole page, not just the first screenful")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.demo import seed
-    from bot.engine import ensure_model
-    from bot.stack import Stack, StackConfig, StackError, free_port
+    from practice.demo import seed
+    from practice.engine import ensure_model
+    from practice.supervisor import Stack, StackConfig, StackError, free_port
 
     chromium = Path(os.environ.get("PRACTICE_CHROMIUM", "/usr/bin/chromium"))
     if not chromium.exists():
-        print(f"Chromium not found at {chromium}: install Debian's chromium (`make browser`), "
-              "or point PRACTICE_CHROMIUM at one.", file=sys.stderr)
+        print(
+            f"Chromium not found at {chromium}: install Debian's chromium (`make browser`), "
+            "or point PRACTICE_CHROMIUM at one.",
+            file=sys.stderr,
+        )
         return 1
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="practice-screenshots-") as state:
-        config = StackConfig(model=ensure_model(), rasa_port=free_port(), action_port=free_port(),
-                             api_port=free_port(), state_dir=Path(state))
+        config = StackConfig(
+            model=ensure_model(),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            api_port=free_port(),
+            state_dir=Path(state),
+        )
         stack = Stack(config)
         print("Starting the practice service (Rasa, actions, API)...", file=sys.stderr)
         try:

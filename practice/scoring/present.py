@@ -44,10 +44,10 @@ def describe(result: ScoreResult, taxonomy: Taxonomy, ansi: bool) -> str:
     if not result.cues:
         lines.append("  (no cues found)")
     for hit in result.cues:
-        cue = taxonomy[hit.cue] if hit.cue in taxonomy else None
+        cue = taxonomy.get(hit.cue)
         label = cue.label if cue else hit.cue
         weight = f"{cue.weight:+g}" if cue else "?"
-        lines.append(f"  {label:<26} {hit.cue:<20} {weight:>5}  conf {hit.confidence:.2f}  \"{result.quote(hit)}\"")
+        lines.append(f'  {label:<26} {hit.cue:<20} {weight:>5}  conf {hit.confidence:.2f}  "{result.quote(hit)}"')
     lines.append(f"  score {result.score:+g}" + (f"   flags: {', '.join(result.flags)}" if result.flags else ""))
     if result.move is not None:
         why = f"from {result.move.cue}" if result.move.cue else "from the turn's form"

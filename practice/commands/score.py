@@ -25,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def handle(args: argparse.Namespace) -> int:
-    from actions.scoring import commands
+    from practice.scoring import commands
 
     if args.build:
         commands.run_build(sys.stdout)
@@ -44,7 +44,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command alone (`python -m bot.commands.score`), without the lead's CLI."""
+    """Run the command alone (`python -m practice.commands.score`), without the lead's CLI."""
     parser = argparse.ArgumentParser(prog="practice")
     add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["score", *(sys.argv[1:] if argv is None else argv)])

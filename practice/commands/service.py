@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import time
@@ -39,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def _setup(args: argparse.Namespace) -> int:
     from actions.scoring import Scorer
-    from bot.engine import ensure_model
+    from practice.engine import ensure_model
 
     scorer = Scorer.load()  # trains the scorer's classifier into build/ only if its inputs changed
     for note in scorer.notes:
@@ -49,28 +50,28 @@ def _setup(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from bot.engine import ensure_model
+    from practice.engine import ensure_model
 
     print(ensure_model())
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from bot.engine import validate_data
+    from practice.engine import validate_data
 
     validate_data()
     return 0
 
 
 def _hash(args: argparse.Namespace) -> int:
-    from bot.engine import inputs_hash
+    from practice.engine import inputs_hash
 
     print(inputs_hash())
     return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from bot.dialogue import REPO_ROOT, out_of_date, write_all
+    from practice.dialogue import REPO_ROOT, out_of_date, write_all
 
     if args.check:
         stale = out_of_date()
@@ -90,8 +91,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.engine import ensure_model
-    from bot.stack import Stack, StackConfig, StackError
+    from practice.engine import ensure_model
+    from practice.supervisor import Stack, StackConfig, StackError
 
     config = StackConfig(
         model=ensure_model(),
@@ -139,7 +140,5 @@ def _run(args: argparse.Namespace) -> int:
 
 def _say(message: str, *, error: bool = False) -> None:
     """Print, but never let a closed terminal or pipe stop the servers from being stopped."""
-    try:
+    with contextlib.suppress(OSError):
         print(message, file=sys.stderr if error else sys.stdout, flush=True)
-    except OSError:
-        pass

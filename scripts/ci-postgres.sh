@@ -2,7 +2,7 @@
 # Make sure a PostgreSQL server answers on 127.0.0.1:5432 (trust auth, a database named
 # `test`) and print the URL for the PostgreSQL test tier. Where none answers, install and
 # start Debian's `postgresql` (needs root, as on CI). Usage:
-#   export PRACTICE_TEST_POSTGRES_URL="$(bot/ci-postgres.sh)"
+#   export PRACTICE_TEST_POSTGRES_URL="$(scripts/ci-postgres.sh)"
 # Messages go to stderr; only the URL goes to stdout. Exits non-zero if no server could be had.
 set -euo pipefail
 HOST=127.0.0.1

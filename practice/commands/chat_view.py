@@ -59,7 +59,7 @@ def patient_lines(lines: list[dict[str, Any]], name: str) -> str:
     out = []
     for line in lines:
         out.append(f"{name} ({meter(line.get('escalation'))}):")
-        out.append(wrap(f"\"{line.get('text', '')}\""))
+        out.append(wrap(f'"{line.get("text", "")}"'))
     return "\n".join(out)
 
 
@@ -122,7 +122,7 @@ def summary(data: dict[str, Any], labels: dict[str, str] | None = None) -> str:
                 text = item.get("text", "")
                 out.append(wrap(text, indent=f"  {mark} "))
                 if item.get("quote") and item["quote"] not in text:
-                    out.append(wrap(f"\"{item['quote']}\"", indent="      "))
+                    out.append(wrap(f'"{item["quote"]}"', indent="      "))
     support = data.get("support") or {}
     if support:
         out.append("")

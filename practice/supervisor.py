@@ -9,6 +9,7 @@ its log, never hidden.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from actions.vocabulary import REPO_ROOT
-from bot.engine import CREDENTIALS, rasa_bin
+from practice.engine import CREDENTIALS, rasa_bin
 
 
 class StackError(RuntimeError):
@@ -87,10 +88,8 @@ class _Service:
 def _die_with_parent() -> None:
     """In the child: ask Linux to send SIGTERM if the supervisor dies without stopping us."""
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -150,12 +149,18 @@ class Stack:
             _Service(
                 name="Rasa server",
                 argv=[
-                    str(rasa_bin()), "run",
-                    "--model", str(cfg.model),
-                    "--endpoints", str(endpoints),
-                    "--credentials", str(CREDENTIALS),
-                    "--interface", cfg.host,
-                    "--port", str(cfg.rasa_port),
+                    str(rasa_bin()),
+                    "run",
+                    "--model",
+                    str(cfg.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(CREDENTIALS),
+                    "--interface",
+                    cfg.host,
+                    "--port",
+                    str(cfg.rasa_port),
                 ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
                 health_url=f"{cfg.rasa_url}/",
                 env={**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
@@ -164,8 +169,15 @@ class Stack:
             _Service(
                 name="API",
                 argv=[
-                    sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                    "--host", cfg.host, "--port", str(cfg.api_port),
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:create_app",
+                    "--factory",
+                    "--host",
+                    cfg.host,
+                    "--port",
+                    str(cfg.api_port),
                 ],
                 health_url=f"{cfg.api_url}/api/health",
                 env={
@@ -231,8 +243,7 @@ class Stack:
                 if pending and time.monotonic() > deadline:
                     names = ", ".join(s.name for s in pending)
                     raise StackError(
-                        f"Timed out after {timeout:.0f} s waiting for: {names}. "
-                        f"See the logs in {self.log_dir}."
+                        f"Timed out after {timeout:.0f} s waiting for: {names}. See the logs in {self.log_dir}."
                     )
                 if pending:
                     time.sleep(0.5)
@@ -307,10 +318,8 @@ class Stack:
             try:
                 process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait()
 
     def __enter__(self) -> Stack:

@@ -11,8 +11,9 @@ import argparse
 import sys
 from typing import Any
 
-from bot.commands import chat_view as view
-from bot.commands.api_client import (
+from actions.vocabulary import EndReason
+from practice.commands import chat_view as view
+from practice.commands.api_client import (
     PASSWORD_ENV,
     ApiError,
     ApiProblem,
@@ -22,8 +23,6 @@ from bot.commands.api_client import (
     add_sign_in_arguments,
     read_password,
 )
-
-from actions.vocabulary import EndReason
 
 # What the learner types to end the conversation, and the end reason each sends.
 COMMANDS: dict[str, EndReason] = {"/end": "finished", "/safety": "safety"}
@@ -134,7 +133,7 @@ class Chat:
                 _say(f"Unknown command {text.split()[0]!r}. Type /help for the commands.")
                 continue
             else:
-                outcome = self._send(lambda: self.api.say(self.session_id, text))
+                outcome = self._send(lambda text=text: self.api.say(self.session_id, text))
             if outcome is not None:
                 return outcome
 

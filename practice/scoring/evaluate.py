@@ -53,8 +53,15 @@ class Report:
         return {
             "n": self.n,
             "macro_f1": round(self.macro_f1, 4),
-            "cues": {c: {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4),
-                         "support": s.support} for c, s in self.per_cue.items()},
+            "cues": {
+                c: {
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "support": s.support,
+                }
+                for c, s in self.per_cue.items()
+            },
         }
 
 
@@ -88,8 +95,10 @@ def format_report(report: Report, show_errors: int = 0) -> str:
     for cue, s in report.per_cue.items():
         if s.support == 0 and s.fp == 0:
             continue
-        lines.append(f"{cue:<20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:8d}"
-                     + ("" if s.support else f"   ({s.fp} false positives, not in macro)"))
+        lines.append(
+            f"{cue:<20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:8d}"
+            + ("" if s.support else f"   ({s.fp} false positives, not in macro)")
+        )
     lines.append(f"{'macro-F1':<20} {'':>6} {'':>6} {report.macro_f1:6.3f} {report.n:8d} utterances")
     for ex, pred in report.errors[:show_errors]:
         lines.append(f"  gold={sorted(ex.cues)} pred={sorted(pred)} :: {ex.text!r} | ctx={ex.context[:60]!r}")

@@ -26,7 +26,7 @@ from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed
 from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
 from actions.scenarios import Scenario, ScenarioError, cue_weights, load_scenario
 from actions.vocabulary import LEVELS, OUTCOMES, Outcome
-from bot.dialogue import Behaviour, load_behaviour
+from practice.dialogue import Behaviour, load_behaviour
 
 # One typical reply's cues for each learner move: what a learner making that move says.
 MOVE_CUES: dict[str, tuple[str, ...]] = {
@@ -84,10 +84,13 @@ class Report:
             return f"{self.path}: not loaded"
         reach = ", ".join(
             f"{outcome.replace('_', ' ')} in {self.fewest_turns[outcome]}"
-            for outcome in (RESOLVED, *OUTCOMES) if outcome in self.fewest_turns
+            for outcome in (RESOLVED, *OUTCOMES)
+            if outcome in self.fewest_turns
         )
-        return (f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
-                f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}")
+        return (
+            f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
+            f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}"
+        )
 
 
 def opportunity_problems(scenario: Scenario, path: Path) -> list[str]:
@@ -110,7 +113,10 @@ def _cards(state: _State, move: str, cues: Iterable[str]) -> list[dict[str, Any]
 
 
 def fewest_turns_to_outcomes(
-    scenario: Scenario, behaviour: Behaviour, weights: Mapping[str, float], profile: Difficulty,
+    scenario: Scenario,
+    behaviour: Behaviour,
+    weights: Mapping[str, float],
+    profile: Difficulty,
 ) -> dict[str, int]:
     """Breadth-first over learner moves: the fewest turns after which each outcome can happen.
 
@@ -120,7 +126,7 @@ def fewest_turns_to_outcomes(
     """
     start = start_tension(scenario.start_level)
     found: dict[str, int] = {"ended_for_safety": 1}  # "step away" ends any turn for safety
-    
+
     frontier = {_State(start, False, 0, 0)}
     seen = set(frontier)
     depth_limit = max(scenario.turn_budget, 1) * 2
@@ -135,9 +141,12 @@ def fewest_turns_to_outcomes(
             for move in behaviour.table:
                 cues = MOVE_CUES.get(move, ())
                 change = next_tension(
-                    state.tension, cues, weights=weights,
+                    state.tension,
+                    cues,
+                    weights=weights,
                     sensitivity={cue: scenario.sensitivity_for(cue) for cue in cues},
-                    opportunity_offered=False, escalation_rate=profile.escalation_rate,
+                    opportunity_offered=False,
+                    escalation_rate=profile.escalation_rate,
                 )
                 level = level_for(change.after)
                 chosen = behaviour.act(move, level, state.need_disclosed)
@@ -181,13 +190,17 @@ def check_file(path: Path, behaviour: Behaviour, weights: Mapping[str, float]) -
     report.fewest_turns = fewest_turns_to_outcomes(scenario, behaviour, weights, difficulty(scenario.difficulty))
     for outcome in required_outcomes(scenario):
         if outcome not in report.fewest_turns:
-            report.problems.append(f"{path}: lines: the outcome {outcome!r} cannot be reached from start_level "
-                                   f"{scenario.start_level!r} at difficulty {scenario.difficulty}")
+            report.problems.append(
+                f"{path}: lines: the outcome {outcome!r} cannot be reached from start_level "
+                f"{scenario.start_level!r} at difficulty {scenario.difficulty}"
+            )
     thanked = report.fewest_turns.get(RESOLVED)
     if thanked is None or thanked > scenario.turn_budget:
         needs = "cannot be reached" if thanked is None else f"needs at least {thanked} turns even with the best replies"
-        report.problems.append(f"{path}: turn_budget: the calm ending (the need out, then the patient's thanks) {needs}; "
-                               f"the budget is {scenario.turn_budget}")
+        report.problems.append(
+            f"{path}: turn_budget: the calm ending (the need out, then the patient's thanks) {needs}; "
+            f"the budget is {scenario.turn_budget}"
+        )
     return report
 
 
@@ -204,6 +217,8 @@ def check_paths(paths: Iterable[Path]) -> list[Report]:
         if report.scenario is None:
             continue
         if report.scenario.id in ids:
-            report.problems.append(f"{report.path}: id: {report.scenario.id!r} is also used by {ids[report.scenario.id]}")
+            report.problems.append(
+                f"{report.path}: id: {report.scenario.id!r} is also used by {ids[report.scenario.id]}"
+            )
         ids.setdefault(report.scenario.id, report.path)
     return reports

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import Stack, StackConfig, StackError, _Service, free_port
+from practice.supervisor import Stack, StackConfig, StackError, _Service, free_port
 
 
 def test_a_crashed_server_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:

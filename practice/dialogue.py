@@ -133,8 +133,10 @@ def load_behaviour(path: Path = BEHAVIOUR) -> Behaviour:
                 raise BehaviourError(f"{path}: move {intent!r} appears twice (again in group {name!r})")
             cells = {**defaults, **(overrides or {})}
             if set(cells) != set(levels):
-                raise BehaviourError(f"{path}: group {name!r}, move {intent!r}: needs exactly the levels "
-                                     f"{', '.join(levels)}; has {', '.join(cells)}")
+                raise BehaviourError(
+                    f"{path}: group {name!r}, move {intent!r}: needs exactly the levels "
+                    f"{', '.join(levels)}; has {', '.join(cells)}"
+                )
             table[intent] = {lv: _cell(cells[lv], acts, f"{path}: {intent} at {lv}") for lv in levels}
     conversations = _conversations(data.get("conversations"), levels, str(path), data.get("story_start", {}))
     return Behaviour(levels, acts, terminal, table, conversations)
@@ -159,8 +161,13 @@ def _act_steps(behaviour: Behaviour, act: str) -> list[str]:
 def _turn_steps(move: str, level: str) -> list[str]:
     """A learner turn as Rasa sees it: the API's `learner_reply`, the scoring action, and
     the two slots it sets that the rules read (the move and the level after scoring)."""
-    return [f"  - intent: {LEARNER_REPLY}", "  - action: action_score_turn", "  - slot_was_set:",
-            f"    - move: {move}", f"    - escalation: {level}"]
+    return [
+        f"  - intent: {LEARNER_REPLY}",
+        "  - action: action_score_turn",
+        "  - slot_was_set:",
+        f"    - move: {move}",
+        f"    - escalation: {level}",
+    ]
 
 
 def rules_text(behaviour: Behaviour) -> str:
@@ -170,13 +177,24 @@ def rules_text(behaviour: Behaviour) -> str:
     lines = ['version: "3.1"', "", "rules:", ""]
     lines += [
         '- rule: "the API starts a scenario; the patient opens, then waits for the learner"',
-        "  steps:", "  - intent: start_scenario", "  - action: action_start_scenario", "",
+        "  steps:",
+        "  - intent: start_scenario",
+        "  - action: action_start_scenario",
+        "",
         '- rule: "the API ends the session (finished or for safety); the summary follows"',
-        "  steps:", "  - intent: end_session", "  - action: action_session_summary", "",
+        "  steps:",
+        "  - intent: end_session",
+        "  - action: action_session_summary",
+        "",
     ]
     for act in behaviour.terminal:
-        lines += [f'- rule: "a terminal act ({act}) is always followed by the summary"', "  steps:",
-                  f"  - action: action_patient_{act}", "  - action: action_session_summary", ""]
+        lines += [
+            f'- rule: "a terminal act ({act}) is always followed by the summary"',
+            "  steps:",
+            f"  - action: action_patient_{act}",
+            "  - action: action_session_summary",
+            "",
+        ]
     for level in behaviour.levels:
         for need in (None, False, True):  # need-independent cells first, then hidden, then out
             for move in behaviour.table:
@@ -198,23 +216,39 @@ def _story(behaviour: Behaviour, conv: Conversation, with_text: bool) -> list[st
     """One story; the patient's acts come from the table, tracking when the need comes out."""
     start = f'{{"scenario_id": "{conv.scenario}", "seed": "{conv.seed}"}}'
     lines = [f'- story: "{conv.name}"', "  steps:"]
-    lines += [f"  - user: |\n      /start_scenario{start}", "    intent: start_scenario"] if with_text \
+    lines += (
+        [f"  - user: |\n      /start_scenario{start}", "    intent: start_scenario"]
+        if with_text
         else ["  - intent: start_scenario"]
-    lines += ["    entities:", f"    - scenario_id: {conv.scenario}", f'    - seed: "{conv.seed}"',
-              "  - action: action_start_scenario", "  - slot_was_set:", f"    - escalation: {conv.start}"]
+    )
+    lines += [
+        "    entities:",
+        f"    - scenario_id: {conv.scenario}",
+        f'    - seed: "{conv.seed}"',
+        "  - action: action_start_scenario",
+        "  - slot_was_set:",
+        f"    - escalation: {conv.start}",
+    ]
     need = False
     for k, (intent, level, text) in enumerate(conv.turns):
         if intent == "end_session":
-            lines += [f'  - user: |\n      /end_session{{"reason": "{level}"}}', "    intent: end_session"] \
-                if with_text else ["  - intent: end_session"]
+            lines += (
+                [f'  - user: |\n      /end_session{{"reason": "{level}"}}', "    intent: end_session"]
+                if with_text
+                else ["  - intent: end_session"]
+            )
             lines += ["    entities:", f"    - reason: {level}", "  - action: action_session_summary"]
             break
         if intent not in behaviour.table:
             raise BehaviourError(f"story {conv.name!r}: move {intent!r} is not in the behaviour table")
         act = behaviour.act(intent, level, need)
         if with_text:
-            lines += [f"  - user: |\n      /{LEARNER_REPLY}{json.dumps({'said': text})}", f"    intent: {LEARNER_REPLY}",
-                      "    entities:", f"    - said: {json.dumps(text)}"]
+            lines += [
+                f"  - user: |\n      /{LEARNER_REPLY}{json.dumps({'said': text})}",
+                f"    intent: {LEARNER_REPLY}",
+                "    entities:",
+                f"    - said: {json.dumps(text)}",
+            ]
             lines += _turn_steps(intent, level)[1:]
         else:
             lines += _turn_steps(intent, level)
@@ -255,8 +289,7 @@ def generate() -> dict[Path, str]:
 
 def out_of_date() -> list[Path]:
     """The generated files whose content differs from what the sources give (or missing)."""
-    return [path for path, text in generate().items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return [path for path, text in generate().items() if not path.exists() or path.read_text(encoding="utf-8") != text]
 
 
 def write_all() -> list[Path]:
