@@ -25,6 +25,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
+from actions.settings import Settings
 from actions.vocabulary import ACTS, LEVELS, REPO_ROOT, Level, Theme
 
 __all__ = [
@@ -37,15 +38,11 @@ __all__ = [
     "cue_weights",
     "load_scenario",
     "load_library",
-    "DEFAULT_SCENARIO_DIR",
-    "ENV_SCENARIO_DIR",
     "TAXONOMY_PATH",
     "scenario_dir",
 ]
 
-DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
 TAXONOMY_PATH = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
-ENV_SCENARIO_DIR = "PRACTICE_SCENARIO_DIR"
 
 # How each theme (actions.vocabulary.THEMES) reads in the catalogue and the README's scenario table.
 THEME_LABELS: dict[Theme, str] = {
@@ -280,10 +277,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 
 def scenario_dir(directory: Path | str | None = None) -> Path:
-    """Explicit argument, else ``PRACTICE_SCENARIO_DIR``, else ``data/scenarios``."""
+    """Explicit argument, else the `scenario_dir` setting (``PRACTICE_SCENARIO_DIR``, default
+    ``data/scenarios``), read now so a variable set after import is honoured."""
     if directory is not None:
         return Path(directory)
-    return Path(os.environ.get(ENV_SCENARIO_DIR) or DEFAULT_SCENARIO_DIR)
+    return Settings().scenario_dir
 
 
 @lru_cache(maxsize=8)

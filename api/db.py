@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from api.settings import Settings
+from actions.settings import Settings
 
 
 class Base(DeclarativeBase):

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from actions.settings import Settings
 from api.engine_client import EngineClient
 from api.exceptions import ScenarioLibraryError
-from api.settings import Settings
 
 log = logging.getLogger(__name__)
 

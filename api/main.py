@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from actions.settings import Settings, get_settings
 from api.auth.tokens import resolve_secret_key
 from api.db import make_engine, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
@@ -20,7 +21,6 @@ from api.engine_client import EngineClient
 from api.errors import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
-from api.settings import Settings, get_settings
 from api.web import install as install_web_pages
 
 

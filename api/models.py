@@ -22,15 +22,9 @@ from api.db import Base, UTCDateTime, utcnow
 
 
 class User(Base):
-    """An account. Signs in with a password, or (later) through single sign-on.
-
-    The SSO seam: an OIDC provider's identities land in this same table with
-    ``identity_provider`` (e.g. the issuer) and ``external_id`` (the ``sub`` claim) set and
-    ``password_hash`` empty; everything downstream only sees ``User.id`` and ``role``.
-    """
+    """An account: signs in with a password (docs/ACCOUNTS.md says where single sign-on would go)."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("identity_provider", "external_id", name="uq_user_external_identity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -40,8 +34,6 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped to invalidate every token issued so far (password change, deactivation).
     token_version: Mapped[int] = mapped_column(Integer, default=0)
-    identity_provider: Mapped[str | None] = mapped_column(String(255), default=None)
-    external_id: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -182,7 +182,6 @@ class UserOut(BaseModel):
     display_name: str | None = None
     role: Role
     is_active: bool
-    identity_provider: str | None = Field(default=None, description="Set for single sign-on accounts (not yet used).")
     created_at: datetime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from api.settings import get_settings
+from actions.settings import get_settings
 
 
 def serve(*, reload: bool = False) -> None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from actions.settings import Settings
 from actions.vocabulary import REPO_ROOT
 
 CONFIG = REPO_ROOT / "config.yml"
@@ -33,7 +34,7 @@ class EngineSetupError(RuntimeError):
 
 def rasa_bin() -> Path:
     """The engine's `rasa` executable: `PRACTICE_RASA_BIN`, else `.venv-rasa/bin/rasa`."""
-    path = Path(os.environ.get("PRACTICE_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
+    path = Settings().rasa_bin
     if not path.exists():
         raise EngineSetupError(f"Rasa engine not found at {path}. Run `make setup` to create the engine environment.")
     return path
@@ -41,7 +42,7 @@ def rasa_bin() -> Path:
 
 def models_dir() -> Path:
     """Where trained models are cached (`PRACTICE_MODELS_DIR` or `models/`)."""
-    return Path(os.environ.get("PRACTICE_MODELS_DIR", REPO_ROOT / "models"))
+    return Settings().models_dir
 
 
 def _training_files() -> Iterator[Path]:

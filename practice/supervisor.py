@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from actions.settings import DEFAULT_ACTION_PORT, DEFAULT_API_PORT, DEFAULT_RASA_PORT, DEFAULT_VAR_DIR, LOOPBACK
 from actions.vocabulary import REPO_ROOT
 from practice.engine import CREDENTIALS, rasa_bin
 
@@ -37,11 +38,11 @@ class StackConfig:
     """Where the three servers listen and keep their state. Loopback only by default."""
 
     model: Path
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    action_port: int = 5055
-    api_port: int = 8000
-    state_dir: Path = REPO_ROOT / "var"
+    host: str = LOOPBACK
+    rasa_port: int = DEFAULT_RASA_PORT
+    action_port: int = DEFAULT_ACTION_PORT
+    api_port: int = DEFAULT_API_PORT
+    state_dir: Path = DEFAULT_VAR_DIR
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 

@@ -61,28 +61,12 @@ def create_user(
     return user
 
 
-def find_or_create_external_user(
-    db: Session, *, provider: str, external_id: str, username: str, role: str = "learner"
-) -> User:
-    """The SSO seam: the user an identity provider vouched for (``provider`` = issuer,
-    ``external_id`` = subject), created on first sign-in without a password. Not wired to a
-    route yet; an OIDC callback would call this, then issue a token as password sign-in does."""
-    user = db.scalar(select(User).where(User.identity_provider == provider, User.external_id == external_id))
-    if user is not None:
-        return user
-    user = create_user(db, username=username, password=None, role=role)
-    user.identity_provider = provider
-    user.external_id = external_id
-    db.commit()
-    return user
-
-
 def create_user_at(database_url: str, *, username: str, password: str, role: str = "learner") -> int:
     """``create_user`` in the database at ``database_url`` (migrated first), for a test fixture
     or tool that has no session of its own, e.g. before or beside a running API. Returns the id."""
+    from actions.settings import Settings
     from api.db import make_engine, make_sessionmaker
     from api.migrate import upgrade
-    from api.settings import Settings
 
     engine = make_engine(Settings(database_url=database_url))
     try:

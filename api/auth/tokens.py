@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jwt
 
-from api.settings import Settings
+from actions.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import api.models  # noqa: F401 - registers the tables on Base.metadata
+from actions.settings import get_settings
 from api.db import Base, make_engine
-from api.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

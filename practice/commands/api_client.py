@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 import httpx
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"
-API_URL_ENV = "PRACTICE_API_URL"
+from actions.settings import Settings
+
+API_URL_ENV = "PRACTICE_API_URL"  # named in help and messages; read through actions.settings
 USERNAME_ENV = "PRACTICE_USERNAME"
 PASSWORD_ENV = "PRACTICE_PASSWORD"
 RETRYABLE = frozenset({502, 503, 504})
 
 
 def add_api_argument(parser: argparse.ArgumentParser) -> None:
-    default = os.environ.get(API_URL_ENV) or DEFAULT_API_URL
+    default = Settings().api_url
     parser.add_argument(
         "--api",
         metavar="URL",
@@ -29,14 +29,14 @@ def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--username",
         metavar="NAME",
-        default=os.environ.get(USERNAME_ENV),
+        default=Settings().username,
         help=f"your practice account (env {USERNAME_ENV}); the password comes from env {PASSWORD_ENV} or a prompt",
     )
 
 
 def read_password(username: str) -> str | None:
     """The password from ``PRACTICE_PASSWORD``, else asked for without echo; None if there is no way to ask."""
-    password = os.environ.get(PASSWORD_ENV)
+    password = Settings().password
     if password is not None:
         return password
     import getpass

@@ -13,12 +13,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     up.set_defaults(handler=run_upgrade)
 
 
-def run_upgrade(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
+def run_upgrade(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
     from sqlalchemy import make_url
 
+    from actions.settings import get_settings
     from api.db import make_engine
     from api.migrate import current_revision, upgrade
-    from api.settings import get_settings
 
     settings = settings or get_settings()
     engine = make_engine(settings)

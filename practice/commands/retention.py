@@ -16,12 +16,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     apply.set_defaults(handler=run_apply)
 
 
-def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
+def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
+    from actions.settings import get_settings
     from api.db import make_engine, make_sessionmaker
     from api.engine_memory import forget_conversations
     from api.migrate import upgrade
     from api.services.privacy import apply_retention
-    from api.settings import get_settings
 
     settings = settings or get_settings()
     engine = make_engine(settings)

@@ -11,10 +11,11 @@ at phone width too. Nothing is kept but the pictures.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
+
+from actions.settings import Settings
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from practice.engine import ensure_model
     from practice.supervisor import Stack, StackConfig, StackError, free_port
 
-    chromium = Path(os.environ.get("PRACTICE_CHROMIUM", "/usr/bin/chromium"))
+    chromium = Settings().chromium
     if not chromium.exists():
         print(
             f"Chromium not found at {chromium}: install Debian's chromium (`make browser`), "

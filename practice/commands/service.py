@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from actions.settings import Settings
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     setup = subparsers.add_parser("setup", help="build the scorer and train the Rasa model if their inputs changed")
@@ -19,10 +21,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     train.set_defaults(handler=_train)
 
     run = subparsers.add_parser("run", help="run the Rasa server, the action server and the API on 127.0.0.1")
-    run.add_argument("--host", default="127.0.0.1", help="interface for all three servers (default 127.0.0.1)")
-    run.add_argument("--api-port", type=int, default=8000)
-    run.add_argument("--rasa-port", type=int, default=5005)
-    run.add_argument("--action-port", type=int, default=5055)
+    settings = Settings()  # PRACTICE_HOST, PRACTICE_PORT, PRACTICE_RASA_PORT, PRACTICE_ACTION_PORT
+    run.add_argument("--host", default=settings.host, help=f"interface for all three servers (default {settings.host})")
+    run.add_argument("--api-port", type=int, default=settings.port, help=f"default {settings.port}")
+    run.add_argument("--rasa-port", type=int, default=settings.rasa_port, help=f"default {settings.rasa_port}")
+    run.add_argument("--action-port", type=int, default=settings.action_port, help=f"default {settings.action_port}")
     run.set_defaults(handler=_run)
 
     engine = subparsers.add_parser("engine", help="Rasa engine checks")

@@ -38,11 +38,11 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return first
 
 
-def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
+def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
+    from actions.settings import get_settings
     from api.auth.bootstrap import UserProblem, create_user
     from api.db import make_engine, make_sessionmaker
     from api.migrate import upgrade
-    from api.settings import get_settings
 
     password = _read_password(args)
     if password is None:

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
+from actions.settings import Settings
 from api.auth.bootstrap import create_user
 from api.auth.tokens import issue_access_token
 from api.main import create_app
 from api.models import User
-from api.settings import Settings
 from tests.api.fakes import SCENARIOS, FakeEngine
 from tests.api.postgres import postgres_database
 

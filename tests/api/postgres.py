@@ -60,9 +60,9 @@ def _url_for(admin_url: str, name: str) -> str:
 @cache
 def _template(admin_url: str) -> str:
     """A database migrated to head, the template of every test's database (dropped at exit)."""
+    from actions.settings import Settings
     from api.db import make_engine
     from api.migrate import upgrade
-    from api.settings import Settings
 
     name = f"practice_template_{RUN}"
     admin = _admin(admin_url)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.auth.bootstrap import UserProblem, create_user, find_or_create_external_user
+from actions.settings import Settings
+from api.auth.bootstrap import UserProblem, create_user
 from api.auth.passwords import hash_password, verify_password
 from api.auth.tokens import InvalidToken, decode_access_token, issue_access_token, resolve_secret_key
-from api.settings import Settings
 
 
 def test_the_secret_key_is_generated_once_into_var_with_mode_0600(tmp_path):
@@ -51,17 +51,6 @@ def test_passwords_are_hashed_with_argon2():
     assert not verify_password(hashed, "wrong")
     assert not verify_password(None, "anything")
     assert not verify_password("not a hash", "anything")
-
-
-def test_the_sso_seam_maps_an_external_identity_to_one_user(db):
-    user = find_or_create_external_user(
-        db, provider="https://login.example.nhs.uk", external_id="abc-123", username="sam"
-    )
-    assert user.password_hash is None and user.role == "learner"
-    again = find_or_create_external_user(
-        db, provider="https://login.example.nhs.uk", external_id="abc-123", username="other"
-    )
-    assert again.id == user.id
 
 
 def test_create_user_checks_role_name_and_password(db):

@@ -94,7 +94,7 @@ async def test_real_refused_connection_is_unavailable():
 
 
 def test_settings_accept_plain_database_url(monkeypatch):
-    from api.settings import Settings
+    from actions.settings import Settings
 
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/practice")
     monkeypatch.setenv("PRACTICE_RASA_URL", "http://rasa:5005/")

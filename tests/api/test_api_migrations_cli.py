@@ -6,12 +6,14 @@ import argparse
 import io
 import sys
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from api.db import Base, make_engine
 from api.migrate import current_revision, upgrade
 from practice.commands import db as db_cmd
 from practice.commands import users as users_cmd
+
+HEAD = "0003"  # the newest revision under api/migrations/versions/
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -60,11 +62,11 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(tmp_path):
             )
         )
     old.dispose()
-    from api.settings import Settings
+    from actions.settings import Settings
 
     engine = make_engine(Settings(database_url=url))
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == HEAD
     with engine.connect() as c:
         assert c.execute(text("SELECT id, owner_id FROM practice_sessions")).all() == [("s1", None)]
     engine.dispose()
@@ -73,7 +75,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(tmp_path):
 def test_practice_db_upgrade(settings, capsys):
     args = parse("db", "upgrade")
     assert args.handler(args, settings=settings) == 0
-    assert "is at revision 0002" in capsys.readouterr().out
+    assert f"is at revision {HEAD}" in capsys.readouterr().out
 
 
 def test_practice_user_create_makes_the_first_admin_who_can_sign_in(settings, monkeypatch, capsys):
@@ -114,3 +116,36 @@ def test_practice_user_create_without_a_terminal_asks_for_stdin(settings, monkey
     args = parse("user", "create", "--username", "lena")
     assert args.handler(args, settings=settings) == 1
     assert "--password-stdin" in capsys.readouterr().err
+
+
+def test_dropping_the_sso_columns_keeps_every_user_and_reverses(settings):
+    """0003 copies the users table without the unused single sign-on columns (SQLite needs a
+    copy), keeps every account, and its downgrade brings the columns back."""
+    from alembic import command
+
+    from api.migrate import alembic_config
+
+    engine = make_engine(settings)
+    upgrade(engine, "0002")
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO users (username, role, is_active, token_version, created_at) "
+                "VALUES ('sam', 'learner', true, 3, '2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
+    with engine.connect() as c:
+        assert c.execute(text("SELECT username, token_version FROM users")).all() == [("sam", 3)]
+        columns = {col["name"] for col in inspect(c).get_columns("users")}
+    assert not columns & {"identity_provider", "external_id"}
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    with engine.connect() as c:
+        columns = {col["name"] for col in inspect(c).get_columns("users")}
+        assert {"identity_provider", "external_id"} <= columns
+        assert c.execute(text("SELECT username FROM users")).all() == [("sam",)]
+    engine.dispose()

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from starlette.testclient import TestClient
 
+from actions.settings import Settings
 from api.auth.bootstrap import create_user
 from api.main import create_app
 from api.models import CohortMember
-from api.settings import Settings
 from tests.api.conftest import SECRET, bearer
 from tests.api.fakes import SCENARIOS, FakeEngine
 

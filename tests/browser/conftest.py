@@ -10,7 +10,6 @@ it); Playwright never downloads a browser. axe-core comes from the npm registry,
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import subprocess
 import threading
@@ -23,10 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
+from actions.settings import Settings
 from practice.supervisor import Stack, free_port
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path(os.environ.get("PRACTICE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Settings().chromium
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long browser-test password"
 _numbers = itertools.count(1)
@@ -172,8 +172,8 @@ class FakeSite(Site):
 @pytest.fixture
 def fake_site(tmp_path: Path) -> Iterator[FakeSite]:
     """The API app with the scripted engine of tests/api (so the engine can fail on cue)."""
+    from actions.settings import Settings
     from api.main import create_app
-    from api.settings import Settings
     from tests.api.fakes import SCENARIOS, FakeEngine
 
     database_url = f"sqlite:///{tmp_path / 'practice.db'}"

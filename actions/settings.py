@@ -1,0 +1,94 @@
+"""Every setting the project reads from the environment (prefix ``PRACTICE_``), in one place.
+
+The API, the action server, the supervisor (`practice run`) and the CLI all read their ports,
+addresses and paths here, so a default is written once. The API reads its settings once
+behind `get_settings()`; the CLI and the scenario loader build a fresh `Settings()` at the
+moment they need one, so a variable set in the same process (as tests do) is honoured.
+README.md lists every variable; tests/test_settings.py checks that list against this class.
+(Two variables are read elsewhere on purpose: `PRACTICE_TAXONOMY` by the scorer's taxonomy
+loader, whose source bytes key its trained classifier, and `PRACTICE_TEST_POSTGRES_URL`,
+`PRACTICE_PYTHON310` by the test suite and the Makefile.)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from actions.vocabulary import REPO_ROOT
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_API_PORT = 8000
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
+DEFAULT_VAR_DIR = REPO_ROOT / "var"
+DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
+DEFAULT_MODELS_DIR = REPO_ROOT / "models"
+DEFAULT_RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
+
+
+class Settings(BaseSettings):
+    """Everything read from the environment, with defaults for a laptop (loopback only)."""
+
+    model_config = SettingsConfigDict(env_prefix="PRACTICE_", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATABASE}",
+        validation_alias=AliasChoices("PRACTICE_DATABASE_URL", "DATABASE_URL"),
+    )
+    # The Rasa server the API talks to; unset: this machine's, on `rasa_port`.
+    rasa_url: str = ""
+    # The Rasa tracker store's database, so ended or deleted conversations are forgotten there
+    # too (api/engine_memory.py); None when Rasa keeps trackers in memory.
+    engine_tracker_url: str | None = None
+    rasa_timeout: float = Field(default=60.0, gt=0)  # the first turn may load the model
+    rasa_status_timeout: float = Field(default=2.0, gt=0)  # the health probe
+    max_message_chars: int = Field(default=1000, ge=1)
+    scenario_dir: Path = DEFAULT_SCENARIO_DIR
+    host: str = LOOPBACK  # where the servers listen (`python -m api.server`, `practice run`)
+    port: int = DEFAULT_API_PORT  # the API's port
+    rasa_port: int = DEFAULT_RASA_PORT  # where `practice run` starts the Rasa server
+    action_port: int = DEFAULT_ACTION_PORT  # where `practice run` starts the action server
+    var_dir: Path = DEFAULT_VAR_DIR  # runtime state: the SQLite file, the generated secret key
+    models_dir: Path = DEFAULT_MODELS_DIR  # trained Rasa models, cached by a hash of their inputs
+    rasa_bin: Path = DEFAULT_RASA_BIN  # the engine environment's `rasa` executable
+    # What the `practice` CLI talks to and signs in as; unset address: this machine's API.
+    api_url: str = ""
+    username: str | None = None
+    password: str | None = Field(default=None, repr=False)
+    chromium: Path = Path("/usr/bin/chromium")  # for the browser tests and `practice screenshots`
+    # Signs access tokens (HS256). Unset: generated once and kept in ``var/secret_key`` (0600).
+    secret_key: str | None = Field(default=None, repr=False)
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    @field_validator("rasa_url", "api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _local_addresses(self) -> Settings:
+        """Unset addresses point at this machine's servers, on the configured ports."""
+        if not self.rasa_url:
+            self.rasa_url = f"http://{LOOPBACK}:{self.rasa_port}"
+        if not self.api_url:
+            self.api_url = f"http://{LOOPBACK}:{self.port}"
+        return self
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_scheme(cls, value: str) -> str:
+        # Some hosts hand out ``postgres://``; SQLAlchemy 2 only knows ``postgresql://``.
+        if value.startswith("postgres://"):
+            return "postgresql://" + value.removeprefix("postgres://")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
