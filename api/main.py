@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from api.auth.tokens import resolve_secret_key
 from api.db import make_engine, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
-from api.engine_client import EngineClient
+from api.engine import DialogueEngine, EngineClient
 from api.errors import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
@@ -47,7 +47,7 @@ def _default_logging() -> None:
 def create_app(
     settings: Settings | None = None,
     *,
-    engine_client: EngineClient | None = None,
+    engine_client: DialogueEngine | None = None,
     scenario_loader: ScenarioLoader | None = None,
 ) -> FastAPI:
     """Build the app. Tests pass their own settings, a fake engine client and scenarios."""

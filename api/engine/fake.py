@@ -1,40 +1,18 @@
-"""Stand-ins for the API tests: two scenarios and a scripted engine speaking DESIGN.md's messages."""
+"""An in-memory engine for tests: answers like the Rasa REST channel would, in DESIGN.md's messages.
+
+``FakeEngine`` satisfies ``DialogueEngine``, the interface of ``EngineClient``, so the API runs
+on it unchanged; it reads what the API sends with the same formats the client uses to write it.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from actions.vocabulary import LEVELS
-from api.engine_client import EngineFailure
-
-
-class FakeScenario:
-    def __init__(self, scenario_id: str, title: str, difficulty: int = 1) -> None:
-        self.id = scenario_id
-        self.title = title
-        self.difficulty = difficulty
-
-    def brief(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "staff_role": "receptionist",
-            "setting": "GP surgery reception",
-            "difficulty": self.difficulty,
-            "skills": ["open_question"],
-            "themes": ["uncivil"],
-            "persona": {"name": "Mr Test Patient", "age": 58, "description": "A fictional patient."},
-            "situation": "You are on the front desk.",
-            "start_level": "angry",
-            "turn_budget": 6,
-        }
-
-
-SCENARIOS = {
-    "front_desk": FakeScenario("front_desk", "Cancelled appointment at the front desk", 2),
-    "ward_visit": FakeScenario("ward_visit", "Visiting hours on the ward", 1),
-}
+from api.engine.client import EngineFailure
+from api.engine.replies import END_SESSION, LEARNER_REPLY, START_SCENARIO, read_intent_message
 
 
 def patient_line(text: str, *, act: str = "vent", escalation: str = "angry", terminal: bool = False) -> dict[str, Any]:
@@ -139,19 +117,20 @@ class FakeEngine:
             raise self.failures.pop(0)
         if self.replies:
             return self.replies.pop(0)
-        if message.startswith("/start_scenario"):
-            json.loads(message.removeprefix("/start_scenario"))  # must be valid JSON
+        intent, entities = read_intent_message(message)  # the API never sends bare text
+        if intent == START_SCENARIO:
             self.turns[sender] = 0
             return [patient_line("I've been waiting two hours!")]
-        if message.startswith("/end_session"):
-            reason = json.loads(message.removeprefix("/end_session"))["reason"]
-            if reason == "safety":
+        if intent == END_SESSION:
+            if entities["reason"] == "safety":
                 return [
                     patient_line("Fine, get someone else.", act="handover", terminal=True),
                     summary("ended_for_safety", self.turns.get(sender, 0)),
                 ]
             return [summary("abandoned", self.turns.get(sender, 0))]
-        said = json.loads(message.removeprefix("/learner_reply"))["said"]  # the API always wraps it
+        if intent != LEARNER_REPLY:
+            raise ValueError(f"the fake engine does not know the intent {intent!r}")
+        said = str(entities["said"])
         if self.turn_failures:
             raise self.turn_failures.pop(0)
         self.turns[sender] = self.turns.get(sender, 0) + 1
@@ -165,7 +144,7 @@ class FakeEngine:
             ]
         return [score_card(n, said), patient_line(f"Patient reply {n}.", escalation="upset")]
 
-    def forget(self, sender_ids) -> int:  # noqa: ANN001
+    def forget(self, sender_ids: Sequence[str]) -> int:
         self.forgotten.extend(sender_ids)
         return len(sender_ids)
 
@@ -177,8 +156,10 @@ class FakeEngine:
 
     def learner_messages(self) -> list[str]:
         """What the learner said, unwrapped from the API's `/learner_reply{"said": ...}`."""
-        return [
-            json.loads(m.removeprefix("/learner_reply"))["said"]
-            for _, m in self.calls
-            if m.startswith("/learner_reply{")
-        ]
+        said = []
+        for _, message in self.calls:
+            with suppress(ValueError):  # not an intent message: nothing the learner said
+                intent, entities = read_intent_message(message)
+                if intent == LEARNER_REPLY:
+                    said.append(str(entities["said"]))
+        return said

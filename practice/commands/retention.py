@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - api.settings.Settings
     from api.db import make_engine, make_sessionmaker
-    from api.engine_memory import forget_conversations
+    from api.engine.memory import forget_conversations
     from api.migrate import upgrade
     from api.services.privacy import apply_retention
     from api.settings import get_settings

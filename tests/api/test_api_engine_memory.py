@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from api.engine_memory import forget_conversations
+from api.engine import forget_conversations
 
 
 def tracker_store(path: Path, senders: list[str]) -> str:

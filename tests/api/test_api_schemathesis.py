@@ -15,11 +15,12 @@ from schemathesis.checks import not_a_server_error
 from starlette.testclient import TestClient
 
 from api.auth.bootstrap import create_user
+from api.engine.fake import FakeEngine
 from api.main import create_app
 from api.models import CohortMember
 from api.settings import Settings
 from tests.api.conftest import SECRET, bearer
-from tests.api.fakes import SCENARIOS, FakeEngine
+from tests.api.fakes import SCENARIOS
 
 MAX_EXAMPLES = 5
 
