@@ -1,7 +1,7 @@
 """The FastAPI application, built by a factory.
 
 Serve it with ``uvicorn api.main:create_app --factory`` or ``python -m api`` (host and port
-from settings). Nothing is created at import: no app, no database engine, no HTTP client.
+from settings). Nothing is created at import: no app, no database connection pool, no HTTP client.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.auth.tokens import resolve_secret_key
-from api.db import make_engine, make_sessionmaker
+from api.db import make_database, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
 from api.engine import DialogueEngine, EngineClient
 from api.errors import install_error_handlers
@@ -62,15 +62,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db_engine = make_engine(settings)
-        upgrade(db_engine)  # Alembic: bring the tables up to date before serving
-        app.state.db_engine = db_engine
-        app.state.sessionmaker = make_sessionmaker(db_engine)
+        database = make_database(settings)
+        upgrade(database)  # Alembic: bring the tables up to date before serving
+        app.state.database = database
+        app.state.sessionmaker = make_sessionmaker(database)
         try:
             yield
         finally:
             await engine_client.aclose()
-            db_engine.dispose()
+            database.dispose()
 
     app = FastAPI(
         title="compassion-practice",
