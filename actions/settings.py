@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The Rasa server the API talks to; unset: this machine's, on `rasa_port`.
     rasa_url: str = ""
     # The Rasa tracker store's database, so ended or deleted conversations are forgotten there
-    # too (api/engine_memory.py); None when Rasa keeps trackers in memory.
+    # too (api/engine/memory.py); None when Rasa keeps trackers in memory.
     engine_tracker_url: str | None = None
     rasa_timeout: float = Field(default=60.0, gt=0)  # the first turn may load the model
     rasa_status_timeout: float = Field(default=2.0, gt=0)  # the health probe

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from actions.settings import Settings
-from api.engine_client import EngineClient
+from api.engine import DialogueEngine
 from api.exceptions import ScenarioLibraryError
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> EngineClient:
+def get_engine(request: Request) -> DialogueEngine:
     return request.app.state.engine
 
 
@@ -67,6 +67,6 @@ def get_locks(request: Request) -> SessionLocks:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-EngineDep = Annotated[EngineClient, Depends(get_engine)]
+EngineDep = Annotated[DialogueEngine, Depends(get_engine)]
 ScenariosDep = Annotated[Mapping[str, Any], Depends(get_scenarios)]
 LocksDep = Annotated[SessionLocks, Depends(get_locks)]

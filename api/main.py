@@ -1,7 +1,7 @@
 """The FastAPI application, built by a factory.
 
 Serve it with ``uvicorn api.main:create_app --factory`` or ``python -m api`` (host and port
-from settings). Nothing is created at import: no app, no database engine, no HTTP client.
+from settings). Nothing is created at import: no app, no database connection pool, no HTTP client.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi import FastAPI
 
 from actions.settings import Settings, get_settings
 from api.auth.tokens import resolve_secret_key
-from api.db import make_engine, make_sessionmaker
+from api.db import make_database, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
-from api.engine_client import EngineClient
+from api.engine import DialogueEngine, EngineClient
 from api.errors import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
@@ -47,7 +47,7 @@ def _default_logging() -> None:
 def create_app(
     settings: Settings | None = None,
     *,
-    engine_client: EngineClient | None = None,
+    engine_client: DialogueEngine | None = None,
     scenario_loader: ScenarioLoader | None = None,
 ) -> FastAPI:
     """Build the app. Tests pass their own settings, a fake engine client and scenarios."""
@@ -62,15 +62,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db_engine = make_engine(settings)
-        upgrade(db_engine)  # Alembic: bring the tables up to date before serving
-        app.state.db_engine = db_engine
-        app.state.sessionmaker = make_sessionmaker(db_engine)
+        database = make_database(settings)
+        upgrade(database)  # Alembic: bring the tables up to date before serving
+        app.state.database = database
+        app.state.sessionmaker = make_sessionmaker(database)
         try:
             yield
         finally:
             await engine_client.aclose()
-            db_engine.dispose()
+            database.dispose()
 
     app = FastAPI(
         title="compassion-practice",

@@ -24,11 +24,11 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(database: Engine, revision: str = "head") -> None:
     """Upgrade to ``revision``. A database made by the old ``create_all`` (tables, no
     ``alembic_version``) is first stamped at the first revision, then upgraded."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with database.begin() as connection:
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "practice_sessions" in tables and "alembic_version" not in tables:
@@ -37,8 +37,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(database: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as connection:
+    with database.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

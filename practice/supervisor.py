@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import signal
 import socket
@@ -26,6 +25,7 @@ import httpx
 
 from actions.settings import DEFAULT_ACTION_PORT, DEFAULT_API_PORT, DEFAULT_RASA_PORT, DEFAULT_VAR_DIR, LOOPBACK
 from actions.vocabulary import REPO_ROOT
+from api.engine import learner_message, start_scenario_message, status_url, webhook_body, webhook_url
 from practice.engine import CREDENTIALS, rasa_bin
 
 
@@ -163,7 +163,7 @@ class Stack:
                     "--port",
                     str(cfg.rasa_port),
                 ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
-                health_url=f"{cfg.rasa_url}/",
+                health_url=status_url(cfg.rasa_url),
                 env={**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
                 log_path=self.log_dir / "rasa.log",
             ),
@@ -257,13 +257,12 @@ class Stack:
         recorded; a failure here is not fatal (the first real turn will just be slower).
         """
         sender = f"warm-up-{uuid.uuid4().hex}"
-        start = "/start_scenario" + json.dumps({"scenario_id": scenario_id, "seed": "0"})
-        url = f"{self.config.rasa_url}/webhooks/rest/webhook"
+        url = webhook_url(self.config.rasa_url)
+        messages = (start_scenario_message(scenario_id, "0"), learner_message("Can you tell me what happened?"))
         try:
             with httpx.Client(timeout=120.0) as client:
-                reply = "/learner_reply" + json.dumps({"said": "Can you tell me what happened?"})
-                for message in (start, reply):
-                    client.post(url, json={"sender": sender, "message": message})
+                for message in messages:
+                    client.post(url, json=webhook_body(sender, message))
         except httpx.HTTPError:
             pass
 

@@ -65,13 +65,13 @@ def create_user_at(database_url: str, *, username: str, password: str, role: str
     """``create_user`` in the database at ``database_url`` (migrated first), for a test fixture
     or tool that has no session of its own, e.g. before or beside a running API. Returns the id."""
     from actions.settings import Settings
-    from api.db import make_engine, make_sessionmaker
+    from api.db import make_database, make_sessionmaker
     from api.migrate import upgrade
 
-    engine = make_engine(Settings(database_url=database_url))
+    database = make_database(Settings(database_url=database_url))
     try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as db:
+        upgrade(database)
+        with make_sessionmaker(database)() as db:
             return create_user(db, username=username, password=password, role=role).id
     finally:
-        engine.dispose()
+        database.dispose()

@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 import api.models  # noqa: F401 - registers the tables on Base.metadata
 from actions.settings import get_settings
-from api.db import Base, make_engine
+from api.db import Base, make_database
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,12 +29,12 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(get_settings())
+    database = make_database(get_settings())
     try:
-        with engine.begin() as connection:
+        with database.begin() as connection:
             _run(connection)
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 if context.is_offline_mode():

@@ -21,10 +21,18 @@ from sqlalchemy.orm import Session
 
 from actions.vocabulary import EndReason, Outcome, SessionStatus
 from api.db import utcnow
-from api.engine_client import EngineClient, EngineError, EngineFailure, EngineReportedError
+from api.engine import (
+    DialogueEngine,
+    EngineError,
+    EngineFailure,
+    EngineReply,
+    EngineReportedError,
+    end_session_message,
+    learner_message,
+    start_scenario_message,
+)
 from api.exceptions import Conflict, InvalidMessage, NotFound
 from api.models import PracticeSession, Turn
-from api.services.replies import EngineReply, intent_message, learner_message
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +94,7 @@ def _elapsed_ms(started: float) -> float:
 async def start_session(
     *,
     db: Session,
-    engine: EngineClient,
+    engine: DialogueEngine,
     scenarios: Mapping[str, Any],
     scenario_id: str,
     owner_id: int,
@@ -113,7 +121,7 @@ async def start_session(
     db.add(session)
     db.commit()
     started = time.perf_counter()
-    message = intent_message("start_scenario", {"scenario_id": scenario_id, "seed": str(session.seed)})
+    message = start_scenario_message(scenario_id, str(session.seed))
     try:
         reply = EngineReply.from_messages(await engine.send(session.id, message))
         if not reply.patient_lines:
@@ -138,7 +146,7 @@ async def start_session(
 
 
 async def send_turn(
-    *, db: Session, engine: EngineClient, session_id: str, owner_id: int, text: str, max_chars: int
+    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, text: str, max_chars: int
 ) -> Turn:
     """Store the learner's message as pending, then deliver it to the engine.
 
@@ -170,7 +178,7 @@ async def send_turn(
     return await _deliver(db=db, engine=engine, session=session, turn=turn)
 
 
-async def retry_turn(*, db: Session, engine: EngineClient, session_id: str, owner_id: int) -> Turn:
+async def retry_turn(*, db: Session, engine: DialogueEngine, session_id: str, owner_id: int) -> Turn:
     """Deliver the pending turn again (same row, never a new one)."""
     session = _get_session(db, session_id, owner_id)
     _require_active(session)
@@ -181,7 +189,7 @@ async def retry_turn(*, db: Session, engine: EngineClient, session_id: str, owne
     return await _deliver(db=db, engine=engine, session=session, turn=turn)
 
 
-async def _deliver(*, db: Session, engine: EngineClient, session: PracticeSession, turn: Turn) -> Turn:
+async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSession, turn: Turn) -> Turn:
     started = time.perf_counter()
     kept = f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry once the engine is back."
     try:
@@ -227,7 +235,7 @@ def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: str, n
 
 
 async def end_session(
-    *, db: Session, engine: EngineClient, session_id: str, owner_id: int, reason: EndReason
+    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, reason: EndReason
 ) -> PracticeSession:
     """Ask the engine for the summary and store it; an ended session returns what is stored.
 
@@ -239,9 +247,7 @@ async def end_session(
     _require_active(session)
     started = time.perf_counter()
     try:
-        reply = EngineReply.from_messages(
-            await engine.send(session.id, intent_message("end_session", {"reason": reason}))
-        )
+        reply = EngineReply.from_messages(await engine.send(session.id, end_session_message(reason)))
         if reply.summary is None:
             reply.raise_reported_error()
             raise EngineError("the Rasa engine ended the session without a summary (is the action server running?)")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from actions.vocabulary import END_REASONS, OUTCOMES
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
-from api.engine_client import EngineFailure
+from api.engine import EngineFailure
 from api.exceptions import Conflict, InvalidMessage, PracticeError
 from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews

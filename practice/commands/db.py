@@ -17,16 +17,16 @@ def run_upgrade(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN
     from sqlalchemy import make_url
 
     from actions.settings import get_settings
-    from api.db import make_engine
+    from api.db import make_database
     from api.migrate import current_revision, upgrade
 
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    database = make_database(settings)
     try:
-        upgrade(engine, args.revision)
-        revision = current_revision(engine)
+        upgrade(database, args.revision)
+        revision = current_revision(database)
     finally:
-        engine.dispose()
+        database.dispose()
     where = make_url(settings.database_url).render_as_string(hide_password=True)
     print(f"Database {where} is at revision {revision}.")
     return 0

@@ -18,23 +18,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
     from actions.settings import get_settings
-    from api.db import make_engine, make_sessionmaker
-    from api.engine_memory import forget_conversations
+    from api.db import make_database, make_sessionmaker
+    from api.engine.memory import forget_conversations
     from api.migrate import upgrade
     from api.services.privacy import apply_retention
 
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    database = make_database(settings)
     try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as db:
+        upgrade(database)
+        with make_sessionmaker(database)() as db:
             days, count = apply_retention(
                 db,
                 dry_run=args.dry_run,
                 forget=lambda ids: forget_conversations(settings.engine_tracker_url, ids),
             )
     finally:
-        engine.dispose()
+        database.dispose()
     if days is None:
         print("No retention period is set (PUT /api/settings/retention as an admin): nothing deleted.")
     elif args.dry_run:

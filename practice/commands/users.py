@@ -41,17 +41,17 @@ def _read_password(args: argparse.Namespace) -> str | None:
 def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
     from actions.settings import get_settings
     from api.auth.bootstrap import UserProblem, create_user
-    from api.db import make_engine, make_sessionmaker
+    from api.db import make_database, make_sessionmaker
     from api.migrate import upgrade
 
     password = _read_password(args)
     if password is None:
         return 1
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    database = make_database(settings)
     try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as db:
+        upgrade(database)
+        with make_sessionmaker(database)() as db:
             user = create_user(
                 db, username=args.username, password=password, role=args.role, display_name=args.display_name
             )
@@ -59,6 +59,6 @@ def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN0
         print(f"Not created: {exc}", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        database.dispose()
     print(f"Created {user.role} {user.username!r} (id {user.id}).")
     return 0

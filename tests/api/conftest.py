@@ -12,9 +12,10 @@ import pytest
 from actions.settings import Settings
 from api.auth.bootstrap import create_user
 from api.auth.tokens import issue_access_token
+from api.engine.fake import FakeEngine
 from api.main import create_app
 from api.models import User
-from tests.api.fakes import SCENARIOS, FakeEngine
+from tests.api.fakes import SCENARIOS
 from tests.api.postgres import postgres_database
 
 PASSWORD = "correct horse battery"

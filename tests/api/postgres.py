@@ -41,15 +41,15 @@ def _server() -> tuple[str | None, str]:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = _admin(parsed)
+    server = _admin(parsed)
     try:
-        with engine.connect() as c:
+        with server.connect() as c:
             c.execute(text("SELECT 1"))
     except OperationalError as exc:
         where = parsed.render_as_string(hide_password=True)
         return None, f"PostgreSQL tier skipped: no server answers at {where} ({type(exc.orig).__name__})"
     finally:
-        engine.dispose()
+        server.dispose()
     return parsed.render_as_string(hide_password=False), ""
 
 
@@ -61,18 +61,18 @@ def _url_for(admin_url: str, name: str) -> str:
 def _template(admin_url: str) -> str:
     """A database migrated to head, the template of every test's database (dropped at exit)."""
     from actions.settings import Settings
-    from api.db import make_engine
+    from api.db import make_database
     from api.migrate import upgrade
 
     name = f"practice_template_{RUN}"
     admin = _admin(admin_url)
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(Settings(database_url=_url_for(admin_url, name)))
+    database = make_database(Settings(database_url=_url_for(admin_url, name)))
     try:
-        upgrade(engine)
+        upgrade(database)
     finally:
-        engine.dispose()  # a template must have no connections while it is copied
+        database.dispose()  # a template must have no connections while it is copied
 
     def drop() -> None:
         with admin.connect() as c:

@@ -8,7 +8,7 @@ import socket
 import httpx
 import pytest
 
-from api.engine_client import EngineClient, EngineError, EngineTimeout, EngineUnavailable
+from api.engine import EngineClient, EngineError, EngineTimeout, EngineUnavailable
 
 
 def client_for(handler) -> EngineClient:

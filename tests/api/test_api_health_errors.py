@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from api.engine_client import EngineUnavailable
+from api.engine import EngineUnavailable
 
 
 async def test_health_up_and_down(client, engine):

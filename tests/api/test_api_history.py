@@ -3,7 +3,7 @@ cards, and progress over time per cue family, reflection-to-question ratio and o
 
 from __future__ import annotations
 
-from tests.api.fakes import patient_line, summary
+from api.engine.fake import patient_line, summary
 
 
 def card(turn: int, score: float, *cues: tuple[str, str]) -> dict:

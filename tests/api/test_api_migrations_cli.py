@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import create_engine, inspect, text
 
-from api.db import Base, make_engine
+from api.db import Base, make_database
 from api.migrate import current_revision, upgrade
 from practice.commands import db as db_cmd
 from practice.commands import users as users_cmd
@@ -28,13 +28,13 @@ def test_migrations_match_the_models(settings):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import api.models  # noqa: F401
+    import api.models  # noqa: F401 - registers the tables on Base.metadata
 
-    engine = make_engine(settings)
-    upgrade(engine)
-    with engine.connect() as connection:
+    database = make_database(settings)
+    upgrade(database)
+    with database.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    engine.dispose()
+    database.dispose()
     assert diff == []
 
 
@@ -64,12 +64,12 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(tmp_path):
     old.dispose()
     from actions.settings import Settings
 
-    engine = make_engine(Settings(database_url=url))
-    upgrade(engine)
-    assert current_revision(engine) == HEAD
-    with engine.connect() as c:
+    database = make_database(Settings(database_url=url))
+    upgrade(database)
+    assert current_revision(database) == HEAD
+    with database.connect() as c:
         assert c.execute(text("SELECT id, owner_id FROM practice_sessions")).all() == [("s1", None)]
-    engine.dispose()
+    database.dispose()
 
 
 def test_practice_db_upgrade(settings, capsys):
@@ -88,12 +88,12 @@ def test_practice_user_create_makes_the_first_admin_who_can_sign_in(settings, mo
     from api.db import make_sessionmaker
     from api.models import User
 
-    engine = make_engine(settings)
-    with make_sessionmaker(engine)() as db:
+    database = make_database(settings)
+    with make_sessionmaker(database)() as db:
         ada = db.query(User).filter_by(username="ada").one()
         assert ada.role == "admin" and verify_password(ada.password_hash, "a strong password")
         assert ada.password_hash != "a strong password"
-    engine.dispose()
+    database.dispose()
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("another password\n"))
     assert args.handler(args, settings=settings) == 1

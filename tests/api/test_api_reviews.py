@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.api.fakes import patient_line
+from api.engine.fake import patient_line
 from tests.api.test_api_history import card
 
 

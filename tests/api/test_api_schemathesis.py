@@ -16,10 +16,11 @@ from starlette.testclient import TestClient
 
 from actions.settings import Settings
 from api.auth.bootstrap import create_user
+from api.engine.fake import FakeEngine
 from api.main import create_app
 from api.models import CohortMember
 from tests.api.conftest import SECRET, bearer
-from tests.api.fakes import SCENARIOS, FakeEngine
+from tests.api.fakes import SCENARIOS
 
 MAX_EXAMPLES = 5
 

@@ -171,10 +171,11 @@ class FakeSite(Site):
 
 @pytest.fixture
 def fake_site(tmp_path: Path) -> Iterator[FakeSite]:
-    """The API app with the scripted engine of tests/api (so the engine can fail on cue)."""
+    """The API app with the scripted engine of api/engine/fake.py (so the engine can fail on cue)."""
     from actions.settings import Settings
+    from api.engine.fake import FakeEngine
     from api.main import create_app
-    from tests.api.fakes import SCENARIOS, FakeEngine
+    from tests.api.fakes import SCENARIOS
 
     database_url = f"sqlite:///{tmp_path / 'practice.db'}"
     settings = Settings(

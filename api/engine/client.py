@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from api.engine_memory import forget_conversations
+from api.engine.memory import forget_conversations
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +64,12 @@ class EngineClient:
         self._client: httpx.AsyncClient | None = None
 
     def forget(self, sender_ids: Sequence[str]) -> int:
-        """Delete the engine's copy of these conversations (see api/engine_memory.py)."""
+        """Delete the engine's copy of these conversations (see api/engine/memory.py)."""
         return forget_conversations(self.tracker_url, sender_ids)
 
     @property
     def webhook_url(self) -> str:
-        return self.base_url + WEBHOOK_PATH
+        return webhook_url(self.base_url)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -86,7 +86,7 @@ class EngineClient:
         url = self.webhook_url
         started = time.perf_counter()
         try:
-            response = await self._http().post(url, json={"sender": sender, "message": message})
+            response = await self._http().post(url, json=webhook_body(sender, message))
         except httpx.TimeoutException as exc:
             raise EngineTimeout(f"the Rasa engine at {url} did not answer within {self.timeout:g} s") from exc
         except (httpx.ConnectError, httpx.NetworkError) as exc:
@@ -118,7 +118,37 @@ class EngineClient:
     async def status(self) -> bool:
         """True if the Rasa server answers ``GET /`` (its "Hello from Rasa") within the probe timeout."""
         try:
-            response = await self._http().get(self.base_url + "/", timeout=self.status_timeout)
+            response = await self._http().get(status_url(self.base_url), timeout=self.status_timeout)
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+
+STATUS_PATH = "/"  # answers "Hello from Rasa" once the server is up (the HTTP API need not be on)
+
+
+def webhook_url(base_url: str) -> str:
+    """Where the REST channel of the Rasa server at ``base_url`` takes messages."""
+    return base_url.rstrip("/") + WEBHOOK_PATH
+
+
+def status_url(base_url: str) -> str:
+    """What to poll to know the Rasa server at ``base_url`` is up."""
+    return base_url.rstrip("/") + STATUS_PATH
+
+
+def webhook_body(sender: str, message: str) -> dict[str, str]:
+    """The JSON body the REST channel takes: who speaks (the conversation id) and what."""
+    return {"sender": sender, "message": message}
+
+
+class DialogueEngine(Protocol):
+    """What the API needs of the engine: ``EngineClient`` in service, ``api.engine.fake.FakeEngine`` in tests."""
+
+    async def send(self, sender: str, message: str) -> list[dict[str, Any]]: ...
+
+    async def status(self) -> bool: ...
+
+    def forget(self, sender_ids: Sequence[str]) -> int: ...
+
+    async def aclose(self) -> None: ...

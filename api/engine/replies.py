@@ -1,4 +1,5 @@
-"""Sorting the engine's custom messages (DESIGN.md "Messages the actions send") by type."""
+"""Both directions of a REST exchange with the engine: the intents the API sends (``/intent{...}``)
+and the custom messages the actions send back (DESIGN.md "Messages the actions send"), sorted by type."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.engine_client import EngineReportedError
+from api.engine.client import EngineReportedError
 
 
 @dataclass
@@ -52,6 +53,8 @@ def intent_message(intent: str, entities: dict[str, str]) -> str:
 
 
 LEARNER_REPLY = "learner_reply"
+START_SCENARIO = "start_scenario"
+END_SESSION = "end_session"
 
 
 def learner_message(text: str) -> str:
@@ -59,3 +62,27 @@ def learner_message(text: str) -> str:
     `learner_reply` intent, so nothing the learner types is read by Rasa as an intent (the
     move the patient reacts to comes from the cue scorer, in the action server)."""
     return intent_message(LEARNER_REPLY, {"said": text})
+
+
+def start_scenario_message(scenario_id: str, seed: str) -> str:
+    """Opens a conversation: the engine sets the patient up and answers with the opening line."""
+    return intent_message(START_SCENARIO, {"scenario_id": scenario_id, "seed": seed})
+
+
+def end_session_message(reason: str) -> str:
+    """Closes a conversation (``reason``: ``finished`` or ``safety``); the engine answers with a summary."""
+    return intent_message(END_SESSION, {"reason": reason})
+
+
+def read_intent_message(message: str) -> tuple[str, dict[str, Any]]:
+    """The inverse of ``intent_message``: ``("intent", {entities})`` (the fake engine reads with it).
+
+    Raises ``ValueError`` for text that is not ``/intent{json}``.
+    """
+    if not message.startswith("/") or "{" not in message:
+        raise ValueError("not an intent message")
+    intent, _, entities = message[1:].partition("{")
+    parsed = json.loads("{" + entities)
+    if not isinstance(parsed, dict):
+        raise ValueError("the entities of an intent message are not a JSON object")
+    return intent, parsed

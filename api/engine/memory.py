@@ -24,7 +24,7 @@ _DELETE = text("DELETE FROM events WHERE sender_id IN :ids").bindparams(bindpara
 
 
 @lru_cache(maxsize=4)
-def _tracker_engine(url: str) -> Engine:
+def _tracker_database(url: str) -> Engine:
     return create_engine(url, hide_parameters=True)
 
 
@@ -38,7 +38,7 @@ def forget_conversations(tracker_url: str | None, sender_ids: Sequence[str]) -> 
     if not tracker_url or not ids:
         return 0
     try:
-        with _tracker_engine(tracker_url).begin() as connection:
+        with _tracker_database(tracker_url).begin() as connection:
             if not inspect(connection).has_table("events"):
                 return 0
             deleted = connection.execute(_DELETE, {"ids": ids}).rowcount
