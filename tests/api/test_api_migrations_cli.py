@@ -125,27 +125,27 @@ def test_dropping_the_sso_columns_keeps_every_user_and_reverses(settings):
 
     from api.migrate import alembic_config
 
-    engine = make_engine(settings)
-    upgrade(engine, "0002")
-    with engine.begin() as c:
+    database = make_database(settings)
+    upgrade(database, "0002")
+    with database.begin() as c:
         c.execute(
             text(
                 "INSERT INTO users (username, role, is_active, token_version, created_at) "
                 "VALUES ('sam', 'learner', true, 3, '2026-01-01 00:00:00')"
             )
         )
-    upgrade(engine)
-    assert current_revision(engine) == HEAD
-    with engine.connect() as c:
+    upgrade(database)
+    assert current_revision(database) == HEAD
+    with database.connect() as c:
         assert c.execute(text("SELECT username, token_version FROM users")).all() == [("sam", 3)]
         columns = {col["name"] for col in inspect(c).get_columns("users")}
     assert not columns & {"identity_provider", "external_id"}
     config = alembic_config()
-    with engine.begin() as connection:
+    with database.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
-    with engine.connect() as c:
+    with database.connect() as c:
         columns = {col["name"] for col in inspect(c).get_columns("users")}
         assert {"identity_provider", "external_id"} <= columns
         assert c.execute(text("SELECT username FROM users")).all() == [("sam",)]
-    engine.dispose()
+    database.dispose()
