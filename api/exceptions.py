@@ -1,4 +1,4 @@
-"""Problems the practice service reports; ``api.errors`` turns them into JSON responses."""
+"""Problems the practice service reports; ``api.error_handlers`` turns them into JSON responses."""
 
 from __future__ import annotations
 

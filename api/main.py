@@ -17,7 +17,7 @@ from api.auth.tokens import resolve_secret_key
 from api.db import make_engine, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
 from api.engine_client import EngineClient
-from api.errors import install_error_handlers
+from api.error_handlers import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
 from api.settings import Settings, get_settings

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from api.engine_client import EngineFailure, EngineTimeout, EngineUnavailable
-from api.errors import describe_validation_errors, error_response
+from api.error_handlers import describe_validation_errors, error_response
 from api.exceptions import PracticeError
 from api.web.render import render
 from api.web.session import SignInRequired
