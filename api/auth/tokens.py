@@ -12,16 +12,13 @@ from pathlib import Path
 
 import jwt
 
+from api.exceptions import InvalidToken
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 SECRET_FILE = "secret_key"
-
-
-class InvalidToken(Exception):
-    """The token is malformed, badly signed, expired or not an access token."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from actions.vocabulary import EndReason, Outcome, SessionStatus
 from api.db import utcnow
-from api.engine_client import EngineClient, EngineError, EngineFailure, EngineReportedError
-from api.exceptions import Conflict, InvalidMessage, NotFound
+from api.engine_client import EngineClient
+from api.exceptions import Conflict, EngineError, EngineFailure, EngineReportedError, InvalidMessage, NotFound
 from api.models import PracticeSession, Turn
 from api.services.replies import EngineReply, intent_message, learner_message
 

@@ -13,12 +13,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from actions.vocabulary import END_REASONS, OUTCOMES
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
-from api.engine_client import EngineFailure
-from api.exceptions import Conflict, InvalidMessage, PracticeError
+from api.error_handlers import log_failure, practice_error_response
+from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError
 from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews
 from api.web.charts import Bar, Point, bar_chart, column_chart
-from api.web.errors import WebRoute, engine_message, error_response, wants_json
+from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
 
@@ -215,23 +215,24 @@ async def say(
                     text=text,
                     max_chars=settings.max_message_chars,
                 )
-    except (PracticeError, EngineFailure) as exc:
+    except PracticeError as exc:  # the engine's failures among them
+        log_failure(request, exc)
         if isinstance(exc, EngineFailure):
-            status_code, code, message = engine_message(exc)
+            message = engine_message(exc)
+        elif isinstance(exc, InvalidMessage):
+            message = "Please type a reply first." if exc.code == "message_empty" else sentence(exc.message) + "."
         else:
-            status_code, code, message = exc.status_code, exc.code, exc.message
-            if isinstance(exc, InvalidMessage):
-                message = (
-                    "Please type a reply first." if code == "message_empty" else message[:1].upper() + message[1:] + "."
-                )
+            message = exc.message
         if wants_json(request):
-            return error_response(status_code, code, message)
+            return practice_error_response(exc, message)
         db.expire_all()
         session = _own(db, user, session_id)
         if session.status == "ended":
             return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
         ctx = {**_chat_context(session, scenarios), "draft": text, "error": message}
-        return render(request, "chat.html", ctx, status_code=status_code)
+        response = render(request, "chat.html", ctx, status_code=exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
     db.refresh(session)
     if wants_json(request):
         return _turn_json(request, session, turn, scenarios)
@@ -276,7 +277,7 @@ async def end(
                     "session": session,
                     "title": _title(scenarios, session.scenario_id),
                     "support": _support(None),
-                    "not_closed": engine_message(exc)[2],
+                    "not_closed": engine_message(exc),
                 },
             )
         raise

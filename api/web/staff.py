@@ -16,7 +16,7 @@ from sqlalchemy import select
 from actions.vocabulary import ASSIGNMENT_STATUSES
 from api.db import DbSession
 from api.deps import ScenariosDep
-from api.exceptions import PracticeError
+from api.exceptions import FormProblems, PracticeError
 from api.models import Cohort, CohortMember, User
 from api.schemas import AssignmentCreate
 from api.services import access, assignments, cohorts, reviews
@@ -112,14 +112,6 @@ def _assignment_form(
     )
 
 
-class FormProblems(Exception):
-    """What is wrong with a submitted form, one sentence per field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
 FIELD_NAMES = {
     "scenario_ids": "Scenarios",
     "min_attempts": "Attempts needed",
@@ -206,7 +198,7 @@ def create_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         a = assignments.create_assignment(db, cohort_id=cohort.id, body=body, created_by=user.id, scenarios=scenarios)
-    except (FormProblems, PracticeError) as exc:
+    except PracticeError as exc:  # FormProblems among them
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
         return _assignment_form(
             request,
@@ -215,7 +207,7 @@ def create_assignment(
             scenarios,
             values=values,
             errors=problems,
-            status_code=422,
+            status_code=exc.status_code,
             action=f"/facilitate/cohorts/{cohort.id}/assignments/new",
             heading=f"New assignment for {cohort.name}",
         )
@@ -266,7 +258,7 @@ def edit_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         assignments.update_assignment(db, a, body=body, scenarios=scenarios)
-    except (FormProblems, PracticeError) as exc:
+    except PracticeError as exc:  # FormProblems among them
         db.rollback()
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
         return _assignment_form(
@@ -276,7 +268,7 @@ def edit_assignment(
             scenarios,
             values=values,
             errors=problems,
-            status_code=422,
+            status_code=exc.status_code,
             action=f"/facilitate/assignments/{a.id}/edit",
             heading="Change the assignment",
         )

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from actions.vocabulary import LEVELS
-from api.engine_client import EngineFailure
+from api.exceptions import EngineFailure
 
 
 class FakeScenario:
