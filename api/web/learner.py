@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from actions.vocabulary import END_REASONS, OUTCOMES
+from actions.vocabulary import END_REASONS, OUTCOMES, EndReason, Theme
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.error_handlers import log_failure, practice_error_response
@@ -79,7 +79,7 @@ CATALOGUE_FILTERS = (
         "Situation",
         "Any situation",
         lambda b: list(b.get("themes", [])),
-        lambda v: THEME_LABELS.get(v, v).capitalize(),
+        lambda v: THEME_LABELS.get(cast(Theme, v), v).capitalize(),  # an unknown theme reads as itself
     ),
 )
 
@@ -266,8 +266,12 @@ async def end(
     try:
         async with locks.hold(session_id):
             session = await practice.end_session(
-                db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
-            )  # type: ignore[arg-type]
+                db=db,
+                engine=engine,
+                session_id=session_id,
+                owner_id=user.id,
+                reason=cast(EndReason, reason),  # END_REASON_PATTERN let only an EndReason through
+            )
     except EngineFailure as exc:
         if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
             return render(
@@ -302,7 +306,9 @@ def step_away(request: Request, session_id: str, user: WebUser, db: DbSession, s
 
 
 def cue_profile(summary: Mapping[str, Any]) -> list[Bar]:
-    counts = summary.get("cue_counts") if isinstance(summary.get("cue_counts"), dict) else {}
+    counts = summary.get("cue_counts")
+    if not isinstance(counts, dict):
+        counts = {}
     bars = [
         Bar(cue_info(c).label, float(n), cue_info(c).helpful) for c, n in counts.items() if isinstance(n, int | float)
     ]
