@@ -229,7 +229,7 @@ async def say(
         session = _own(db, user, session_id)
         if session.status == "ended":
             return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
-        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message}
+        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message, "error_code": exc.code}
         response = render(request, "chat.html", ctx, status_code=exc.status_code)
         response.headers.update(exc.headers or {})
         return response
