@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from actions.vocabulary import LEVELS
@@ -165,7 +166,7 @@ class FakeEngine:
             ]
         return [score_card(n, said), patient_line(f"Patient reply {n}.", escalation="upset")]
 
-    def forget(self, sender_ids) -> int:  # noqa: ANN001
+    def forget(self, sender_ids: Sequence[str]) -> int:
         self.forgotten.extend(sender_ids)
         return len(sender_ids)
 
