@@ -62,10 +62,6 @@ def make_database(settings: Settings) -> Engine:
     return database
 
 
-# The old name, only for api/auth/bootstrap.py (another change owns that folder); remove once it calls make_database.
-make_engine = make_database
-
-
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,4 +1,31 @@
-"""Problems the practice service reports; ``api.errors`` turns them into JSON responses."""
+"""Every problem the practice service reports, in one hierarchy.
+
+Each class carries the HTTP ``status_code`` and the stable ``code`` a client sees (and any
+``headers`` sent with them). ``api.error_handlers`` turns these exceptions into JSON responses;
+the web pages (``api.web``) answer with the same status and code and choose only the words.
+
+Our exception hierarchy:
+
+* PracticeError (400 bad_request)
+  + NotFound (404 not_found)
+  + Unauthorized (401 not_authenticated, WWW-Authenticate: Bearer)
+    - InvalidToken (401 invalid_token)
+    - SignInRequired (401 not_authenticated, no header: the pages sign in with a cookie)
+  + Forbidden (403 forbidden)
+  + Conflict (409 conflict)
+  + InvalidRequest (422 invalid_request)
+    - FormProblems (422 invalid_form)
+  + InvalidMessage (422 invalid_message)
+  + ScenarioLibraryError (500 scenario_library_error)
+  + EngineFailure (502 engine_error)
+    - EngineUnavailable (503 engine_unavailable, Retry-After: 5)
+    - EngineTimeout (504 engine_timeout)
+    - EngineError (502 engine_error)
+      · EngineReportedError (502 engine_<the code the action sent>, e.g. engine_unknown_scenario)
+
+A raise site may narrow the ``code`` (``NotFound(..., code="session_not_found")``); the status
+always comes from the class.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +56,28 @@ class Unauthorized(PracticeError):
 
     status_code = 401
     code = "not_authenticated"
-    headers = {"WWW-Authenticate": "Bearer"}
+    headers: dict[str, str] | None = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidToken(Unauthorized):
+    """The token is malformed, badly signed, expired or not an access token."""
+
+    code = "invalid_token"
+
+
+class SignInRequired(Unauthorized):
+    """A web page needs a signed-in user: no session cookie, or its token no longer counts.
+
+    A page answers with a redirect to the sign-in form (``expired`` adds the notice that the
+    last sign-in ended); the chat's script, asking for JSON, gets the 401. No
+    ``WWW-Authenticate: Bearer``: the pages sign in with a cookie, not a bearer token.
+    """
+
+    headers = None
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "Please sign in again.")
+        self.expired = message is not None
 
 
 class Forbidden(PracticeError):
@@ -53,6 +101,16 @@ class InvalidRequest(PracticeError):
     code = "invalid_request"
 
 
+class FormProblems(InvalidRequest):
+    """What is wrong with a submitted web form, one sentence per field (``problems``)."""
+
+    code = "invalid_form"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class InvalidMessage(PracticeError):
     """The learner's message is empty or too long after trimming."""
 
@@ -65,3 +123,41 @@ class ScenarioLibraryError(PracticeError):
 
     status_code = 500
     code = "scenario_library_error"
+
+
+class EngineFailure(PracticeError):
+    """The Rasa engine could not give an answer (raised as one of the subclasses below)."""
+
+    status_code = 502
+    code = "engine_error"
+
+
+class EngineUnavailable(EngineFailure):
+    """Nothing answered at the engine's address (refused or dropped connection)."""
+
+    status_code = 503
+    code = "engine_unavailable"
+    headers = {"Retry-After": "5"}
+
+
+class EngineTimeout(EngineFailure):
+    """The engine did not answer within the timeout."""
+
+    status_code = 504
+    code = "engine_timeout"
+
+
+class EngineError(EngineFailure):
+    """The engine answered, but with an error status or a reply that cannot be used."""
+
+    status_code = 502
+    code = "engine_error"
+
+
+class EngineReportedError(EngineError):
+    """An action on the engine sent a ``{"type": "error"}`` message instead of an answer;
+    its code becomes ``engine_<code>`` (e.g. ``engine_unknown_scenario``)."""
+
+    def __init__(self, message: str, *, engine_code: str = "error") -> None:
+        super().__init__(message, code=f"engine_{engine_code}")
+        self.engine_code = engine_code

@@ -18,7 +18,7 @@ from api.auth.tokens import resolve_secret_key
 from api.db import make_database, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
 from api.engine import DialogueEngine, EngineClient
-from api.errors import install_error_handlers
+from api.error_handlers import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
 from api.web import install as install_web_pages

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.auth.tokens import InvalidToken, decode_access_token
+from api.auth.tokens import decode_access_token
 from api.db import DbSession
 from api.exceptions import Forbidden, Unauthorized
 from api.models import User
@@ -23,10 +23,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 def user_for_token(db: Session, token: str, *, secret: str) -> User:
     """The active user a token was issued to; ``Unauthorized`` if it is expired, forged or revoked.
     The bearer header (here) and the web pages' cookie (``api.web.session``) both end up here."""
-    try:
-        claims = decode_access_token(token, secret=secret)
-    except InvalidToken as exc:
-        raise Unauthorized(str(exc), code="invalid_token") from None
+    claims = decode_access_token(token, secret=secret)  # InvalidToken is an Unauthorized (invalid_token)
     user = db.get(User, claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.token_version:
         raise Unauthorized("the access token is no longer valid; sign in again", code="invalid_token")

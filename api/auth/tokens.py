@@ -13,15 +13,12 @@ from pathlib import Path
 import jwt
 
 from actions.settings import Settings
+from api.exceptions import InvalidToken
 
 log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 SECRET_FILE = "secret_key"
-
-
-class InvalidToken(Exception):
-    """The token is malformed, badly signed, expired or not an access token."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ environment); SQLAlchemy's engine is called the database everywhere in our code.
 Everything about how the API and the engine talk lives in this folder, defined once:
 
 - ``client``: the HTTP client (``EngineClient``), the REST channel's path (``WEBHOOK_PATH``), the
-  status probe (``STATUS_PATH``) and the request body; the engine's failures as exceptions.
+  status probe (``STATUS_PATH``) and the request body. The engine's failures are classes of ``api.exceptions``, beside every
+  other failure the API reports.
 - ``replies``: the intents the API sends (``/learner_reply{"said": ...}``, ``/start_scenario{...}``,
   ``/end_session{...}``) and the custom messages the actions send back, sorted by type.
 - ``memory``: forgetting the engine's copy of ended conversations (its tracker store).
@@ -22,11 +23,6 @@ from api.engine.client import (
     WEBHOOK_PATH,
     DialogueEngine,
     EngineClient,
-    EngineError,
-    EngineFailure,
-    EngineReportedError,
-    EngineTimeout,
-    EngineUnavailable,
     status_url,
     webhook_body,
     webhook_url,
@@ -52,12 +48,7 @@ __all__ = [
     "WEBHOOK_PATH",
     "DialogueEngine",
     "EngineClient",
-    "EngineError",
-    "EngineFailure",
     "EngineReply",
-    "EngineReportedError",
-    "EngineTimeout",
-    "EngineUnavailable",
     "end_session_message",
     "forget_conversations",
     "intent_message",

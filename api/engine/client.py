@@ -10,34 +10,11 @@ from typing import Any, Protocol
 import httpx
 
 from api.engine.memory import forget_conversations
+from api.exceptions import EngineError, EngineTimeout, EngineUnavailable
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
-
-
-class EngineFailure(Exception):
-    """The Rasa engine could not give an answer."""
-
-
-class EngineUnavailable(EngineFailure):
-    """Nothing answered at the engine's address (refused or dropped connection)."""
-
-
-class EngineTimeout(EngineFailure):
-    """The engine did not answer within the timeout."""
-
-
-class EngineError(EngineFailure):
-    """The engine answered, but with an error status or a reply that cannot be used."""
-
-
-class EngineReportedError(EngineError):
-    """An action on the engine sent a ``{"type": "error"}`` message instead of an answer."""
-
-    def __init__(self, message: str, *, engine_code: str = "error") -> None:
-        super().__init__(message)
-        self.engine_code = engine_code
 
 
 class EngineClient:

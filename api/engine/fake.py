@@ -11,8 +11,8 @@ from contextlib import suppress
 from typing import Any
 
 from actions.vocabulary import LEVELS
-from api.engine.client import EngineFailure
 from api.engine.replies import END_SESSION, LEARNER_REPLY, START_SCENARIO, read_intent_message
+from api.exceptions import EngineFailure
 
 
 def patient_line(text: str, *, act: str = "vent", escalation: str = "angry", terminal: bool = False) -> dict[str, Any]:

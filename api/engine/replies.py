@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.engine.client import EngineReportedError
+from api.exceptions import EngineReportedError
 
 
 @dataclass

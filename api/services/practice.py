@@ -23,15 +23,12 @@ from actions.vocabulary import EndReason, Outcome, SessionStatus
 from api.db import utcnow
 from api.engine import (
     DialogueEngine,
-    EngineError,
-    EngineFailure,
     EngineReply,
-    EngineReportedError,
     end_session_message,
     learner_message,
     start_scenario_message,
 )
-from api.exceptions import Conflict, InvalidMessage, NotFound
+from api.exceptions import Conflict, EngineError, EngineFailure, EngineReportedError, InvalidMessage, NotFound
 from api.models import PracticeSession, Turn
 
 log = logging.getLogger(__name__)

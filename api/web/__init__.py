@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.error_handlers import add_handler, http_error
 from api.web import account, learner, staff
 from api.web.errors import error_page
 from api.web.render import HERE
@@ -21,7 +22,6 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (account, learner, staff):
         app.include_router(module.router)
-    json_handler = app.exception_handlers[StarletteHTTPException]
 
     async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:
         """A browser asking for a page that does not exist gets a page; /api keeps its JSON."""
@@ -30,6 +30,6 @@ def install(app: FastAPI) -> None:
             return error_page(
                 request, 404, "There is no page at this address. Check it, or start again from your home page."
             )
-        return await json_handler(request, exc)
+        return await http_error(request, exc)
 
-    app.add_exception_handler(StarletteHTTPException, not_found_page)
+    add_handler(app, StarletteHTTPException, not_found_page)

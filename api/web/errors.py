@@ -1,5 +1,7 @@
 """Errors on a web page become a page (or, for the chat's script, the API's JSON error), never
-a stack trace: the same exceptions the JSON routes raise, in words for the person reading."""
+a stack trace. The status, code and headers are the exception's own (``api.exceptions``), the
+same as the JSON API answers for the same failure; this module chooses only the words for the
+person reading."""
 
 from __future__ import annotations
 
@@ -13,11 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from api.engine_client import EngineFailure, EngineTimeout, EngineUnavailable
-from api.errors import describe_validation_errors, error_response
-from api.exceptions import PracticeError
+from api.error_handlers import describe_validation_errors, error_response, log_failure, practice_error_response
+from api.exceptions import EngineFailure, PracticeError, SignInRequired
 from api.web.render import render
-from api.web.session import SignInRequired
 
 log = logging.getLogger(__name__)
 
@@ -27,41 +27,49 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def engine_message(exc: EngineFailure) -> tuple[int, str, str]:
-    """Status, code and a sentence for the learner when the practice patient cannot answer."""
-    if isinstance(exc, EngineUnavailable):
-        return (
-            503,
-            "engine_unavailable",
-            ("The practice patient is not available just now. Nothing you wrote is lost: try again in a minute."),
-        )
-    if isinstance(exc, EngineTimeout):
-        return (
-            504,
-            "engine_timeout",
-            ("The practice patient took too long to answer. Nothing you wrote is lost: try again in a minute."),
-        )
-    return (
-        502,
-        "engine_error",
-        (
-            "Something went wrong with the practice patient. Nothing you wrote is lost: try again, "
-            "and if it keeps happening, tell your facilitator."
-        ),
-    )
+ENGINE_WORDING: dict[str, str] = {
+    "engine_unavailable": (
+        "The practice patient is not available just now. Nothing you wrote is lost: try again in a minute."
+    ),
+    "engine_timeout": (
+        "The practice patient took too long to answer. Nothing you wrote is lost: try again in a minute."
+    ),
+    "engine_error": (
+        "Something went wrong with the practice patient. Nothing you wrote is lost: try again, "
+        "and if it keeps happening, tell your facilitator."
+    ),
+}
 
 
-def sign_in_redirect(request: Request, message: str | None) -> Response:
+def engine_message(exc: EngineFailure) -> str:
+    """A sentence for the learner when the practice patient cannot answer (an action's own
+    code, such as ``engine_no_scenario``, reads as ``engine_error``)."""
+    return ENGINE_WORDING.get(exc.code, ENGINE_WORDING[EngineFailure.code])
+
+
+def sentence(message: str) -> str:
+    """An exception's message as a sentence on a page: capitalised."""
+    return message[:1].upper() + message[1:]
+
+
+def sign_in_redirect(request: Request, *, expired: bool) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     url = f"/sign-in?next={quote(target, safe='')}"
-    if message:
+    if expired:
         url += "&expired=1"
     return RedirectResponse(url, status_code=303)
 
 
-def error_page(request: Request, status_code: int, message: str, *, title: str | None = None) -> Response:
+def error_page(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     titles = {403: "Not for you", 404: "Page not found", 422: "Please check what you entered"}
-    return render(
+    response = render(
         request,
         "error.html",
         {
@@ -71,6 +79,8 @@ def error_page(request: Request, status_code: int, message: str, *, title: str |
         },
         status_code=status_code,
     )
+    response.headers.update(headers or {})
+    return response
 
 
 class WebRoute(APIRoute):
@@ -84,20 +94,19 @@ class WebRoute(APIRoute):
                 return await handler(request)
             except SignInRequired as exc:
                 if wants_json(request):
-                    return error_response(401, "not_authenticated", exc.message or "Please sign in again.")
-                return sign_in_redirect(request, exc.message)
+                    return practice_error_response(exc)
+                return sign_in_redirect(request, expired=exc.expired)
             except PracticeError as exc:
-                log.info("%s %s -> %d %s", request.method, request.url.path, exc.status_code, exc.code)
+                log_failure(request, exc)
+                if isinstance(exc, EngineFailure):
+                    message = engine_message(exc)
+                    if wants_json(request):
+                        return practice_error_response(exc, message)
+                    title = "The practice patient is not answering"
+                    return error_page(request, exc.status_code, message, title=title, headers=exc.headers)
                 if wants_json(request):
-                    return error_response(exc.status_code, exc.code, exc.message)
-                message = exc.message[:1].upper() + exc.message[1:]
-                return error_page(request, exc.status_code, message)
-            except EngineFailure as exc:
-                status_code, code, message = engine_message(exc)
-                log.warning("%s %s -> %d %s", request.method, request.url.path, status_code, code)
-                if wants_json(request):
-                    return error_response(status_code, code, message)
-                return error_page(request, status_code, message, title="The practice patient is not answering")
+                    return practice_error_response(exc)
+                return error_page(request, exc.status_code, sentence(exc.message), headers=exc.headers)
             except RequestValidationError as exc:
                 log.info("%s %s -> 422 validation_error", request.method, request.url.path)
                 if wants_json(request):

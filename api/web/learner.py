@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from actions.vocabulary import END_REASONS, OUTCOMES
+from actions.vocabulary import END_REASONS, OUTCOMES, EndReason, Theme
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
-from api.engine import EngineFailure
-from api.exceptions import Conflict, InvalidMessage, PracticeError
+from api.error_handlers import log_failure, practice_error_response
+from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError
 from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, practice, reviews
 from api.web.charts import Bar, Point, bar_chart, column_chart
-from api.web.errors import WebRoute, engine_message, error_response, wants_json
+from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
 
@@ -79,7 +79,7 @@ CATALOGUE_FILTERS = (
         "Situation",
         "Any situation",
         lambda b: list(b.get("themes", [])),
-        lambda v: THEME_LABELS.get(v, v).capitalize(),
+        lambda v: THEME_LABELS.get(cast(Theme, v), v).capitalize(),  # an unknown theme reads as itself
     ),
 )
 
@@ -215,23 +215,24 @@ async def say(
                     text=text,
                     max_chars=settings.max_message_chars,
                 )
-    except (PracticeError, EngineFailure) as exc:
+    except PracticeError as exc:  # the engine's failures among them
+        log_failure(request, exc)
         if isinstance(exc, EngineFailure):
-            status_code, code, message = engine_message(exc)
+            message = engine_message(exc)
+        elif isinstance(exc, InvalidMessage):
+            message = "Please type a reply first." if exc.code == "message_empty" else sentence(exc.message) + "."
         else:
-            status_code, code, message = exc.status_code, exc.code, exc.message
-            if isinstance(exc, InvalidMessage):
-                message = (
-                    "Please type a reply first." if code == "message_empty" else message[:1].upper() + message[1:] + "."
-                )
+            message = exc.message
         if wants_json(request):
-            return error_response(status_code, code, message)
+            return practice_error_response(exc, message)
         db.expire_all()
         session = _own(db, user, session_id)
         if session.status == "ended":
             return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
-        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message}
-        return render(request, "chat.html", ctx, status_code=status_code)
+        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message, "error_code": exc.code}
+        response = render(request, "chat.html", ctx, status_code=exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
     db.refresh(session)
     if wants_json(request):
         return _turn_json(request, session, turn, scenarios)
@@ -265,8 +266,12 @@ async def end(
     try:
         async with locks.hold(session_id):
             session = await practice.end_session(
-                db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
-            )  # type: ignore[arg-type]
+                db=db,
+                engine=engine,
+                session_id=session_id,
+                owner_id=user.id,
+                reason=cast(EndReason, reason),  # END_REASON_PATTERN let only an EndReason through
+            )
     except EngineFailure as exc:
         if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
             return render(
@@ -276,7 +281,7 @@ async def end(
                     "session": session,
                     "title": _title(scenarios, session.scenario_id),
                     "support": _support(None),
-                    "not_closed": engine_message(exc)[2],
+                    "not_closed": engine_message(exc),
                 },
             )
         raise
@@ -301,7 +306,9 @@ def step_away(request: Request, session_id: str, user: WebUser, db: DbSession, s
 
 
 def cue_profile(summary: Mapping[str, Any]) -> list[Bar]:
-    counts = summary.get("cue_counts") if isinstance(summary.get("cue_counts"), dict) else {}
+    counts = summary.get("cue_counts")
+    if not isinstance(counts, dict):
+        counts = {}
     bars = [
         Bar(cue_info(c).label, float(n), cue_info(c).helpful) for c, n in counts.items() if isinstance(n, int | float)
     ]

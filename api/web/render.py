@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -151,7 +152,9 @@ def day(value: datetime | None) -> str:
     return value.strftime("%-d %b %Y") if value else ""
 
 
-def render(request: Request, name: str, context: Mapping[str, Any] | None = None, *, status_code: int = 200):  # noqa: ANN201
+def render(
+    request: Request, name: str, context: Mapping[str, Any] | None = None, *, status_code: int = 200
+) -> Response:
     """A page, with the signed-in user and the CSRF token (when there is a session) in reach."""
     ctx = {
         "user": getattr(request.state, "user", None),

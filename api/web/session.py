@@ -27,19 +27,11 @@ from fastapi.responses import Response
 from actions.vocabulary import STAFF_ROLES
 from api.auth.dependencies import user_for_token
 from api.db import DbSession
-from api.exceptions import Forbidden, Unauthorized
+from api.exceptions import Forbidden, SignInRequired, Unauthorized
 from api.models import User
 
 COOKIE = "practice_session"
 CSRF_FIELD = "csrf_token"
-
-
-class SignInRequired(Exception):
-    """The page needs a signed-in user; ``message`` says why the last sign-in no longer counts."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or "sign in required")
-        self.message = message
 
 
 def csrf_for(token: str, secret: str) -> str:

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from actions.vocabulary import ASSIGNMENT_STATUSES
+from actions.vocabulary import ASSIGNMENT_STATUSES, CorrectionKind, SessionStatus
 from api.db import DbSession
 from api.deps import ScenariosDep
-from api.exceptions import PracticeError
+from api.exceptions import FormProblems, PracticeError
 from api.models import Cohort, CohortMember, User
 from api.schemas import AssignmentCreate
 from api.services import access, assignments, cohorts, reviews
@@ -112,14 +112,6 @@ def _assignment_form(
     )
 
 
-class FormProblems(Exception):
-    """What is wrong with a submitted form, one sentence per field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
 FIELD_NAMES = {
     "scenario_ids": "Scenarios",
     "min_attempts": "Attempts needed",
@@ -206,7 +198,7 @@ def create_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         a = assignments.create_assignment(db, cohort_id=cohort.id, body=body, created_by=user.id, scenarios=scenarios)
-    except (FormProblems, PracticeError) as exc:
+    except PracticeError as exc:  # FormProblems among them
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
         return _assignment_form(
             request,
@@ -215,7 +207,7 @@ def create_assignment(
             scenarios,
             values=values,
             errors=problems,
-            status_code=422,
+            status_code=exc.status_code,
             action=f"/facilitate/cohorts/{cohort.id}/assignments/new",
             heading=f"New assignment for {cohort.name}",
         )
@@ -228,7 +220,7 @@ def edit_assignment_page(
 ) -> Response:
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
-    cohort = db.get(Cohort, a.cohort_id)
+    cohort = db.get_one(Cohort, a.cohort_id)
     return _assignment_form(
         request,
         db,
@@ -255,7 +247,7 @@ def edit_assignment(
 ) -> Response:
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
-    cohort = db.get(Cohort, a.cohort_id)
+    cohort = db.get_one(Cohort, a.cohort_id)
     values = {
         "scenario_ids": scenario_ids,
         "due": due,
@@ -266,7 +258,7 @@ def edit_assignment(
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         assignments.update_assignment(db, a, body=body, scenarios=scenarios)
-    except (FormProblems, PracticeError) as exc:
+    except PracticeError as exc:  # FormProblems among them
         db.rollback()
         problems = exc.problems if isinstance(exc, FormProblems) else [exc.message]
         return _assignment_form(
@@ -276,7 +268,7 @@ def edit_assignment(
             scenarios,
             values=values,
             errors=problems,
-            status_code=422,
+            status_code=exc.status_code,
             action=f"/facilitate/assignments/{a.id}/edit",
             heading="Change the assignment",
         )
@@ -363,7 +355,7 @@ def review_list(
     staff_only(user)
     mine = _my_cohorts(db, user, "reviewer")
     cohort_id = int(cohort) if cohort.isdigit() and any(c.id == int(cohort) for c in mine) else None
-    state = status if status in ("active", "ended") else None
+    state: SessionStatus | None = "active" if status == "active" else "ended" if status == "ended" else None
     rows, total = reviews.review_list(db, reviewer=user, cohort_id=cohort_id, status=state, limit=100, offset=0)
     return render(
         request,
@@ -390,8 +382,8 @@ def review_transcript(
     for c in reviews.comments(db, session.id):
         comments.setdefault(c.turn_index, []).append(c)
     corrections: dict[int, list[Any]] = {}
-    for c in reviews.corrections(db, session.id):
-        corrections.setdefault(c.turn_index, []).append(c)
+    for correction in reviews.corrections(db, session.id):
+        corrections.setdefault(correction.turn_index, []).append(correction)
     scenario = scenarios.get(session.scenario_id)
     brief = scenario.brief() if scenario is not None else {}
     notice = {
@@ -450,6 +442,7 @@ def correct(
         reviews.remove_correction(db, session=session, turn_index=turn_index, cue=cue)
         saved = "withdrawn"
     else:
-        reviews.correct(db, session=session, reviewer=user, turn_index=turn_index, cue=cue, kind=kind)
+        correction_kind = cast(CorrectionKind, kind)  # the pattern let only wrong or missed through here
+        reviews.correct(db, session=session, reviewer=user, turn_index=turn_index, cue=cue, kind=correction_kind)
         saved = "correction"
     return RedirectResponse(f"/review/sessions/{session.id}?saved={saved}#turn-{turn_index}", status_code=303)

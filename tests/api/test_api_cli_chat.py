@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from api.auth.bootstrap import create_user
-from api.engine import EngineUnavailable
+from api.exceptions import EngineUnavailable
 from api.main import create_app
 from api.models import Turn
 from practice.commands import chat, scenarios_cmd

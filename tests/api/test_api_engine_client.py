@@ -8,7 +8,8 @@ import socket
 import httpx
 import pytest
 
-from api.engine import EngineClient, EngineError, EngineTimeout, EngineUnavailable
+from api.engine import EngineClient
+from api.exceptions import EngineError, EngineTimeout, EngineUnavailable
 
 
 def client_for(handler) -> EngineClient:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from api.engine import EngineUnavailable
+from api.exceptions import EngineUnavailable
 
 
 async def test_health_up_and_down(client, engine):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from api.engine import EngineError, EngineTimeout, EngineUnavailable
+from api.exceptions import EngineError, EngineTimeout, EngineUnavailable
 from api.models import PracticeSession
 
 

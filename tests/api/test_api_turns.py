@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api.engine import EngineTimeout, EngineUnavailable
+from api.exceptions import EngineTimeout, EngineUnavailable
 from api.models import Turn
 
 

@@ -3,7 +3,7 @@ sending it again once the engine is back carries on the conversation."""
 
 from __future__ import annotations
 
-from api.engine import EngineTimeout, EngineUnavailable
+from api.exceptions import EngineTimeout, EngineUnavailable
 from tests.browser.conftest import sign_in
 
 REPLY = "I can hear how long you have waited. What happened this morning?"

@@ -1,29 +1,30 @@
-"""Every error leaves the API as ``{"error": {"code": "...", "message": "..."}}``.
+"""Turns the exceptions of ``api.exceptions`` (and FastAPI's, the database's and any
+unexpected one) into responses: every error leaves the API as
+``{"error": {"code": "...", "message": "..."}}``.
 
-Handlers log the code and status only: messages may quote what the learner wrote.
+The status, code and headers of a ``PracticeError`` are the exception's own (its class's);
+nothing here chooses them. Handlers log the code and status only: messages may quote what
+the learner wrote.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
+from typing import TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.engine_client import EngineError, EngineFailure, EngineReportedError, EngineTimeout, EngineUnavailable
-from api.exceptions import PracticeError
+from api.exceptions import EngineFailure, PracticeError
 
 log = logging.getLogger(__name__)
 
-ENGINE_ERRORS: dict[type[EngineFailure], tuple[int, str]] = {
-    EngineUnavailable: (503, "engine_unavailable"),
-    EngineTimeout: (504, "engine_timeout"),
-    EngineError: (502, "engine_error"),
-}
+E = TypeVar("E", bound=Exception)
 
 
 def error_response(status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -60,23 +61,24 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is invalid"
 
 
+def log_failure(request: Request, exc: PracticeError) -> None:
+    """One line per refused request: an engine failure is a warning, anything else the client's doing."""
+    level = logging.WARNING if isinstance(exc, EngineFailure) else logging.INFO
+    log.log(level, "%s %s -> %d %s", request.method, request.url.path, exc.status_code, exc.code)
+
+
+def practice_error_response(exc: PracticeError, message: str | None = None) -> JSONResponse:
+    """The exception's status, code and headers; its message unless the caller words it for a person."""
+    return error_response(exc.status_code, exc.code, exc.message if message is None else message, exc.headers)
+
+
 async def _practice_error(request: Request, exc: PracticeError) -> JSONResponse:
-    log.info("%s %s -> %d %s", request.method, request.url.path, exc.status_code, exc.code)
-    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+    log_failure(request, exc)
+    return practice_error_response(exc)
 
 
-async def _engine_error(request: Request, exc: EngineFailure) -> JSONResponse:
-    status_code, code = next(
-        (value for cls, value in ENGINE_ERRORS.items() if isinstance(exc, cls)), (503, "engine_unavailable")
-    )
-    if isinstance(exc, EngineReportedError):
-        code = f"engine_{exc.engine_code}"
-    log.warning("%s %s -> %d %s", request.method, request.url.path, status_code, code)
-    headers = {"Retry-After": "5"} if status_code == 503 else None
-    return error_response(status_code, code, str(exc), headers)
-
-
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own errors (no such route, wrong method) in the API's shape."""
     message = exc.detail if isinstance(exc.detail, str) else _status_code_name(exc.status_code).replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
@@ -101,10 +103,15 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal_error", "something went wrong on the server; the error was logged")
 
 
+def add_handler(app: FastAPI, exc_class: type[E], handler: Callable[[Request, E], Awaitable[Response]]) -> None:
+    """``app.add_exception_handler``, typed: the handler takes the exception class it is registered for."""
+    # Starlette types every handler as taking any Exception; it calls this one only for exc_class.
+    app.add_exception_handler(exc_class, cast("Callable[[Request, Exception], Awaitable[Response]]", handler))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(PracticeError, _practice_error)
-    app.add_exception_handler(EngineFailure, _engine_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    add_handler(app, PracticeError, _practice_error)  # its subclasses too: EngineFailure, Unauthorized, ...
+    add_handler(app, StarletteHTTPException, http_error)
+    add_handler(app, RequestValidationError, _validation_error)
+    add_handler(app, DataError, _data_error)
+    add_handler(app, Exception, _unexpected_error)

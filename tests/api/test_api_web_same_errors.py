@@ -1,0 +1,65 @@
+"""The same failure answers with the same status and code on the JSON API and on the web chat
+(its script asking for JSON, or a plain form post asking for a page): both read them from the
+exception (``api.exceptions``); the web chooses only the words."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+import pytest
+
+from api.auth.tokens import issue_access_token
+from api.exceptions import EngineError, EngineFailure, EngineReportedError, EngineTimeout, EngineUnavailable
+from api.web.session import COOKIE
+
+ENGINE_FAILURES = [
+    EngineFailure("the Rasa engine could not answer"),
+    EngineUnavailable("the Rasa engine is not reachable"),
+    EngineTimeout("the Rasa engine did not answer within 5 s"),
+    EngineError("the Rasa engine answered HTTP 500"),
+    EngineReportedError("the Rasa engine reported 'no_scenario': no scenario", engine_code="no_scenario"),
+]
+
+
+def _page_code(page: str) -> str:
+    """The code the chat page shows its error under (``data-code`` on the error's paragraph)."""
+    found = re.search(r'<div id="chat-error"[^>]*><p data-code="([^"]*)">', page)
+    assert found, "the chat page shows no error"
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("failure", ENGINE_FAILURES, ids=lambda e: type(e).__name__)
+async def test_an_engine_failure_answers_alike_on_the_api_and_the_web_chat(
+    client, start, engine, running, learner, failure
+):
+    answers: dict[str, tuple[int, str, str | None]] = {}
+
+    sid = (await start())["id"]
+    engine.turn_failures.append(failure)
+    r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "Hello"})
+    answers["api"] = (r.status_code, r.json()["error"]["code"], r.headers.get("retry-after"))
+
+    token, _ = issue_access_token(
+        user_id=learner.id, token_version=learner.token_version, secret=running.state.secret_key, minutes=30
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=running), base_url="http://testserver", cookies={COOKIE: token}
+    ) as browser:
+        for accept in ("application/json", "text/html"):
+            sid = (await start())["id"]
+            chat = await browser.get(f"/practise/sessions/{sid}", headers={"accept": "text/html"})
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', chat.text)
+            assert csrf, chat.text
+            engine.turn_failures.append(failure)
+            r = await browser.post(
+                f"/practise/sessions/{sid}/turns",
+                data={"text": "Hello", "csrf_token": csrf.group(1)},
+                headers={"accept": accept},
+            )
+            code = r.json()["error"]["code"] if accept == "application/json" else _page_code(r.text)
+            answers[accept] = (r.status_code, code, r.headers.get("retry-after"))
+
+    expected = (failure.status_code, failure.code, (failure.headers or {}).get("Retry-After"))
+    assert answers == {"api": expected, "application/json": expected, "text/html": expected}
