@@ -21,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE_PAGES = ("chat", "report")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("screenshots", help="write a PNG of every web page (starts its own service)")
     parser.add_argument(
         "--out", type=Path, default=Path("docs/screenshots"), help="folder for the PNGs (default docs/screenshots)"

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     setup = subparsers.add_parser("setup", help="build the scorer and train the Rasa model if their inputs changed")
     setup.set_defaults(handler=_setup)
 
