@@ -83,7 +83,7 @@ def test_the_role_subsets_keep_the_roles_order() -> None:
 
 
 def test_a_recorded_end_reason_is_the_learners_or_the_conversations() -> None:
-    assert v.SESSION_END_REASONS == (*v.END_REASONS, "conversation")
+    assert (*v.END_REASONS, "conversation") == v.SESSION_END_REASONS
 
 
 def test_the_vocabulary_needs_nothing_but_the_standard_library() -> None:
@@ -252,7 +252,7 @@ def test_the_tuple_is_spelled_only_in_the_vocabulary(name: str) -> None:
 
 def _string_collections(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
     """Every tuple, list or set of string constants, and every ``Literal[...]`` of them."""
-    found = []
+    found: list[tuple[int, frozenset[str]]] = []
     inside_literal: set[int] = set()  # the tuple in ``Literal["a", "b"]`` is the Literal's, not one more
     for node in ast.walk(tree):  # breadth first: a Literal comes before the tuple inside it
         items: list[ast.expr] | None = None
@@ -264,8 +264,9 @@ def _string_collections(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
         ):
             inside_literal.add(id(node.slice))
             items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if items and all(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items):
-            found.append((node.lineno, frozenset(i.value for i in items)))  # type: ignore[attr-defined]
+        strings = [i.value for i in items or [] if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+        if items and len(strings) == len(items) and isinstance(node, ast.expr):  # both kinds are; mypy lost it
+            found.append((node.lineno, frozenset(strings)))
     return found
 
 

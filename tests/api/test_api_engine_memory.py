@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from api.engine_memory import forget_conversations
 
 
@@ -32,12 +34,12 @@ def test_nothing_to_forget_is_not_an_error(tmp_path: Path) -> None:
     assert forget_conversations(tracker_store(tmp_path / "t.db", ["a"]), []) == 0
 
 
-def test_a_broken_store_is_logged_not_raised(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_store_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert forget_conversations("sqlite:////nonexistent/dir/trackers.db", ["secret-session"]) == 0
     assert "could not forget" in caplog.text
 
 
-async def test_ending_a_session_forgets_it_on_the_engine(client, start, engine) -> None:  # type: ignore[no-untyped-def]
+async def test_ending_a_session_forgets_it_on_the_engine(client, start, engine) -> None:
     ended = await start()
     await client.post(f"/api/sessions/{ended['id']}/end", json={"reason": "finished"})
     engine.terminal_next = True

@@ -26,7 +26,7 @@ def test_migrations_match_the_models(settings):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import api.models  # noqa: F401
+    import api.models  # noqa: F401 - registers the tables on Base.metadata
 
     engine = make_engine(settings)
     upgrade(engine)
