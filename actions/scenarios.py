@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
     with_config,
 )
+from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from actions.settings import Settings
@@ -178,7 +179,7 @@ class Scenario(BaseModel):
             raise ValueError(f"unknown act {act!r}; acts are: {', '.join(ACTS)}")
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}; levels are: {', '.join(LEVELS)}")
-        return list(self.lines[act][level])  # type: ignore[literal-required]
+        return list(self.lines[act][level])
 
     def sensitivity_for(self, cue: str) -> float:
         """Multiplier of the cue's effect on this patient's tension (1.0 when not listed)."""
@@ -211,7 +212,7 @@ def _path_of(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _problem(err: dict[str, Any]) -> str:
+def _problem(err: ErrorDetails) -> str:
     """One pydantic error in words a scenario author understands."""
     kind, loc, ctx = err["type"], err["loc"], err.get("ctx") or {}
     got = err.get("input")

@@ -32,6 +32,8 @@ __all__ = [
     "OUTCOMES",
     "EndReason",
     "END_REASONS",
+    "SessionEndReason",
+    "SESSION_END_REASONS",
     "SessionStatus",
     "SESSION_STATUSES",
     "TurnStatus",
@@ -83,6 +85,11 @@ OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 #: Why the learner ended a session: the default (``/end``) first, then stepping away (``/safety``).
 EndReason = Literal["finished", "safety"]
 END_REASONS: tuple[EndReason, ...] = get_args(EndReason)
+
+#: Why a session ended, as its record keeps it (``end_reason``): the learner's reasons above, in
+#: their order, then ``conversation`` when the patient's last act ended it on a turn.
+SessionEndReason = Literal["finished", "safety", "conversation"]
+SESSION_END_REASONS: tuple[SessionEndReason, ...] = get_args(SessionEndReason)
 
 #: A session's state, in the order it moves through them: opening (``starting``), the learner
 #: may speak (``active``), summarised (``ended``); ``failed`` if the engine never opened it.

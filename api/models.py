@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from actions.vocabulary import CohortRole, CorrectionKind, EndReason, Outcome, Role, SessionStatus, TurnStatus
+from actions.vocabulary import CohortRole, CorrectionKind, Outcome, Role, SessionEndReason, SessionStatus, TurnStatus
 from api.db import Base, UTCDateTime, utcnow
 
 
@@ -80,7 +80,7 @@ class PracticeSession(Base):
     opening: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # patient_line messages
     closing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # lines sent on /end
     outcome: Mapped[Outcome | None] = mapped_column(String(32), default=None)
-    end_reason: Mapped[EndReason | None] = mapped_column(String(32), default=None)
+    end_reason: Mapped[SessionEndReason | None] = mapped_column(String(32), default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

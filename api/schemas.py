@@ -146,6 +146,11 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+#: A route's extra documented responses (FastAPI's ``responses=``), e.g. ``{404: {"model": ErrorResponse}}``;
+#: annotated so the shared constants match FastAPI's ``dict[int | str, dict[str, Any]]``.
+Responses = dict[int | str, dict[str, Any]]
+
+
 # --- accounts -------------------------------------------------------------------------
 
 

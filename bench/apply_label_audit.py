@@ -62,7 +62,7 @@ def transform(raw: str, entries: dict) -> tuple[str, int, list[str], list[dict],
                 changed += 1
                 line = json.dumps(obj, ensure_ascii=False) + (nl or "")
             elif set(cur) != set(ent["new"]):
-                problems.append(f"cues now {cur}, expected {ent['old']}: {key[0][:70]!r}")
+                problems.append(f"cues now {cur}, expected {ent['old']}: {str(key[0])[:70]!r}")
         after.append(obj)
         out.append(line)
     return "".join(out), changed, problems, before, after, used

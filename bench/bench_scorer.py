@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             f"   ({r['n']} utterances)"
         )
     if results:
-        med = lambda k: statistics.median(r[k] for r in results)  # noqa: E731
+
+        def med(key: str) -> float:
+            return statistics.median(r[key] for r in results)
+
         print(
             f"median of {len(results)} runs: load {med('load_s'):.3f} s   median {med('median_ms'):.3f} ms"
             f"   p95 {med('p95_ms'):.3f} ms"

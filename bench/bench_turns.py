@@ -24,9 +24,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.auth.bootstrap import create_user_at  # noqa: E402
-from practice.engine import ensure_model  # noqa: E402
-from practice.supervisor import Stack, StackConfig, free_port  # noqa: E402
+from api.auth.bootstrap import create_user_at  # noqa: E402 - sys.path set above, for running as a script
+from practice.engine import ensure_model  # noqa: E402 - sys.path set above, for running as a script
+from practice.supervisor import Stack, StackConfig, free_port  # noqa: E402 - sys.path set above, for running as a script
 
 REPLIES = (  # a learner who listens, asks, explains, and sometimes slips
     "Hello, I'm Sam. I can see you're really upset. What's happened?",

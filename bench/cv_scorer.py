@@ -23,15 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions.scoring import calibration as cal  # noqa: E402
-from actions.scoring import textcat as tc  # noqa: E402
-from actions.scoring.data import load_split  # noqa: E402
-from actions.scoring.lang import get_lang  # noqa: E402
-from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402
-from actions.scoring.scorer import Scorer, classifier_key  # noqa: E402
-from actions.scoring.taxonomy import load_taxonomy  # noqa: E402
-from practice.scoring.evaluate import Report, tally  # noqa: E402
-from practice.scoring.thresholds import Decision, tune_thresholds  # noqa: E402
+from actions.scoring import calibration as cal  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring import textcat as tc  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.data import load_split  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.lang import get_lang  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.rules import RULES_PATH, load_rules  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.scorer import Scorer, classifier_key  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.taxonomy import load_taxonomy  # noqa: E402 - sys.path set above, for running as a script
+from practice.scoring.evaluate import Report, tally  # noqa: E402 - sys.path set above, for running as a script
+from practice.scoring.thresholds import Decision, tune_thresholds  # noqa: E402 - sys.path set above, for running as a script
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     fold_of = {i: k % args.folds for k, i in enumerate(order)}
     gold = [set(e.cues) for e in examples]
     pred: list[set[str]] = [set() for _ in examples]
-    decisions: list[Decision | None] = [None] * len(examples)
+    decision_of: dict[int, Decision] = {}  # example index -> its out-of-fold decision
     t_train = 0.0
     oof_hits: list[tuple[str, float, bool]] = []  # (cue, raw confidence, right), out of fold
     for k in range(args.folds):
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             result = sc.score(ex.text, ex.context)
             pred[i] = set(result.cue_ids)
             oof_hits += [(h.cue, h.confidence, h.cue in gold[i]) for h in result.cues]
-            decisions[i] = Decision.of(sc, ex.text, ex.context)
+            decision_of[i] = Decision.of(sc, ex.text, ex.context)
+    decisions = [decision_of[i] for i in range(len(examples))]  # each example is in one test fold
     cues = list(taxonomy.ids)
     base = tally(cues, gold, pred)
     anti = frozenset(c.id for c in taxonomy if c.family == "anti_pattern")  # tuned with a higher floor
@@ -91,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     tuned_pred: list[set[str]] = [set() for _ in examples]
     for k in range(args.folds):
         others = [i for i in range(len(examples)) if fold_of[i] != k]
-        th = tune_thresholds([decisions[i] for i in others], [gold[i] for i in others], cues, anti)  # type: ignore[misc]
+        th = tune_thresholds([decisions[i] for i in others], [gold[i] for i in others], cues, anti)
         for i in range(len(examples)):
             if fold_of[i] == k:
-                tuned_pred[i] = decisions[i].apply(th)  # type: ignore[union-attr]
+                tuned_pred[i] = decisions[i].apply(th)
     tuned = tally(cues, gold, tuned_pred)
     print(f"{args.folds}-fold CV on {len(examples)} train utterances; config {json.dumps(json.loads(args.config))}")
     print(f"features {t_feat:.1f}s, training {t_train / args.folds:.1f}s per fold")
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{c:<20} {base[c].f1:6.3f} {tuned[c].f1:8.3f} {base[c].support:8d}")
     print(f"{'macro-F1':<20} {Report(base, len(gold)).macro_f1:6.3f} {Report(tuned, len(gold)).macro_f1:8.3f}")
     if args.tune:
-        th = tune_thresholds(decisions, gold, cues, anti)  # type: ignore[arg-type]
+        th = tune_thresholds(decisions, gold, cues, anti)
         print("thresholds tuned on all out-of-fold scores (rules.yml `threshold`):")
         print("  " + ", ".join(f"{c}: {t}" for c, t in th.items()))
     if args.calibrate:

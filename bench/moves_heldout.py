@@ -18,7 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from actions.scoring import get_scorer  # noqa: E402
+from actions.scoring import get_scorer  # noqa: E402 - sys.path set above, for running as a script
 
 
 def main() -> int:

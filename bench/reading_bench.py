@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from actions.scoring import get_scorer  # noqa: E402
-from actions.scoring.data import read_examples  # noqa: E402
-from actions.scoring.moves import NEUTRAL, OUT_OF_SCOPE  # noqa: E402
-from actions.scoring.result import CueHit  # noqa: E402
-from practice.scoring.evaluate import tally  # noqa: E402
+from actions.scoring import Scorer, get_scorer  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.data import read_examples  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.moves import NEUTRAL, OUT_OF_SCOPE  # noqa: E402 - sys.path set above, for running as a script
+from actions.scoring.result import CueHit  # noqa: E402 - sys.path set above, for running as a script
+from practice.scoring.evaluate import tally  # noqa: E402 - sys.path set above, for running as a script
 
 BANDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
@@ -85,7 +85,7 @@ class SplitReport:
         return sum(abs(right / n - conf / n) * n / total for n, right, conf in self.bands if n) if total else 0.0
 
 
-def _sentence_count(scorer, text: str) -> int:  # noqa: ANN001
+def _sentence_count(scorer: Scorer, text: str) -> int:
     return len(scorer._sentences(text))  # the scorer's own sentence splitter
 
 

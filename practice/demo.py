@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from actions.vocabulary import COHORT_ROLES, ROLES
+from actions.vocabulary import COHORT_ROLES, ROLES, Role
 
 SCENARIO = "gp_reception_appointment"
 # Replies that a skilled receptionist might give in the GP reception scenario.
@@ -110,7 +110,12 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
     from api.auth.bootstrap import create_user_at
 
     demo = Demo(api_url=api_url)
-    names = {"learner": "Sam Patel", "facilitator": "Fay Okafor", "reviewer": "Rae Lindqvist", "admin": "Ada Admin"}
+    names: dict[Role, str] = {
+        "learner": "Sam Patel",
+        "facilitator": "Fay Okafor",
+        "reviewer": "Rae Lindqvist",
+        "admin": "Ada Admin",
+    }
     for role in ROLES:
         username, password = f"{prefix}-{role}", secrets.token_urlsafe(12)
         user_id = create_user_at(database_url, username=username, password=password, role=role)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -106,8 +106,14 @@ class Conversation:
         return self.summary
 
 
+class Converse(Protocol):
+    """The ``converse`` fixture: ``converse(scenario_id, seed=...)`` starts a conversation."""
+
+    def __call__(self, scenario_id: str, seed: int | None = None) -> Conversation: ...
+
+
 @pytest.fixture
-def converse(api: httpx.Client):  # type: ignore[no-untyped-def]
+def converse(api: httpx.Client) -> Converse:
     def _start(scenario_id: str, seed: int | None = None) -> Conversation:
         return Conversation(api=api, scenario_id=scenario_id, seed=seed).start()
 

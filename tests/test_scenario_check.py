@@ -28,6 +28,7 @@ def test_every_shipped_scenario_passes_with_every_outcome_reachable() -> None:
     assert {r.scenario.id for r in reports if r.scenario} == set(load_library(SCENARIOS))
     for report in reports:
         assert report.ok, "\n".join(report.problems)
+        assert report.scenario is not None
         assert set(required_outcomes(report.scenario)) <= set(report.fewest_turns)
         assert report.fewest_turns[RESOLVED] <= report.scenario.turn_budget
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import pytest
 import yaml
+from pydantic import BaseModel
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped
 
@@ -26,6 +27,7 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "THEMES": (v.Theme, v.THEMES),
     "OUTCOMES": (v.Outcome, v.OUTCOMES),
     "END_REASONS": (v.EndReason, v.END_REASONS),
+    "SESSION_END_REASONS": (v.SessionEndReason, v.SESSION_END_REASONS),
     "SESSION_STATUSES": (v.SessionStatus, v.SESSION_STATUSES),
     "TURN_STATUSES": (v.TurnStatus, v.TURN_STATUSES),
     "ASSIGNMENT_STATUSES": (v.AssignmentStatus, v.ASSIGNMENT_STATUSES),
@@ -78,6 +80,10 @@ def test_the_role_subsets_keep_the_roles_order() -> None:
     assert tuple(role for role in v.ROLES if role in v.COHORT_ROLES) == v.COHORT_ROLES
     assert v.STAFF_ROLES == ("facilitator", "reviewer", "admin")
     assert v.COHORT_STAFF_ROLES == ("facilitator", "reviewer")
+
+
+def test_a_recorded_end_reason_is_the_learners_or_the_conversations() -> None:
+    assert (*v.END_REASONS, "conversation") == v.SESSION_END_REASONS
 
 
 def test_the_vocabulary_needs_nothing_but_the_standard_library() -> None:
@@ -137,7 +143,7 @@ COLUMNS = [
     (api.models.CohortMember.role, v.COHORT_ROLES),
     (api.models.PracticeSession.status, v.SESSION_STATUSES),
     (api.models.PracticeSession.outcome, v.OUTCOMES),
-    (api.models.PracticeSession.end_reason, v.END_REASONS),
+    (api.models.PracticeSession.end_reason, v.SESSION_END_REASONS),
     (api.models.Turn.status, v.TURN_STATUSES),
     (api.models.CueCorrection.kind, v.CORRECTION_KINDS),
 ]
@@ -148,7 +154,8 @@ def test_the_database_columns_hold_the_vocabulary(attribute: Any, values: tuple[
     """No database constraint (the migrations made plain strings): each column is typed with the
     vocabulary's Literal and long enough for its every value."""
     column = attribute.property.columns[0]
-    assert isinstance(column.type, String) and column.type.length >= max(map(len, values))
+    assert isinstance(column.type, String) and column.type.length is not None
+    assert column.type.length >= max(map(len, values))
     model = attribute.class_
     hints = typing.get_type_hints(model, globalns=vars(api.models), include_extras=False)
     assert _literal_values(hints[attribute.key]) == values
@@ -161,7 +168,7 @@ def test_the_api_contract_speaks_the_vocabulary() -> None:
     from api.routes import api_router
 
     assert tuple(schemas.FamilyNumbers.model_fields) == v.CUE_FAMILIES
-    models = {
+    models: dict[tuple[type[BaseModel], str], tuple[str, ...]] = {
         (schemas.SessionState, "status"): v.SESSION_STATUSES,
         (schemas.TurnOut, "status"): v.TURN_STATUSES,
         (schemas.SessionEnd, "reason"): v.END_REASONS,
@@ -245,7 +252,7 @@ def test_the_tuple_is_spelled_only_in_the_vocabulary(name: str) -> None:
 
 def _string_collections(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
     """Every tuple, list or set of string constants, and every ``Literal[...]`` of them."""
-    found = []
+    found: list[tuple[int, frozenset[str]]] = []
     inside_literal: set[int] = set()  # the tuple in ``Literal["a", "b"]`` is the Literal's, not one more
     for node in ast.walk(tree):  # breadth first: a Literal comes before the tuple inside it
         items: list[ast.expr] | None = None
@@ -257,8 +264,9 @@ def _string_collections(tree: ast.AST) -> list[tuple[int, frozenset[str]]]:
         ):
             inside_literal.add(id(node.slice))
             items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if items and all(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items):
-            found.append((node.lineno, frozenset(i.value for i in items)))  # type: ignore[attr-defined]
+        strings = [i.value for i in items or [] if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+        if items and len(strings) == len(items) and isinstance(node, ast.expr):  # both kinds are; mypy lost it
+            found.append((node.lineno, frozenset(strings)))
     return found
 
 

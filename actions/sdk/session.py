@@ -13,6 +13,7 @@ from actions.patient import choose_line_index, level_for, outcome_for, start_ten
 from actions.scenarios import ScenarioError, load_library
 from actions.sdk.conversation import current_scenario, custom_messages, entity_value, latest_intent, send_error
 from actions.summary import summarise
+from actions.vocabulary import END_REASONS
 
 
 class ActionStartScenario(Action):
@@ -72,7 +73,10 @@ class ActionSessionSummary(Action):
         slot = tracker.get_slot("tension")
         tension = start if slot is None else float(slot)  # 0.0 is a real tension: fully calm
         outcome = outcome_for(
-            terminal_outcome=tracker.get_slot("outcome"), end_reason=reason, start=start, tension=tension
+            terminal_outcome=tracker.get_slot("outcome"),
+            end_reason=reason if reason in END_REASONS else None,
+            start=start,
+            tension=tension,
         )
         cards = custom_messages(tracker.events, "score_card")
         summary = summarise(cards, outcome=outcome, skills=scenario.skills)

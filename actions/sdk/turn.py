@@ -58,7 +58,7 @@ class ActionScoreTurn(Action):
             }
             for hit in result.cues
         ]
-        found = {cue["cue"] for cue in cues}
+        found = {hit.cue for hit in result.cues}
         emotion = previous.get("opportunity") if previous else None
         opportunity = {"emotion": emotion, "taken": bool(found & EMPATHIC_CUES)} if emotion else None
         start = start_tension(scenario.start_level)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from actions.vocabulary import Role
 from api.auth.tokens import decode_access_token
 from api.db import DbSession
 from api.exceptions import Forbidden, Unauthorized
@@ -39,8 +40,9 @@ def get_current_user(request: Request, db: DbSession, token: Annotated[str | Non
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: str):  # a dependency factory: returns FastAPI's Depends(...)
-    """A dependency that lets through only users whose app-wide role is one of ``roles``."""
+def require_role(*roles: Role) -> params.Depends:
+    """A dependency that lets through only users whose app-wide role is one of ``roles``; use it
+    as ``Annotated[User, require_role(...)]``."""
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:

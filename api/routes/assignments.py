@@ -3,13 +3,21 @@ from fastapi import APIRouter, Response, status
 from api.auth.dependencies import CurrentUser
 from api.db import DbSession
 from api.deps import ScenariosDep
-from api.schemas import AssignmentCreate, AssignmentOut, AssignmentProgress, ErrorResponse, MyAssignmentList, PathId
+from api.schemas import (
+    AssignmentCreate,
+    AssignmentOut,
+    AssignmentProgress,
+    ErrorResponse,
+    MyAssignmentList,
+    PathId,
+    Responses,
+)
 from api.services import assignments
 
 router = APIRouter(tags=["assignments"])
 
-ERRORS = {code: {"model": ErrorResponse} for code in (401, 404)}
-EDIT_ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 422)}
+ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 404)}
+EDIT_ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 404, 422)}
 
 
 @router.get("/me/assignments", response_model=MyAssignmentList, responses=ERRORS)

@@ -11,11 +11,11 @@ from api.db import DbSession
 from api.deps import SettingsDep
 from api.exceptions import InvalidRequest
 from api.models import User
-from api.schemas import ErrorResponse, PasswordChange, Token, UserOut
+from api.schemas import ErrorResponse, PasswordChange, Responses, Token, UserOut
 
 router = APIRouter(tags=["auth"])
 
-AUTH_ERRORS = {401: {"model": ErrorResponse}}
+AUTH_ERRORS: Responses = {401: {"model": ErrorResponse}}
 
 
 @router.post("/auth/token", response_model=Token, responses=AUTH_ERRORS)

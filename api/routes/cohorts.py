@@ -17,12 +17,13 @@ from api.schemas import (
     MemberOut,
     MemberSet,
     PathId,
+    Responses,
 )
 from api.services import access, assignments, cohorts
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 
-ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422)}
+ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422)}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CohortOut, responses=ERRORS)

@@ -6,12 +6,12 @@ from api.db import DbSession
 from api.deps import EngineDep, ScenariosDep
 from api.exceptions import NotFound
 from api.models import User
-from api.schemas import ErrorResponse, MyExport, PathId, RetentionOut, RetentionSetting
+from api.schemas import ErrorResponse, MyExport, PathId, Responses, RetentionOut, RetentionSetting
 from api.services import privacy
 
 router = APIRouter(tags=["privacy"])
 
-ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422)}
+ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422)}
 
 
 @router.get("/me/export", response_model=MyExport, responses=ERRORS)

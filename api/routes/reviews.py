@@ -1,3 +1,5 @@
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
@@ -16,6 +18,7 @@ from api.schemas import (
     CorrectionOut,
     ErrorResponse,
     PathId,
+    Responses,
     ReviewList,
     ReviewListItem,
 )
@@ -23,7 +26,7 @@ from api.services import access, reviews
 
 router = APIRouter(tags=["reviews"])
 
-ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422)}
+ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422)}
 
 
 def _reviewed(db: DbSession, user: User, session_id: str) -> PracticeSession:
@@ -127,7 +130,7 @@ def remove_correction(session_id: str, turn_index: PathId, cue: str, db: DbSessi
         **ERRORS,
     },
 )
-def export_corrections(db: DbSession, user: User = require_role("reviewer", "admin")) -> StreamingResponse:
+def export_corrections(db: DbSession, user: Annotated[User, require_role("reviewer", "admin")]) -> StreamingResponse:
     """Corrected turns as labelled data for the scorer (reviewers: their cohorts; admins: all)."""
     lines = list(reviews.export_lines(db, reviewer=user))  # read now: the DB session closes with the request
     return StreamingResponse(

@@ -13,6 +13,7 @@ from api.schemas import (
     MAX_ID,
     EndResult,
     ErrorResponse,
+    Responses,
     SessionCreate,
     SessionEnd,
     SessionList,
@@ -28,9 +29,7 @@ from api.services import access, practice, reviews
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
-ENGINE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (401, 404, 409, 502, 503, 504)
-}
+ENGINE_RESPONSES: Responses = {code: {"model": ErrorResponse} for code in (401, 404, 409, 502, 503, 504)}
 
 
 def _brief(scenarios: Mapping[str, Any], scenario_id: str) -> dict[str, Any] | None:

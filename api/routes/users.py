@@ -6,12 +6,12 @@ from api.auth.dependencies import AdminUser
 from api.db import DbSession
 from api.exceptions import Conflict, NotFound
 from api.models import User
-from api.schemas import ErrorResponse, PathId, UserCreate, UserList, UserOut, UserUpdate
+from api.schemas import ErrorResponse, PathId, Responses, UserCreate, UserList, UserOut, UserUpdate
 from api.services.privacy import is_last_admin
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-ADMIN_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403)}
+ADMIN_ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403)}
 
 
 @router.post(

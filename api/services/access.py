@@ -26,7 +26,7 @@ def cohort_not_found(cohort_id: int) -> NotFound:
 
 def learners_seen_by(
     user_id: int, *, roles: tuple[CohortRole, ...] = COHORT_STAFF_ROLES, cohort_id: int | None = None
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """Ids of learners in the cohorts (or the one cohort) where ``user_id`` is one of ``roles``."""
     staff = aliased(CohortMember)
     learner = aliased(CohortMember)

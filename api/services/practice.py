@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.vocabulary import EndReason, Outcome, SessionStatus
+from actions.vocabulary import EndReason, Outcome, SessionEndReason, SessionStatus
 from api.db import utcnow
 from api.engine import (
     DialogueEngine,
@@ -223,7 +223,7 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
     return turn
 
 
-def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: str, now: datetime) -> None:
+def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: SessionEndReason, now: datetime) -> None:
     session.status = "ended"
     session.summary = summary
     session.outcome = summary.get("outcome")

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from actions.vocabulary import CorrectionKind, SessionStatus
@@ -138,7 +138,7 @@ def review_list(
 ) -> tuple[list[tuple[PracticeSession, int, User]], int]:
     """Sessions of the learners in the cohorts ``reviewer`` reviews (optionally one cohort), newest first."""
     seen = learners_seen_by(reviewer.id, roles=("reviewer",), cohort_id=cohort_id)
-    conditions = [PracticeSession.owner_id.in_(seen)]
+    conditions: list[ColumnElement[bool]] = [PracticeSession.owner_id.in_(seen)]
     if status is not None:
         conditions.append(PracticeSession.status == status)
     total = db.scalar(select(func.count()).select_from(PracticeSession).where(*conditions)) or 0
@@ -156,8 +156,8 @@ def review_list(
 
 
 def _last_patient_text(lines: Any) -> str:
-    texts = [m.get("text") for m in (lines or []) if isinstance(m, dict) and m.get("type") == "patient_line"]
-    texts = [t for t in texts if isinstance(t, str)]
+    said = [m.get("text") for m in (lines or []) if isinstance(m, dict) and m.get("type") == "patient_line"]
+    texts = [t for t in said if isinstance(t, str)]
     return texts[-1] if texts else ""
 
 

@@ -28,7 +28,7 @@ def card_cues(card: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def family_counts(cards: Iterable[dict[str, Any] | None]) -> dict[str, int]:
-    counts = dict.fromkeys(CUE_FAMILIES, 0)
+    counts: dict[str, int] = dict.fromkeys(CUE_FAMILIES, 0)  # cards are stored JSON: any family named is counted
     for card in cards:
         for cue in card_cues(card):
             family = cue.get("family")

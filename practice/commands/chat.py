@@ -28,7 +28,7 @@ from practice.commands.api_client import (
 COMMANDS: dict[str, EndReason] = {"/end": "finished", "/safety": "safety"}
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("chat", help="practise a conversation with a simulated patient")
     parser.add_argument("--scenario", required=True, metavar="ID", help="scenario id (see `practice scenarios`)")
     add_api_argument(parser)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from actions.vocabulary import LEVELS, Outcome
+from actions.vocabulary import LEVELS, OUTCOMES, Outcome
 
 # What each outcome means, for a summary that carries no ``outcome_text`` of its own.
 OUTCOME_TEXT: dict[Outcome, str] = {
@@ -99,7 +99,7 @@ def summary(data: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     labels = labels or {}
     out = ["", "=" * 20 + " Session summary " + "=" * 20]
     outcome = data.get("outcome")
-    words = data.get("outcome_text") or OUTCOME_TEXT.get(outcome, "")
+    words = data.get("outcome_text") or (OUTCOME_TEXT[outcome] if outcome in OUTCOMES else "")
     out.append(wrap(f"Outcome: {(outcome or 'unknown').replace('_', '-')}. {words}".rstrip(), indent=""))
     out.append(f"Your replies: {data.get('turns', 0)}")
     counts = data.get("cue_counts") or {}

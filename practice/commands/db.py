@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when the command runs: `practice --help` stays quick
+    from actions.settings import Settings
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("db", help="database maintenance")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = actions.add_parser("upgrade", help="apply the Alembic migrations (PRACTICE_DATABASE_URL or var/practice.db)")
@@ -13,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     up.set_defaults(handler=run_upgrade)
 
 
-def run_upgrade(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
+def run_upgrade(args: argparse.Namespace, *, settings: Settings | None = None) -> int:
     from sqlalchemy import make_url
 
     from actions.settings import get_settings

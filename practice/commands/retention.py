@@ -4,9 +4,13 @@ admin set (PUT /api/settings/retention). Run it daily, e.g. from cron or a syste
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when the command runs: `practice --help` stays quick
+    from actions.settings import Settings
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("retention", help="delete transcripts older than the retention period")
     actions = parser.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     apply = actions.add_parser(
@@ -16,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     apply.set_defaults(handler=run_apply)
 
 
-def run_apply(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
+def run_apply(args: argparse.Namespace, *, settings: Settings | None = None) -> int:
     from actions.settings import get_settings
     from api.db import make_database, make_sessionmaker
     from api.engine.memory import forget_conversations

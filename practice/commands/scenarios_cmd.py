@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from practice.commands.api_client import ApiProblem, ApiUnreachable, PracticeApi, add_api_argument
 
@@ -19,7 +20,7 @@ COLUMNS = [
 ]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("scenarios", help="list the scenarios you can practise, or check scenario files")
     add_api_argument(parser)
     parser.set_defaults(handler=run)
@@ -74,17 +75,17 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def format_table(briefs: list[dict]) -> str:
+def _cell(brief: dict[str, Any], key: str) -> str:
+    value = brief.get(key, "")
+    if key == "difficulty" and isinstance(value, int):
+        return DIFFICULTY.get(value, str(value))
+    return str(value)
+
+
+def format_table(briefs: list[dict[str, Any]]) -> str:
     rows = [[h for _, h in COLUMNS]]
     for brief in briefs:
-        rows.append(
-            [
-                DIFFICULTY.get(brief.get(key), str(brief.get(key, "")))
-                if key == "difficulty"
-                else str(brief.get(key, ""))
-                for key, _ in COLUMNS
-            ]
-        )
+        rows.append([_cell(brief, key) for key, _ in COLUMNS])
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 

@@ -14,6 +14,12 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when the command runs: Playwright is an optional dependency
+    from playwright.sync_api import Browser, BrowserContext
+
+    from practice.demo import Demo
 
 from actions.settings import Settings
 
@@ -22,7 +28,7 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE_PAGES = ("chat", "report")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("screenshots", help="write a PNG of every web page (starts its own service)")
     parser.add_argument(
         "--out", type=Path, default=Path("docs/screenshots"), help="folder for the PNGs (default docs/screenshots)"
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _photograph(demo, chromium: Path, out: Path, *, only: set[str], full_page: bool) -> list[Path]:  # noqa: ANN001
+def _photograph(demo: Demo, chromium: Path, out: Path, *, only: set[str], full_page: bool) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written: list[Path] = []
@@ -104,7 +110,7 @@ def _photograph(demo, chromium: Path, out: Path, *, only: set[str], full_page: b
     return written
 
 
-def signed_in(browser, demo, role: str, **options):  # noqa: ANN001, ANN201
+def signed_in(browser: Browser, demo: Demo, role: str, **options: Any) -> BrowserContext:
     """A browser context signed in as the demo account for `role` ("" for nobody)."""
     context = browser.new_context(locale="en-GB", **options)
     if role:

@@ -13,7 +13,7 @@ from types import FrameType
 from actions.settings import Settings
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     setup = subparsers.add_parser("setup", help="build the scorer and train the Rasa model if their inputs changed")
     setup.set_defaults(handler=_setup)
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from actions.vocabulary import ROLES
 
+if TYPE_CHECKING:  # imported when the command runs: `practice --help` stays quick
+    from actions.settings import Settings
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("user", help="manage accounts in the database (e.g. the first admin)")
     actions = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create an account")
@@ -38,7 +42,7 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return first
 
 
-def run_create(args: argparse.Namespace, *, settings=None) -> int:  # noqa: ANN001 - actions.settings.Settings
+def run_create(args: argparse.Namespace, *, settings: Settings | None = None) -> int:
     from actions.settings import get_settings
     from api.auth.bootstrap import UserProblem, create_user
     from api.db import make_database, make_sessionmaker

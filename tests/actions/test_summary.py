@@ -1,5 +1,7 @@
 """The end-of-session report and per-turn feedback (actions/summary.py, actions/feedback.py)."""
 
+from typing import Any
+
 from actions.feedback import support_info, turn_feedback
 from actions.summary import summarise
 
@@ -17,7 +19,7 @@ GOOD = {
     "score": 5.0,
     "opportunity": {"emotion": "worried", "taken": True},
 }
-BAD = {
+BAD: dict[str, Any] = {
     "said": "Calm down, it's not that bad.",
     "cues": [
         cue("command", "anti_pattern", -3.0, "Calm down"),

@@ -18,14 +18,14 @@ from contextlib import contextmanager
 from functools import cache
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 URL_ENV = "PRACTICE_TEST_POSTGRES_URL"
 RUN = uuid.uuid4().hex[:8]
 
 
-def _admin(url: str) -> Engine:
+def _admin(url: str | URL) -> Engine:
     return create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
 
 

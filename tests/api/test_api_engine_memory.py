@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from api.engine import forget_conversations
 
 
@@ -32,7 +34,7 @@ def test_nothing_to_forget_is_not_an_error(tmp_path: Path) -> None:
     assert forget_conversations(tracker_store(tmp_path / "t.db", ["a"]), []) == 0
 
 
-def test_a_broken_store_is_logged_not_raised(tmp_path: Path, caplog) -> None:
+def test_a_broken_store_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert forget_conversations("sqlite:////nonexistent/dir/trackers.db", ["secret-session"]) == 0
     assert "could not forget" in caplog.text
 

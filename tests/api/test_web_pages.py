@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from api.auth.tokens import issue_access_token
+from api.models import User
 from api.web.session import COOKIE
 from tests.api.conftest import PASSWORD
 
@@ -22,7 +23,9 @@ async def browser_for(running):
     """``browser_for(user)``: a cookie-carrying client as a signed-in browser would be."""
     clients: list[httpx.AsyncClient] = []
 
-    def _client(user=None, *, minutes=None, now=None) -> httpx.AsyncClient:  # noqa: ANN001
+    def _client(
+        user: User | None = None, *, minutes: int | None = None, now: datetime | None = None
+    ) -> httpx.AsyncClient:
         c = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=running), base_url="http://testserver", headers={"accept": "text/html"}
         )
@@ -44,7 +47,9 @@ async def browser_for(running):
 
 
 def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF field on the page"
+    return found.group(1)
 
 
 async def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_clears_it(browser_for, learner):

@@ -3,20 +3,25 @@ sending it again once the engine is back carries on the conversation."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from api.exceptions import EngineTimeout, EngineUnavailable
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import FakeSite, sign_in
+
+if TYPE_CHECKING:  # Playwright is installed only where the browser tests run
+    from playwright.sync_api import Browser, Page
 
 REPLY = "I can hear how long you have waited. What happened this morning?"
 
 
-def start_chat(page, fake_site) -> None:  # noqa: ANN001 - pytest fixtures (Playwright pages, FakeSite)
+def start_chat(page: Page, fake_site: FakeSite) -> None:
     username, _ = fake_site.account("learner")
     sign_in(page, fake_site.base_url, username)
     page.get_by_role("button", name="Start practising").first.click()
     page.wait_for_url("**/practise/sessions/*")
 
 
-def test_engine_down_shows_the_error_and_keeps_the_typed_words(page, fake_site) -> None:  # noqa: ANN001 - pytest fixtures (Playwright pages, FakeSite)
+def test_engine_down_shows_the_error_and_keeps_the_typed_words(page: Page, fake_site: FakeSite) -> None:
     start_chat(page, fake_site)
     fake_site.engine.turn_failures.append(EngineUnavailable("connection refused"))
     box = page.get_by_label("Your reply to Mr Test Patient")
@@ -38,7 +43,9 @@ def test_engine_down_shows_the_error_and_keeps_the_typed_words(page, fake_site) 
     assert page.locator("li.turn[id^=turn-]").count() == 1
 
 
-def test_without_javascript_a_timeout_is_shown_on_the_page_with_the_words_kept(browser, fake_site) -> None:  # noqa: ANN001 - pytest fixtures (Playwright pages, FakeSite)
+def test_without_javascript_a_timeout_is_shown_on_the_page_with_the_words_kept(
+    browser: Browser, fake_site: FakeSite
+) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
@@ -56,7 +63,7 @@ def test_without_javascript_a_timeout_is_shown_on_the_page_with_the_words_kept(b
         context.close()
 
 
-def test_stepping_away_shows_support_even_when_the_engine_is_down(page, fake_site) -> None:  # noqa: ANN001 - pytest fixtures (Playwright pages, FakeSite)
+def test_stepping_away_shows_support_even_when_the_engine_is_down(page: Page, fake_site: FakeSite) -> None:
     start_chat(page, fake_site)
     fake_site.engine.fail_with(EngineUnavailable("connection refused"))
     page.get_by_role("button", name="Step away and get support").click()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, Site
+
+if TYPE_CHECKING:  # Playwright is installed only where the browser tests run
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
 
-def tab_to(page, matches, limit: int = 40) -> None:  # noqa: ANN001
+def tab_to(page: Page, matches: str, limit: int = 40) -> None:
     """Press Tab until the focused element satisfies ``matches`` (a JS predicate on it)."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -20,7 +24,7 @@ def tab_to(page, matches, limit: int = 40) -> None:  # noqa: ANN001
     raise AssertionError(f"Tab never reached an element where {matches}")
 
 
-def test_sign_in_and_send_a_reply_with_the_keyboard_only(page, site) -> None:  # noqa: ANN001
+def test_sign_in_and_send_a_reply_with_the_keyboard_only(page: Page, site: Site) -> None:
     username, _ = site.account("learner")
     page.goto(f"{site.base_url}/sign-in")
     tab_to(page, "el.id === 'username'")

@@ -5,16 +5,20 @@ history; step away for safety; and the chat on a phone-sized screen."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from practice.demo import WELL_HANDLED
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import Site, sign_in
+
+if TYPE_CHECKING:  # Playwright is installed only where the browser tests run
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 
 
-def test_practise_a_whole_scenario_read_the_report_and_find_it_in_history(page, site) -> None:  # noqa: ANN001
+def test_practise_a_whole_scenario_read_the_report_and_find_it_in_history(page: Page, site: Site) -> None:
     username, _ = site.account("learner")
     sign_in(page, site.base_url, username)
     assert page.url.endswith("/practise")
@@ -58,7 +62,7 @@ def test_practise_a_whole_scenario_read_the_report_and_find_it_in_history(page, 
     assert page.url == report_url
 
 
-def test_stepping_away_ends_the_session_for_safety_and_shows_support(page, site) -> None:  # noqa: ANN001
+def test_stepping_away_ends_the_session_for_safety_and_shows_support(page: Page, site: Site) -> None:
     username, _ = site.account("learner")
     sign_in(page, site.base_url, username)
     page.get_by_label("Setting").select_option(index=1)
@@ -74,7 +78,7 @@ def test_stepping_away_ends_the_session_for_safety_and_shows_support(page, site)
     assert "You stepped away to stay safe" in page.get_by_role("heading", name=re.compile("^Outcome:")).inner_text()
 
 
-def test_the_chat_works_on_a_phone_sized_screen(browser, site) -> None:  # noqa: ANN001
+def test_the_chat_works_on_a_phone_sized_screen(browser: Browser, site: Site) -> None:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB"
     )

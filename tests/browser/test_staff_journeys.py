@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
 from practice.demo import WELL_HANDLED
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import Site, sign_in
+
+if TYPE_CHECKING:  # Playwright is installed only where the browser tests run
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_facilitator_assigns_a_scenario_and_the_learner_sees_it(browser, site) -> None:  # noqa: ANN001
+def test_a_facilitator_assigns_a_scenario_and_the_learner_sees_it(browser: Browser, site: Site) -> None:
     learner, learner_id = site.account("learner")
     facilitator, facilitator_id = site.account("facilitator")
     cohort = site.cohort({learner: (learner_id, "learner"), facilitator: (facilitator_id, "facilitator")})
@@ -60,7 +64,7 @@ def test_a_facilitator_assigns_a_scenario_and_the_learner_sees_it(browser, site)
     page.context.close()
 
 
-def test_a_reviewer_comments_and_corrects_and_the_learner_sees_the_comment(browser, site) -> None:  # noqa: ANN001
+def test_a_reviewer_comments_and_corrects_and_the_learner_sees_the_comment(browser: Browser, site: Site) -> None:
     learner, learner_id = site.account("learner")
     reviewer, reviewer_id = site.account("reviewer")
     site.cohort({learner: (learner_id, "learner"), reviewer: (reviewer_id, "reviewer")})

@@ -1,6 +1,6 @@
 """End-to-end tests use the real stack from ``tests/supervisor_fixtures.py`` (registered for the
-whole suite in ``tests/conftest.py``); ``Conversation`` is imported from there."""
+whole suite in ``tests/conftest.py``); ``Conversation`` and ``Converse`` are imported from there."""
 
-from tests.supervisor_fixtures import Conversation
+from tests.supervisor_fixtures import Conversation, Converse
 
-__all__ = ["Conversation"]
+__all__ = ["Conversation", "Converse"]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from practice.supervisor import Stack
-from tests.e2e.conftest import Conversation
+from tests.e2e.conftest import Conversation, Converse
 
 pytestmark = pytest.mark.e2e
 
@@ -21,10 +21,10 @@ def pending_turns(api: httpx.Client, session_id: str) -> list[dict]:
 @pytest.mark.parametrize(("server", "statuses"), [("action server", (502, 503, 504)), ("Rasa server", (503,))])
 def test_a_turn_survives_a_server_going_down(
     stack: Stack,
-    converse,
+    converse: Converse,
     api: httpx.Client,
     server: str,
-    statuses: tuple[int, ...],  # type: ignore[no-untyped-def]
+    statuses: tuple[int, ...],
 ) -> None:
     chat: Conversation = converse("ward_relative_news")
     session_id = chat.session["id"]

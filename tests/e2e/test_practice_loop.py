@@ -9,7 +9,7 @@ import pytest
 
 from practice.demo import SCENARIO, WELL_HANDLED
 from practice.supervisor import Stack
-from tests.e2e.conftest import Conversation
+from tests.e2e.conftest import Conversation, Converse
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ BADLY_HANDLED = [
 ]
 
 
-def test_a_well_handled_conversation_de_escalates(converse) -> None:  # type: ignore[no-untyped-def]
+def test_a_well_handled_conversation_de_escalates(converse: Converse) -> None:
     chat: Conversation = converse(SCENARIO)
     assert chat.session["opening"][0]["text"]
     levels = [chat.session["opening"][0]["escalation"]]
@@ -43,7 +43,7 @@ def test_a_well_handled_conversation_de_escalates(converse) -> None:  # type: ig
     assert "walk_out" not in acts
 
 
-def test_a_badly_handled_conversation_escalates(converse) -> None:  # type: ignore[no-untyped-def]
+def test_a_badly_handled_conversation_escalates(converse: Converse) -> None:
     chat: Conversation = converse(SCENARIO)
     for reply in BADLY_HANDLED:
         body = chat.say(reply)
@@ -56,7 +56,7 @@ def test_a_badly_handled_conversation_escalates(converse) -> None:  # type: igno
     assert summary["to_try"] and summary["to_try"][0]["quote"]
 
 
-def test_stepping_away_for_safety_is_credited(converse) -> None:  # type: ignore[no-untyped-def]
+def test_stepping_away_for_safety_is_credited(converse: Converse) -> None:
     chat: Conversation = converse("phone_line_abusive_caller")
     chat.say("I want to help you, and I can't while I'm being sworn at. Can we talk without the swearing?")
     summary = chat.end(reason="safety")
@@ -64,15 +64,15 @@ def test_stepping_away_for_safety_is_credited(converse) -> None:  # type: ignore
     assert summary["support"]["options"]
 
 
-def test_seeking_support_ends_the_session_for_safety(converse) -> None:  # type: ignore[no-untyped-def]
+def test_seeking_support_ends_the_session_for_safety(converse: Converse) -> None:
     chat: Conversation = converse("phone_line_abusive_caller")
     body = chat.say("I'm going to end this call now, and I'll let my team leader know what happened.")
     assert body["turn"]["patient_lines"][0]["act"] == "handover"
-    assert chat.ended and chat.summary["outcome"] == "ended_for_safety"
+    assert chat.summary is not None and chat.summary["outcome"] == "ended_for_safety"
     assert "seek_support" in chat.summary["cue_counts"]
 
 
-def test_the_same_seed_gives_the_same_transcript(converse, api: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_seed_gives_the_same_transcript(converse: Converse, api: httpx.Client) -> None:
     transcripts = []
     for _ in range(2):
         chat: Conversation = converse("ward_relative_news", seed=1234)
@@ -89,8 +89,8 @@ def engine_events(stack: Stack, session_id: str) -> int:
         return int(trackers.execute("SELECT count(*) FROM events WHERE sender_id = ?", (session_id,)).fetchone()[0])
 
 
-def test_the_transcript_is_recorded_and_the_engine_forgets_it(  # type: ignore[no-untyped-def]
-    converse, api: httpx.Client, stack: Stack
+def test_the_transcript_is_recorded_and_the_engine_forgets_it(
+    converse: Converse, api: httpx.Client, stack: Stack
 ) -> None:
     chat: Conversation = converse(SCENARIO)
     chat.say(WELL_HANDLED[0])

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from actions.scenarios import Scenario, load_library
-from tests.e2e.conftest import Conversation
+from tests.e2e.conftest import Conversation, Converse
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,7 @@ def scenario(request: pytest.FixtureRequest) -> Scenario:
     return LIBRARY[request.param]
 
 
-def test_a_skilled_learner_calms_the_patient_within_the_budget(converse, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_skilled_learner_calms_the_patient_within_the_budget(converse: Converse, scenario: Scenario) -> None:
     chat: Conversation = converse(scenario.id, seed=SEED)
     play_skilled(chat, scenario)
     summary = chat.end()
@@ -123,7 +123,7 @@ def test_a_skilled_learner_calms_the_patient_within_the_budget(converse, scenari
     assert summary["empathic_opportunities"]["taken"] >= 1
 
 
-def test_an_unskilled_learner_escalates_the_patient(converse, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_an_unskilled_learner_escalates_the_patient(converse: Converse, scenario: Scenario) -> None:
     chat: Conversation = converse(scenario.id, seed=SEED)
     for text in (UNSKILLED * 3)[: scenario.turn_budget]:
         chat.say(text)
@@ -134,7 +134,7 @@ def test_an_unskilled_learner_escalates_the_patient(converse, scenario: Scenario
     assert "disclose_need" not in acts(chat)
 
 
-def test_a_boundary_then_support_ends_for_safety_and_is_credited(converse, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_boundary_then_support_ends_for_safety_and_is_credited(converse: Converse, scenario: Scenario) -> None:
     chat: Conversation = converse(scenario.id, seed=SEED)
     after_boundary = last_line(chat.say(BOUNDARY))
     assert not chat.ended
@@ -149,7 +149,7 @@ def test_a_boundary_then_support_ends_for_safety_and_is_credited(converse, scena
     assert summary["cue_counts"].get("set_boundary", 0) >= 1
 
 
-def test_the_same_seed_gives_the_same_conversation(converse, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_seed_gives_the_same_conversation(converse: Converse, scenario: Scenario) -> None:
     transcripts = []
     for _ in range(2):
         chat: Conversation = converse(scenario.id, seed=SEED + 1)

@@ -10,21 +10,21 @@ import yaml
 
 from actions.scoring import DataError, Scorer
 from actions.scoring.calibration import EDGES, Calibration, band_of, fit, load_calibration
-from actions.scoring.taxonomy import load_taxonomy
+from actions.scoring.taxonomy import Taxonomy, load_taxonomy
 
 
 @pytest.fixture(scope="module")
-def taxonomy():  # noqa: ANN201
+def taxonomy() -> Taxonomy:
     return load_taxonomy()
 
 
-def test_a_well_evidenced_band_says_how_often_the_cue_was_right(taxonomy) -> None:  # noqa: ANN001
+def test_a_well_evidenced_band_says_how_often_the_cue_was_right(taxonomy: Taxonomy) -> None:
     hits = [("open_question", 0.9, k < 450) for k in range(500)]  # 90% right at raw 0.9
     value = fit(hits, taxonomy)["open_question"][band_of(0.9)]
     assert value == pytest.approx(0.9, abs=0.01)
 
 
-def test_a_thin_band_leans_on_the_family_not_on_a_few_hits(taxonomy) -> None:  # noqa: ANN001
+def test_a_thin_band_leans_on_the_family_not_on_a_few_hits(taxonomy: Taxonomy) -> None:
     hits = [("reflection_simple", 0.55, True)] * 2 + [("name_emotion", 0.55, k < 40) for k in range(200)]
     table = fit(hits, taxonomy)
     # two right out of two is not 100%: the family's 20% pulls it well down
@@ -32,7 +32,7 @@ def test_a_thin_band_leans_on_the_family_not_on_a_few_hits(taxonomy) -> None:  #
     assert table["name_emotion"][band_of(0.55)] == pytest.approx(0.2, abs=0.05)
 
 
-def test_a_higher_raw_confidence_never_maps_lower(taxonomy) -> None:  # noqa: ANN001
+def test_a_higher_raw_confidence_never_maps_lower(taxonomy: Taxonomy) -> None:
     hits = [("blame", 0.55, k < 80) for k in range(100)] + [("blame", 0.8, k < 30) for k in range(100)]
     values = fit(hits, taxonomy)["blame"]
     assert values == sorted(values)
@@ -53,7 +53,7 @@ def test_an_unknown_cue_keeps_its_raw_confidence() -> None:
         ({"edges": list(EDGES), "cues": {"blame": [0.5, 2.0]}}, "cue 'blame' needs"),
     ],
 )
-def test_a_malformed_map_names_what_is_wrong(tmp_path: Path, taxonomy, body: dict, message: str) -> None:  # noqa: ANN001
+def test_a_malformed_map_names_what_is_wrong(tmp_path: Path, taxonomy: Taxonomy, body: dict, message: str) -> None:
     path = tmp_path / "calibration.yml"
     path.write_text(yaml.safe_dump(body), encoding="utf-8")
     with pytest.raises(DataError, match=message):
