@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 ENGINE := .venv-rasa
 
-.PHONY: setup browser run test test-postgres train validate bench clean
+.PHONY: setup browser run test test-postgres lint train validate bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/project.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The project environment needs Python 3.11+; run with PYTHON=/path/to/python3.11")'
@@ -45,6 +45,12 @@ test: setup browser
 ## test-postgres: the whole suite with the PostgreSQL tier on (starts Debian's server if none answers)
 test-postgres: setup browser
 	url=$$(bash scripts/ci-postgres.sh) && PRACTICE_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest
+
+## lint: ruff (lint and format) and mypy over the whole tree, configured in pyproject.toml
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## validate: Rasa's own checks of the training data
 validate: setup

@@ -26,8 +26,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from actions.settings import Settings
-from actions.vocabulary import ACTS, LEVELS, REPO_ROOT, Level, Theme
+from actions.settings import TAXONOMY_PATH, Settings
+from actions.vocabulary import ACTS, LEVELS, Level, Theme
 
 __all__ = [
     "THEME_LABELS",
@@ -39,11 +39,9 @@ __all__ = [
     "cue_weights",
     "load_scenario",
     "load_library",
-    "TAXONOMY_PATH",
     "scenario_dir",
 ]
 
-TAXONOMY_PATH = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
 
 # How each theme (actions.vocabulary.THEMES) reads in the catalogue and the README's scenario table.
 THEME_LABELS: dict[Theme, str] = {

@@ -5,9 +5,8 @@ addresses and paths here, so a default is written once. The API reads its settin
 behind `get_settings()`; the CLI and the scenario loader build a fresh `Settings()` at the
 moment they need one, so a variable set in the same process (as tests do) is honoured.
 README.md lists every variable; tests/test_settings.py checks that list against this class.
-(Two variables are read elsewhere on purpose: `PRACTICE_TAXONOMY` by the scorer's taxonomy
-loader, whose source bytes key its trained classifier, and `PRACTICE_TEST_POSTGRES_URL`,
-`PRACTICE_PYTHON310` by the test suite and the Makefile.)
+(Two variables are read elsewhere on purpose: `PRACTICE_TEST_POSTGRES_URL` by the test suite
+and `PRACTICE_PYTHON310` by the Makefile's setup, before this environment exists.)
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
 DEFAULT_MODELS_DIR = REPO_ROOT / "models"
 DEFAULT_RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
 DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
+# The cue taxonomy (not a setting: every cue id, weight and label in the project comes from it).
+TAXONOMY_PATH = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
 
 
 class Settings(BaseSettings):

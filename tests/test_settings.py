@@ -13,7 +13,7 @@ from actions.vocabulary import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 # Read outside Settings on purpose (actions/settings.py's docstring says why).
-NOT_SETTINGS = {"PRACTICE_TAXONOMY", "PRACTICE_TEST_POSTGRES_URL", "PRACTICE_PYTHON310"}
+NOT_SETTINGS = {"PRACTICE_TEST_POSTGRES_URL", "PRACTICE_PYTHON310"}
 CODE_DIRS = ("actions", "api", "practice", "tests", "scripts")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 MAX_CHARS = 2000
@@ -34,7 +35,7 @@ def _is_latin(ch: str) -> bool:
         return False
 
 
-def guard(text: object, english_words: frozenset[str] | set[str]) -> Guarded:
+def guard(text: object, english_words: Container[str]) -> Guarded:
     """Clean `text` and decide whether it is worth scoring.
 
     `english_words` is a lowercase vocabulary (function words plus the lookup-lemma table)

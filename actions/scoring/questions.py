@@ -268,7 +268,8 @@ def find_questions(sentence: str, lex: QuestionLexicon) -> list[QuestionHit]:
         if i > 0 and len(words) <= 3 and kind == "closed" and words[-1] in lex.subjects | _TAG_ENDS:
             tagged = True
             continue  # tag question: "..., is it?" / "..., shall I?" is not a real question
-        lead = _CONJ_LEAD.match(clause).end()  # type: ignore[union-attr]
+        lead_match = _CONJ_LEAD.match(clause)  # always matches (possibly empty)
+        lead = lead_match.end() if lead_match else 0
         hits.append(QuestionHit(kind, s + lead, len(text), True))
         kinds.add(kind)
     if not hits and has_qmark and not tagged and _words(text):

@@ -304,7 +304,7 @@ class Scorer:
     def score(self, text: str, context: str = "") -> ScoreResult:
         """Score one utterance; never raises on bad input (flags say what happened)."""
         original = text if isinstance(text, str) else ("" if text is None else str(text))
-        g = guard(original, self._vocab)  # type: ignore[arg-type]
+        g = guard(original, self._vocab)
         if g.skip:
             return ScoreResult(original, [], 0.0, g.flags, self.moves.read(original, [], g.flags))
         context = context if isinstance(context, str) else ""

@@ -7,7 +7,6 @@ so that a renamed or re-weighted cue changes in one place only.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,9 +15,8 @@ from pathlib import Path
 import yaml
 
 from actions.scoring.errors import TaxonomyError
-from actions.vocabulary import CUE_FAMILIES, REPO_ROOT
-
-DEFAULT_TAXONOMY = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
+from actions.settings import TAXONOMY_PATH
+from actions.vocabulary import CUE_FAMILIES
 
 
 @dataclass(frozen=True)
@@ -74,11 +72,6 @@ class Taxonomy:
         return self[cue_id].weight
 
 
-def taxonomy_path() -> Path:
-    """`PRACTICE_TAXONOMY` overrides the default path (tests use it)."""
-    return Path(os.environ.get("PRACTICE_TAXONOMY", DEFAULT_TAXONOMY))
-
-
 def _parse(raw: object, path: Path) -> Taxonomy:
     if not isinstance(raw, dict) or not isinstance(raw.get("cues"), list):
         raise TaxonomyError(f"{path}: expected a mapping with a 'cues' list")
@@ -130,4 +123,4 @@ def _load_cached(path: str) -> Taxonomy:
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load (and cache) the taxonomy; raises TaxonomyError naming the file and the problem."""
-    return _load_cached(str(Path(path) if path else taxonomy_path()))
+    return _load_cached(str(Path(path) if path else TAXONOMY_PATH))

@@ -25,7 +25,7 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import access, practice, reviews
+from api.services import access, reviews, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -57,7 +57,7 @@ async def create_session(
     body: SessionCreate, db: DbSession, engine: EngineDep, scenarios: ScenariosDep, user: CurrentUser
 ) -> SessionOut:
     """Start practising a scenario: the patient speaks first. The session is yours."""
-    session = await practice.start_session(
+    session = await sessions.start_session(
         db=db, engine=engine, scenarios=scenarios, scenario_id=body.scenario_id, seed=body.seed, owner_id=user.id
     )
     return _session_out(session, scenarios)
@@ -76,7 +76,7 @@ def list_sessions(
     until: datetime | None = Query(None, description="Started before (ISO 8601)."),
 ) -> SessionList:
     """Your practice sessions, newest first, optionally filtered."""
-    rows, total = practice.list_sessions(
+    rows, total = sessions.list_sessions(
         db=db,
         owner_id=user.id,
         limit=limit,
@@ -131,7 +131,7 @@ async def create_turn(
 ) -> TurnResult:
     """Say something to the patient; the reply comes back with feedback on what you said."""
     async with locks.hold(session_id):
-        turn = await practice.send_turn(
+        turn = await sessions.send_turn(
             db=db,
             engine=engine,
             session_id=session_id,
@@ -148,7 +148,7 @@ async def retry_turn(
 ) -> TurnResult:
     """Send the message that is still waiting for a reply again."""
     async with locks.hold(session_id):
-        turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
+        turn = await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
     return _turn_result(turn)
 
 
@@ -164,7 +164,7 @@ async def end_session(
     """End the conversation (``finished``, or ``safety`` to step away) and get the summary."""
     reason = body.reason if body is not None else "finished"
     async with locks.hold(session_id):
-        session = await practice.end_session(
+        session = await sessions.end_session(
             db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
         )
     return EndResult(

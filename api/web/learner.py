@@ -16,7 +16,7 @@ from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError
 from api.models import PracticeSession, Turn, User
-from api.services import access, assignments, history, practice, reviews
+from api.services import access, assignments, history, reviews, sessions
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
@@ -104,7 +104,7 @@ def catalogue(
         options.sort(key=lambda option: option[1] if spec.order_by_text else option[0])
         filters.append({"spec": spec, "options": options, "chosen": chosen[spec.name]})
     shown = [b for b in briefs if all(not chosen[f.name] or chosen[f.name] in f.values(b) for f in CATALOGUE_FILTERS)]
-    active = [s for s, _ in practice.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
+    active = [s for s, _ in sessions.list_sessions(db=db, owner_id=user.id, limit=5, offset=0, status="active")[0]]
     return render(
         request,
         "catalogue.html",
@@ -127,7 +127,7 @@ async def start(
     scenarios: ScenariosDep,
     scenario_id: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
-    session = await practice.start_session(
+    session = await sessions.start_session(
         db=db, engine=engine, scenarios=scenarios, scenario_id=scenario_id, owner_id=user.id
     )
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
@@ -197,9 +197,9 @@ async def say(
     try:
         async with locks.hold(session_id):
             pending = next((t for t in session.turns if t.status == "pending"), None)
-            cleaned = practice.normalise_message(text, max_chars=settings.max_message_chars)
+            cleaned = sessions.normalise_message(text, max_chars=settings.max_message_chars)
             if pending is not None and pending.learner_text == cleaned:
-                turn = await practice.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
+                turn = await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
             elif pending is not None:
                 raise Conflict(
                     "Your previous reply is still waiting for the patient. Send it again first "
@@ -207,7 +207,7 @@ async def say(
                     code="turn_pending",
                 )
             else:
-                turn = await practice.send_turn(
+                turn = await sessions.send_turn(
                     db=db,
                     engine=engine,
                     session_id=session_id,
@@ -265,7 +265,7 @@ async def end(
     session = _own(db, user, session_id)
     try:
         async with locks.hold(session_id):
-            session = await practice.end_session(
+            session = await sessions.end_session(
                 db=db,
                 engine=engine,
                 session_id=session_id,
@@ -358,7 +358,7 @@ def _owner_name(db: DbSession, session: PracticeSession) -> str:
 def history_page(
     request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep, outcome: str = ""
 ) -> Response:
-    rows, total = practice.list_sessions(
+    rows, total = sessions.list_sessions(
         db=db, owner_id=user.id, limit=100, offset=0, outcome=outcome if outcome in OUTCOMES else None
     )
     progress = history.progress(db, owner_id=user.id)

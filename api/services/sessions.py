@@ -1,4 +1,5 @@
-"""The practice logic: start a session, send and retry turns, end it, read it back.
+"""Practice sessions (what `api/routes/sessions.py` and the chat page call): start one, send
+and retry turns, end it, read it back.
 
 Functions are keyword-only and take their collaborators (database session, engine client,
 scenario library) as arguments, so routes and tests wire them as they like. Logs carry ids,
