@@ -88,7 +88,7 @@ END_REASONS: tuple[EndReason, ...] = get_args(EndReason)
 
 #: Why a session ended, as its record keeps it (``end_reason``): the learner's reasons above, in
 #: their order, then ``conversation`` when the patient's last act ended it on a turn.
-SessionEndReason = Literal["finished", "safety", "conversation"]
+SessionEndReason = Literal[EndReason, "conversation"]
 SESSION_END_REASONS: tuple[SessionEndReason, ...] = get_args(SessionEndReason)
 
 #: A session's state, in the order it moves through them: opening (``starting``), the learner

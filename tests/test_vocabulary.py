@@ -38,6 +38,9 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 # Parts of a vocabulary with a name of their own, derived in actions/vocabulary.py.
 SUBSETS: dict[str, tuple[str, ...]] = {"STAFF_ROLES": v.STAFF_ROLES, "COHORT_STAFF_ROLES": v.COHORT_STAFF_ROLES}
+# Built in actions/vocabulary.py from another Literal (``Literal[EndReason, "conversation"]``),
+# so their values are spelled in full nowhere, not even there.
+EXTENDED = {"SESSION_END_REASONS"}
 VOCABULARY_FILE = REPO_ROOT / "actions" / "vocabulary.py"
 # Where a vocabulary must not be spelled again: every package of ours.
 SOURCE_DIRS = ("actions", "api", "practice")
@@ -241,7 +244,7 @@ def test_the_tuple_is_spelled_only_in_the_vocabulary(name: str) -> None:
     """What ``git grep '"calm", "uneasy", "upset", "angry", "hostile"'`` would find: one home."""
     _, values = VOCABULARIES[name]
     needle = _spelled(values)
-    assert needle in VOCABULARY_FILE.read_text(encoding="utf-8")
+    assert (needle in VOCABULARY_FILE.read_text(encoding="utf-8")) != (name in EXTENDED)
     elsewhere = [
         str(p.relative_to(REPO_ROOT))
         for p in _sources()

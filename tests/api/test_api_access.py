@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from actions.vocabulary import STAFF_ROLES
+
 
 @pytest.fixture
 def other(client_for, make_user):
@@ -38,7 +40,7 @@ async def test_the_list_holds_only_your_own_sessions(client, other, start):
 
 async def test_staff_of_another_cohort_and_admins_do_not_see_a_learners_session(client_for, make_user, start):
     sid = (await start())["id"]
-    for role in ("facilitator", "reviewer", "admin"):
+    for role in STAFF_ROLES:
         staff = client_for(make_user(f"staff-{role}", role))
         r = await staff.get(f"/api/sessions/{sid}")
         assert r.status_code == 404, role

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from actions.vocabulary import COHORT_ROLES
 from practice.commands.screenshots import signed_in
 from tests.browser.conftest import axe_violations
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 
 def signed_in_contexts(browser: Browser, demo: Demo, **options: Any) -> dict[str, BrowserContext]:
-    return {role: signed_in(browser, demo, role, **options) for role in ("learner", "facilitator", "reviewer", "")}
+    return {role: signed_in(browser, demo, role, **options) for role in (*COHORT_ROLES, "")}
 
 
 def requested_urls(page: Page) -> list[str]:
