@@ -64,34 +64,11 @@ def feature_tokens(lang: Lang, text: str, context: str, feelings: frozenset[str]
 
 
 _NEG = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "nothing",
-        "nobody",
-        "none",
-        "n't",
-        "can't",
-        "cannot",
-        "won't",
-        "don't",
-        "doesn't",
-        "didn't",
-        "isn't",
-        "aren't",
-        "wasn't",
-        "weren't",
-        "haven't",
-        "hasn't",
-        "hadn't",
-        "couldn't",
-        "wouldn't",
-        "shouldn't",
-    ]
+    "not no never nothing nobody none n't can't cannot won't don't doesn't didn't isn't aren't wasn't "
+    "weren't haven't hasn't hadn't couldn't wouldn't shouldn't".split()
 )
-_YOU = frozenset(["you", "you're", "you've", "you'll", "you'd", "your", "yours"])
-_ME = frozenset(["i", "i'm", "i've", "i'll", "i'd", "we", "we're", "we've", "we'll", "we'd"])
+_YOU = frozenset("you you're you've you'll you'd your yours".split())
+_ME = frozenset("i i'm i've i'll i'd we we're we've we'll we'd".split())
 
 
 def context_tokens(text: str, context: str, ov: float) -> list[str]:

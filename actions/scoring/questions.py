@@ -151,60 +151,13 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mi
     return None
 
 
-_TAG_ENDS = frozenset(["i", "we", "you", "say", "think", "reckon", "agree"])  # "..., would you say?"
-_PRONOUNS = frozenset(
-    ["i", "you", "we", "he", "she", "it", "they", "there", "anyone", "anybody", "someone", "somebody"]
-)
+_TAG_ENDS = frozenset("i we you say think reckon agree".split())  # "..., would you say?"
+_PRONOUNS = frozenset("i you we he she it they there anyone anybody someone somebody".split())
 
 _REQUEST_VERBS = frozenset(
-    [
-        "calm",
-        "relax",
-        "stop",
-        "sit",
-        "wait",
-        "take",
-        "lower",
-        "keep",
-        "quiet",
-        "move",
-        "step",
-        "come",
-        "go",
-        "leave",
-        "hold",
-        "give",
-        "put",
-        "be",
-        "just",
-        "please",
-        "bear",
-        "speak",
-        "talk",
-        "listen",
-        "try",
-        "settle",
-        "hang",
-        "fill",
-        "not",
-        "pop",
-        "roll",
-        "lift",
-        "hop",
-        "slip",
-        "pass",
-        "sign",
-        "bring",
-        "turn",
-        "open",
-        "close",
-        "breathe",
-        "lie",
-        "stand",
-        "follow",
-        "kindly",
-        "quickly",
-    ]
+    "calm relax stop sit wait take lower keep quiet move step come go leave hold give put be just please "
+    "bear speak talk listen try settle hang fill not pop roll lift hop slip pass sign bring turn open close "
+    "breathe lie stand follow kindly quickly".split()
 )
 
 
