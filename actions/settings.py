@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from actions.vocabulary import REPO_ROOT
 
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     # Signs access tokens (HS256). Unset: generated once and kept in ``var/secret_key`` (0600).
     secret_key: str | None = Field(default=None, repr=False)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Proxies whose X-Forwarded-Proto/-For the API believes (comma-separated IPs or networks);
+    # empty: none, so only a direct https connection makes a request https.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("rasa_url", "api_url")
     @classmethod
@@ -79,6 +83,13 @@ class Settings(BaseSettings):
         if not self.api_url:
             self.api_url = f"http://{LOOPBACK}:{self.port}"
         return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("database_url")
     @classmethod

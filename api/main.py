@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from actions.settings import Settings, get_settings
 from api.auth.tokens import resolve_secret_key
@@ -21,6 +22,7 @@ from api.engine import DialogueEngine, EngineClient
 from api.error_handlers import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
+from api.security_headers import wrap as with_security_headers
 from api.web import install as install_web_pages
 
 
@@ -42,6 +44,19 @@ def _default_logging() -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+class PracticeApp(FastAPI):
+    """FastAPI with the security headers and the trusted proxies' headers outermost
+    (``api.security_headers``): outside Starlette's error middleware, so every response,
+    an unexpected 500 included, carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        swagger = [path for path in (self.docs_url, self.swagger_ui_oauth2_redirect_url) if path]
+        return with_security_headers(
+            super().build_middleware_stack(), trusted_proxies=settings.trusted_proxies, swagger_paths=swagger
+        )
 
 
 def create_app(
@@ -72,11 +87,12 @@ def create_app(
             await engine_client.aclose()
             database.dispose()
 
-    app = FastAPI(
+    app = PracticeApp(
         title="compassion-practice",
         summary="Rehearse difficult conversations with a simulated patient; every turn is scored.",
         version="0.1.0",
         lifespan=lifespan,
+        redoc_url=None,  # ReDoc styles itself with inline <style>, which the CSP refuses; /docs stays
     )
     app.state.settings = settings
     app.state.secret_key = resolve_secret_key(settings)

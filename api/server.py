@@ -15,4 +15,5 @@ def serve(*, reload: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reload=reload,
+        proxy_headers=False,  # the app believes proxies itself, only PRACTICE_TRUSTED_PROXIES (api.security_headers)
     )

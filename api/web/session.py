@@ -4,7 +4,8 @@ The pages carry the same signed access token as the JSON API (``api.auth.tokens`
 cookie instead of an ``Authorization`` header:
 
 - ``HttpOnly`` (no script can read it), ``SameSite=Strict`` (no other site's page can make the
-  browser send it), ``Secure`` when the page was served over https, ``Path=/``, and a lifetime
+  browser send it), ``Secure`` when the page was served over https (directly, or through a
+  proxy listed in ``PRACTICE_TRUSTED_PROXIES``: ``api.security_headers``), ``Path=/``, and a lifetime
   equal to the token's. Signing out deletes it; an expired or revoked token sends the browser
   back to the sign-in page with a message.
 - Every form that changes something carries a CSRF token: an HMAC of the session's access

@@ -3,7 +3,9 @@ scenarios, and signed-in clients (``client`` is the learner ``lena``; ``anon`` h
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ from api.auth.tokens import issue_access_token
 from api.engine.fake import FakeEngine
 from api.main import create_app
 from api.models import User
+from api.web.session import COOKIE
 from tests.api.fakes import SCENARIOS
 from tests.api.postgres import postgres_database
 
@@ -163,3 +166,37 @@ async def world(running, make_user, client_for, learner, client) -> World:
             r = await admin.put(f"/api/cohorts/{cohort['id']}/members/{users[name].id}", json={"role": role})
             assert r.status_code == 200, r.text
     return World(users=users, clients=clients, course=course, other=other, **clients)
+
+
+@pytest.fixture
+async def browser_for(running):
+    """``browser_for(user)``: a cookie-carrying client as a signed-in browser would be."""
+    clients: list[httpx.AsyncClient] = []
+
+    def _client(
+        user: User | None = None, *, minutes: int | None = None, now: datetime | None = None
+    ) -> httpx.AsyncClient:
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=running), base_url="http://testserver", headers={"accept": "text/html"}
+        )
+        if user is not None:
+            token, _ = issue_access_token(
+                user_id=user.id,
+                token_version=user.token_version,
+                secret=running.state.secret_key,
+                minutes=minutes or 30,
+                now=now,
+            )
+            c.cookies.set(COOKIE, token)
+        clients.append(c)
+        return c
+
+    yield _client
+    for c in clients:
+        await c.aclose()
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF field on the page"
+    return found.group(1)

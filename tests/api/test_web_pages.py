@@ -4,52 +4,12 @@ the JSON API (a learner never reaches staff pages or another learner's practice)
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 
-import httpx
-import pytest
-
-from api.auth.tokens import issue_access_token
-from api.models import User
 from api.web.session import COOKIE
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, csrf
 
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-
-
-@pytest.fixture
-async def browser_for(running):
-    """``browser_for(user)``: a cookie-carrying client as a signed-in browser would be."""
-    clients: list[httpx.AsyncClient] = []
-
-    def _client(
-        user: User | None = None, *, minutes: int | None = None, now: datetime | None = None
-    ) -> httpx.AsyncClient:
-        c = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=running), base_url="http://testserver", headers={"accept": "text/html"}
-        )
-        if user is not None:
-            token, _ = issue_access_token(
-                user_id=user.id,
-                token_version=user.token_version,
-                secret=running.state.secret_key,
-                minutes=minutes or 30,
-                now=now,
-            )
-            c.cookies.set(COOKIE, token)
-        clients.append(c)
-        return c
-
-    yield _client
-    for c in clients:
-        await c.aclose()
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None, "no CSRF field on the page"
-    return found.group(1)
 
 
 async def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_clears_it(browser_for, learner):
