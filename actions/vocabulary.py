@@ -97,7 +97,7 @@ SessionStatus = Literal["starting", "active", "ended", "failed"]
 SESSION_STATUSES: tuple[SessionStatus, ...] = get_args(SessionStatus)
 
 #: A learner turn's state, in order: stored and sent to the engine, then the reply stored.
-TurnStatus = Literal["pending", "answered"]
+TurnStatus = Literal["pending", "answered", "failed"]
 TURN_STATUSES: tuple[TurnStatus, ...] = get_args(TurnStatus)
 
 #: How far a learner is with an assignment, in the order the completion page counts them:

@@ -130,6 +130,9 @@ class EngineFailure(PracticeError):
 
     status_code = 502
     code = "engine_error"
+    # Whether sending the same message again can succeed: only outages and timeouts. A turn
+    # the engine refused for any other reason is set aside as failed, never left pending.
+    retryable = False
 
 
 class EngineUnavailable(EngineFailure):
@@ -138,6 +141,7 @@ class EngineUnavailable(EngineFailure):
     status_code = 503
     code = "engine_unavailable"
     headers = {"Retry-After": "5"}
+    retryable = True
 
 
 class EngineTimeout(EngineFailure):
@@ -145,6 +149,7 @@ class EngineTimeout(EngineFailure):
 
     status_code = 504
     code = "engine_timeout"
+    retryable = True
 
 
 class EngineError(EngineFailure):

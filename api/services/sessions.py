@@ -29,7 +29,14 @@ from api.engine import (
     learner_message,
     start_scenario_message,
 )
-from api.exceptions import Conflict, EngineError, EngineFailure, EngineReportedError, InvalidMessage, NotFound
+from api.exceptions import (
+    Conflict,
+    EngineFailure,
+    EngineReportedError,
+    EngineUnavailable,
+    InvalidMessage,
+    NotFound,
+)
 from api.models import PracticeSession, Turn
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,13 @@ def _require_active(session: PracticeSession) -> None:
             f"practice session {session.id!r} is {session.status}, not active; start a new one",
             code="session_not_active",
         )
+
+
+# What a learner is told when the engine refused a turn for a reason retrying cannot fix.
+SET_ASIDE = (
+    "The message could not be delivered, so it was set aside: it stays in the transcript, marked failed. "
+    "Carry on with another reply, or end the session."
+)
 
 
 def _pending_turn(db: Session, session_id: str) -> Turn | None:
@@ -124,7 +138,7 @@ async def start_session(
         reply = EngineReply.from_messages(await engine.send(session.id, message))
         if not reply.patient_lines:
             reply.raise_reported_error()
-            raise EngineError(
+            raise EngineUnavailable(
                 "the Rasa engine answered the start of the scenario without an opening line "
                 "(is the action server running?)"
             )
@@ -148,8 +162,10 @@ async def send_turn(
 ) -> Turn:
     """Store the learner's message as pending, then deliver it to the engine.
 
-    If the engine fails, the pending turn stays stored and the engine error is raised with a
-    message saying so; ``retry_turn`` delivers it later. A new turn is refused while one is pending.
+    If the engine is down or times out, the pending turn stays stored and the engine error is
+    raised with a message saying so; ``retry_turn`` delivers it later, and a new turn is refused
+    while one is pending. If the engine refuses it for any other reason (retrying would fail the
+    same way), the turn is kept as ``failed`` and the learner carries on or ends the session.
     """
     session = _get_session(db, session_id, owner_id)
     cleaned = normalise_message(text, max_chars=max_chars)
@@ -194,7 +210,8 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
         reply = EngineReply.from_messages(await engine.send(session.id, learner_message(turn.learner_text)))
         if not reply.patient_lines and reply.summary is None:
             reply.raise_reported_error()
-            raise EngineError("the Rasa engine answered without a patient line (is the action server running?)")
+            # Rasa answers nothing when it cannot reach the action server: an outage.
+            raise EngineUnavailable("the Rasa engine answered without a patient line (is the action server running?)")
     except EngineFailure as exc:
         log.warning(
             "session %s turn %d not answered (%s) after %.0f ms",
@@ -203,7 +220,11 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
             type(exc).__name__,
             _elapsed_ms(started),
         )
-        raise _with_hint(exc, kept) from exc
+        if exc.retryable:
+            raise _with_hint(exc, kept) from exc
+        turn.status = "failed"
+        db.commit()
+        raise _with_hint(exc, SET_ASIDE) from exc
     now = utcnow()
     turn.patient_lines = reply.patient_lines
     turn.score_card = reply.score_card
@@ -248,7 +269,9 @@ async def end_session(
         reply = EngineReply.from_messages(await engine.send(session.id, end_session_message(reason)))
         if reply.summary is None:
             reply.raise_reported_error()
-            raise EngineError("the Rasa engine ended the session without a summary (is the action server running?)")
+            raise EngineUnavailable(
+                "the Rasa engine ended the session without a summary (is the action server running?)"
+            )
     except EngineFailure as exc:
         log.warning("session %s not ended (%s); it stays active", session.id, type(exc).__name__)
         raise _with_hint(exc, "The session stays open; try ending it again.") from exc

@@ -41,9 +41,20 @@ ENGINE_WORDING: dict[str, str] = {
 }
 
 
-def engine_message(exc: EngineFailure) -> str:
+# A reply the engine refused for a reason retrying cannot fix (the turn is kept as failed).
+TURN_SET_ASIDE = (
+    "The practice patient could not take that reply, so it has been set aside: it stays in your "
+    "transcript, marked as not delivered. Carry on with a different reply, or finish the conversation. "
+    "If it keeps happening, tell your facilitator."
+)
+
+
+def engine_message(exc: EngineFailure, *, turn: bool = False) -> str:
     """A sentence for the learner when the practice patient cannot answer (an action's own
-    code, such as ``engine_no_scenario``, reads as ``engine_error``)."""
+    code, such as ``engine_no_scenario``, reads as ``engine_error``); ``turn``: the failure
+    answered a reply, which is set aside unless retrying can help."""
+    if turn and not exc.retryable:
+        return TURN_SET_ASIDE
     return ENGINE_WORDING.get(exc.code, ENGINE_WORDING[EngineFailure.code])
 
 

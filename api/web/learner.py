@@ -218,7 +218,7 @@ async def say(
     except PracticeError as exc:  # the engine's failures among them
         log_failure(request, exc)
         if isinstance(exc, EngineFailure):
-            message = engine_message(exc)
+            message = engine_message(exc, turn=True)
         elif isinstance(exc, InvalidMessage):
             message = "Please type a reply first." if exc.code == "message_empty" else sentence(exc.message) + "."
         else:

@@ -88,10 +88,10 @@ async def test_engine_down_at_start_is_503_and_leaves_no_active_session(client, 
     assert r.status_code == 409
 
 
-async def test_start_without_opening_line_is_502(client, engine):
+async def test_start_without_opening_line_is_an_outage(client, engine):
     engine.replies.append([])  # Rasa answered, but the action server did not speak
     r = await client.post("/api/sessions", json={"scenario_id": "front_desk"})
-    assert r.status_code == 502
+    assert r.status_code == 503
     assert "action server" in r.json()["error"]["message"]
 
 
@@ -163,11 +163,11 @@ async def test_end_with_engine_down_is_503_and_session_stays_active(client, star
     assert r.status_code == 200
 
 
-async def test_end_without_summary_is_502(client, start, engine):
+async def test_end_without_summary_is_an_outage(client, start, engine):
     sid = (await start())["id"]
-    engine.replies.append([])
+    engine.replies.append([])  # Rasa answered, but the action server did not speak
     r = await client.post(f"/api/sessions/{sid}/end", json={"reason": "finished"})
-    assert r.status_code == 502
+    assert r.status_code == 503 and r.headers["retry-after"]
     assert (await client.get(f"/api/sessions/{sid}")).json()["status"] == "active"
 
 
@@ -238,7 +238,9 @@ async def test_error_reported_by_an_action_is_502_with_its_words(client, start, 
     assert r.status_code == 502
     error = r.json()["error"]
     assert error["code"] == "engine_no_scenario"
-    assert "Start a new session." in error["message"] and "kept" in error["message"]
+    assert "Start a new session." in error["message"] and "set aside" in error["message"]
+    transcript = (await client.get(f"/api/sessions/{sid}")).json()
+    assert [(t["learner_text"], t["status"]) for t in transcript["turns"]] == [("Hello", "failed")]
 
 
 async def test_a_chosen_seed_is_stored_and_sent_to_the_engine(client, engine):

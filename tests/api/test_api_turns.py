@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api.exceptions import EngineTimeout, EngineUnavailable
+from api.exceptions import EngineError, EngineReportedError, EngineTimeout, EngineUnavailable
 from api.models import Turn
 
 
@@ -121,11 +121,41 @@ async def test_retry_with_nothing_pending_is_409(client, start):
 
 async def test_reply_without_patient_line_keeps_turn_pending(client, start, engine, app):
     sid = (await start())["id"]
-    engine.replies.append([])
+    engine.replies.append([])  # Rasa answers nothing when its action server is down: an outage
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "Hello"})
-    assert r.status_code == 502
+    assert r.status_code == 503 and r.headers["retry-after"]
     assert "action server" in r.json()["error"]["message"]
     assert turn_rows(app, sid) == [(1, "Hello", "pending")]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        EngineReportedError("the scenario is unknown", engine_code="unknown_scenario"),
+        EngineError("the Rasa engine answered HTTP 500"),
+        EngineError("the Rasa engine answered with something that is not JSON"),
+    ],
+)
+async def test_a_refused_turn_is_set_aside_and_the_learner_carries_on(client, start, engine, app, refusal):
+    """Retrying cannot fix a refusal: the turn is kept as failed (never left pending, which
+    would block every later reply), and the next reply is answered as usual."""
+    sid = (await start())["id"]
+    engine.turn_failures.append(refusal)
+    r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "start_scenario"})
+    assert r.status_code == 502 and r.json()["error"]["code"] == refusal.code
+    assert "set aside" in r.json()["error"]["message"] and "Carry on" in r.json()["error"]["message"]
+    assert turn_rows(app, sid) == [(1, "start_scenario", "failed")]
+    r = await client.post(f"/api/sessions/{sid}/turns/retry")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_pending"
+    r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "What happened?"})
+    assert r.status_code == 200, r.text
+    transcript = (await client.get(f"/api/sessions/{sid}")).json()
+    assert [(t["learner_text"], t["status"]) for t in transcript["turns"]] == [
+        ("start_scenario", "failed"),
+        ("What happened?", "answered"),
+    ]
+    r = await client.post(f"/api/sessions/{sid}/end", json={"reason": "finished"})
+    assert r.status_code == 200
 
 
 async def test_end_while_pending_keeps_the_pending_turn_in_the_transcript(client, start, engine):

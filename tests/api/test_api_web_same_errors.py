@@ -63,3 +63,27 @@ async def test_an_engine_failure_answers_alike_on_the_api_and_the_web_chat(
 
     expected = (failure.status_code, failure.code, (failure.headers or {}).get("Retry-After"))
     assert answers == {"api": expected, "application/json": expected, "text/html": expected}
+
+
+async def test_a_refused_reply_is_shown_set_aside_on_the_chat_page(start, engine, running, learner):
+    """The page says the reply was set aside (not "try again"), keeps the typed words in the
+    box, marks the turn "Not delivered" and takes the next reply."""
+    token, _ = issue_access_token(
+        user_id=learner.id, token_version=learner.token_version, secret=running.state.secret_key, minutes=30
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=running), base_url="http://testserver", cookies={COOKIE: token}
+    ) as browser:
+        sid = (await start())["id"]
+        chat = await browser.get(f"/practise/sessions/{sid}", headers={"accept": "text/html"})
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', chat.text)
+        assert csrf, chat.text
+        engine.turn_failures.append(EngineError("the Rasa engine answered HTTP 500"))
+        form = {"text": "/end_session", "csrf_token": csrf.group(1)}
+        page = await browser.post(f"/practise/sessions/{sid}/turns", data=form, headers={"accept": "text/html"})
+        assert page.status_code == 502
+        assert "set aside" in page.text and "Not delivered" in page.text
+        assert ">/end_session</textarea>" in page.text  # the words typed stay in the box
+        form["text"] = "What happened?"
+        page = await browser.post(f"/practise/sessions/{sid}/turns", data=form, headers={"accept": "text/html"})
+        assert page.status_code == 303, page.text
