@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # Signs access tokens (HS256). Unset: generated once and kept in ``var/secret_key`` (0600).
     secret_key: str | None = Field(default=None, repr=False)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Failed sign-ins allowed per account name and per client address within the window
+    # (api/auth/throttle.py says why these numbers); one more is refused with 429 until the
+    # oldest failure is older than the window.
+    signin_max_failures_per_account: int = Field(default=10, ge=1)
+    signin_max_failures_per_address: int = Field(default=50, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
 
     @field_validator("rasa_url", "api_url")
     @classmethod
