@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-Proto/-For the API believes (comma-separated IPs or networks);
     # empty: none, so only a direct https connection makes a request https.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Failed sign-ins allowed per account name and per client address within the window
+    # (api/auth/throttle.py says why these numbers); one more is refused with 429 until the
+    # oldest failure is older than the window.
+    signin_max_failures_per_account: int = Field(default=10, ge=1)
+    signin_max_failures_per_address: int = Field(default=50, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
 
     @field_validator("rasa_url", "api_url")
     @classmethod

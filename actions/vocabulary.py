@@ -46,6 +46,8 @@ __all__ = [
     "CohortRole",
     "COHORT_ROLES",
     "COHORT_STAFF_ROLES",
+    "SignInKey",
+    "SIGN_IN_KEYS",
     "CorrectionKind",
     "CORRECTION_KINDS",
     "CueFamily",
@@ -119,6 +121,11 @@ CohortRole = Literal["learner", "facilitator", "reviewer"]
 COHORT_ROLES: tuple[CohortRole, ...] = get_args(CohortRole)
 #: The cohort roles that read the practice of the cohort's learners: all but learner.
 COHORT_STAFF_ROLES: tuple[CohortRole, ...] = tuple(role for role in COHORT_ROLES if role != "learner")
+
+#: What failed sign-ins are counted by (api/auth/throttle.py): the account name tried, and the
+#: address the attempt came from.
+SignInKey = Literal["account", "address"]
+SIGN_IN_KEYS: tuple[SignInKey, ...] = get_args(SignInKey)
 
 # --- feedback on what the learner said ------------------------------------------------
 

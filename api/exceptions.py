@@ -13,6 +13,7 @@ Our exception hierarchy:
     - SignInRequired (401 not_authenticated, no header: the pages sign in with a cookie)
   + Forbidden (403 forbidden)
   + Conflict (409 conflict)
+  + TooManyAttempts (429 too_many_attempts, Retry-After: seconds until a failed sign-in expires)
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
   + InvalidMessage (422 invalid_message)
@@ -92,6 +93,31 @@ class Conflict(PracticeError):
 
     status_code = 409
     code = "conflict"
+
+
+class TooManyAttempts(PracticeError):
+    """Too many failed sign-ins for this account name or from this address lately
+    (``api.auth.throttle``); ``retry_after`` seconds from now the oldest of them no longer counts.
+
+    One message for every case (a known or an unknown name, the account's limit or the
+    address's), so the answer says nothing about which accounts exist.
+    """
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(f"too many failed sign-in attempts; try again in {wait_in_words(self.retry_after)}")
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
+def wait_in_words(seconds: int) -> str:
+    """``45 seconds``, ``1 minute``, ``15 minutes`` (whole minutes, rounded up, from a minute on)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class InvalidRequest(PracticeError):

@@ -1,4 +1,4 @@
-"""Tables: accounts and cohorts, practice sessions (one Rasa conversation each) and their learner
+"""Tables: accounts and cohorts, recent failed sign-ins, practice sessions (one Rasa conversation each) and their learner
 turns, assignments, reviewers' comments and cue corrections, and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
@@ -14,10 +14,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from actions.vocabulary import CohortRole, CorrectionKind, Outcome, Role, SessionEndReason, SessionStatus, TurnStatus
+from actions.vocabulary import (
+    CohortRole,
+    CorrectionKind,
+    Outcome,
+    Role,
+    SessionEndReason,
+    SessionStatus,
+    SignInKey,
+    TurnStatus,
+)
 from api.db import Base, UTCDateTime, utcnow
 
 
@@ -35,6 +44,21 @@ class User(Base):
     # Bumped to invalidate every token issued so far (password change, deactivation).
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted against the account name tried and, in a second row, the
+    address it came from (``api.auth.throttle``). ``key`` is a keyed hash (HMAC-SHA256 with the
+    app's secret key), never the name or the address itself; rows older than the window are
+    deleted as new failures come in, and an account's go when it signs in."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_kind_key_at", "key_kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_kind: Mapped[SignInKey] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Cohort(Base):

@@ -150,6 +150,23 @@ class ErrorResponse(BaseModel):
 #: annotated so the shared constants match FastAPI's ``dict[int | str, dict[str, Any]]``.
 Responses = dict[int | str, dict[str, Any]]
 
+#: The answer to a sign-in refused by the throttle (``api.auth.throttle``), as documented.
+TOO_MANY_ATTEMPTS: Responses = {
+    429: {
+        "model": ErrorResponse,
+        "description": (
+            "Too many failed sign-ins for this account name or from this address lately "
+            "(code `too_many_attempts`); the password was not checked."
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the oldest counted failure expires and an attempt is allowed again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    }
+}
+
 
 # --- accounts -------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "ASSIGNMENT_STATUSES": (v.AssignmentStatus, v.ASSIGNMENT_STATUSES),
     "ROLES": (v.Role, v.ROLES),
     "COHORT_ROLES": (v.CohortRole, v.COHORT_ROLES),
+    "SIGN_IN_KEYS": (v.SignInKey, v.SIGN_IN_KEYS),
     "CORRECTION_KINDS": (v.CorrectionKind, v.CORRECTION_KINDS),
     "CUE_FAMILIES": (v.CueFamily, v.CUE_FAMILIES),
 }
@@ -149,6 +150,7 @@ COLUMNS = [
     (api.models.PracticeSession.end_reason, v.SESSION_END_REASONS),
     (api.models.Turn.status, v.TURN_STATUSES),
     (api.models.CueCorrection.kind, v.CORRECTION_KINDS),
+    (api.models.SignInFailure.key_kind, v.SIGN_IN_KEYS),
 ]
 
 

@@ -6,24 +6,35 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.auth.dependencies import CurrentUser
 from api.auth.passwords import hash_password, verify_password
 from api.auth.signin import authenticate
+from api.auth.throttle import SignInThrottleDep, client_address
 from api.auth.tokens import issue_access_token
 from api.db import DbSession
 from api.deps import SettingsDep
 from api.exceptions import InvalidRequest
 from api.models import User
-from api.schemas import ErrorResponse, PasswordChange, Responses, Token, UserOut
+from api.schemas import TOO_MANY_ATTEMPTS, ErrorResponse, PasswordChange, Responses, Token, UserOut
 
 router = APIRouter(tags=["auth"])
 
 AUTH_ERRORS: Responses = {401: {"model": ErrorResponse}}
 
 
-@router.post("/auth/token", response_model=Token, responses=AUTH_ERRORS)
+@router.post("/auth/token", response_model=Token, responses={**AUTH_ERRORS, **TOO_MANY_ATTEMPTS})
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, request: Request, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: DbSession,
+    request: Request,
+    settings: SettingsDep,
+    throttle: SignInThrottleDep,
 ) -> Token:
-    """OAuth2 password flow: form fields ``username`` and ``password`` give a short-lived bearer token."""
-    user = authenticate(db, username=form.username, password=form.password)
+    """OAuth2 password flow: form fields ``username`` and ``password`` give a short-lived bearer token.
+
+    Failed sign-ins are counted per username and per client address; past the limit (10 and
+    50 in 15 minutes by default) the answer is 429 ``too_many_attempts`` with ``Retry-After``,
+    whether or not the account exists, until the oldest failure is out of the window."""
+    user = authenticate(
+        db, username=form.username, password=form.password, address=client_address(request), throttle=throttle
+    )
     token, lifetime = issue_access_token(
         user_id=user.id,
         token_version=user.token_version,

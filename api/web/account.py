@@ -8,10 +8,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth.signin import authenticate
+from api.auth.throttle import SignInThrottleDep, client_address
 from api.auth.tokens import issue_access_token
 from api.db import DbSession
 from api.deps import SettingsDep
-from api.exceptions import Forbidden, Unauthorized
+from api.error_handlers import log_failure
+from api.exceptions import Forbidden, TooManyAttempts, Unauthorized, wait_in_words
 from api.web.errors import WebRoute
 from api.web.render import render
 from api.web.session import FormUser, WebUser, clear_session_cookie, same_origin, set_session_cookie
@@ -54,6 +56,7 @@ def sign_in(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    throttle: SignInThrottleDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
@@ -63,7 +66,20 @@ def sign_in(
     try:
         if not username or not password:
             raise Unauthorized("Enter your username and your password.")
-        user = authenticate(db, username=username, password=password)
+        user = authenticate(
+            db, username=username, password=password, address=client_address(request), throttle=throttle
+        )
+    except TooManyAttempts as exc:
+        message = (
+            "There have been too many unsuccessful sign-ins for this account or from this computer, "
+            f"so we have paused them to keep accounts safe. Please wait {wait_in_words(exc.retry_after)} "
+            "and try again."
+        )
+        log_failure(request, exc)
+        context = {"next": _safe_next(next) or "", "notice": None, "error": message, "username": username}
+        response = render(request, "sign_in.html", context, status_code=exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
     except Unauthorized as exc:
         message = (
             exc.message
