@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from actions.settings import TAXONOMY_PATH, Settings
+from actions.settings import TAXONOMY_PATH, get_settings
 from actions.vocabulary import ACTS, LEVELS, Level, Theme
 
 __all__ = [
@@ -277,10 +277,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 def scenario_dir(directory: Path | str | None = None) -> Path:
     """Explicit argument, else the `scenario_dir` setting (``PRACTICE_SCENARIO_DIR``, default
-    ``data/scenarios``), read now so a variable set after import is honoured."""
+    ``data/scenarios``), read once per process: the action server asks on every action."""
     if directory is not None:
         return Path(directory)
-    return Settings().scenario_dir
+    return get_settings().scenario_dir
 
 
 @lru_cache(maxsize=8)

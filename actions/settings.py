@@ -2,8 +2,8 @@
 
 The API, the action server, the supervisor (`practice run`) and the CLI all read their ports,
 addresses and paths here, so a default is written once. The API reads its settings once
-behind `get_settings()`; the CLI and the scenario loader build a fresh `Settings()` at the
-moment they need one, so a variable set in the same process (as tests do) is honoured.
+behind `get_settings()`, as does the action server; the CLI builds a fresh `Settings()` at the
+moment it needs one, so a variable set in the same process (as tests do) is honoured.
 README.md lists every variable; tests/test_settings.py checks that list against this class.
 (Two variables are read elsewhere on purpose: `PRACTICE_TEST_POSTGRES_URL` by the test suite
 and `PRACTICE_PYTHON310` by the Makefile's setup, before this environment exists.)

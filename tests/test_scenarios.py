@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from actions.scenarios import Line, Scenario, ScenarioError, cue_ids, load_library, load_scenario
+from actions.settings import get_settings
 from actions.vocabulary import ACTS, LEVELS
 
 SHIPPED = {
@@ -51,8 +52,12 @@ def write(directory: Path, data: dict[str, Any], stem: str = "tiny") -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_env_override(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_env_override(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings are read once per process: each test reads them afresh, and leaves no trace."""
     monkeypatch.delenv("PRACTICE_SCENARIO_DIR", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def test_shipped_library_loads() -> None:
@@ -194,6 +199,7 @@ def test_id_must_match_file_stem(tmp_path: Path) -> None:
 def test_library_env_override_and_edits_are_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, minimal())
     monkeypatch.setenv("PRACTICE_SCENARIO_DIR", str(tmp_path))
+    get_settings.cache_clear()
     library = load_library()
     assert list(library) == ["tiny"] and isinstance(library["tiny"], Scenario)
 

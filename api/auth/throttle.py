@@ -150,7 +150,8 @@ class SignInThrottle:
 
 
 def client_address(request: Request) -> str:
-    """The address the request came from, as the server saw it (a proxy in front is another change)."""
+    """The address the request came from: the peer, or behind a trusted proxy (`PRACTICE_TRUSTED_PROXIES`)
+    the client it forwarded for (api/security_headers.py installs the proxy-headers middleware)."""
     return request.client.host if request.client else UNKNOWN_ADDRESS
 
 
