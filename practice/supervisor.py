@@ -5,6 +5,18 @@ learner runs. Each server is a child process in its own session (Ctrl-C reaches 
 supervisor, which then stops the children in order), logs to a file under the state
 folder, and is polled until it answers. A child that dies is reported with the end of
 its log, never hidden.
+
+Once started, a watcher thread keeps the service up: a server that dies is started again
+after 1 s, 2 s, 4 s ... (at most 30 s; back to 1 s once it has stayed up for two minutes),
+each death and restart reported with the exit code and the log's path. Only Ctrl-C or SIGTERM
+to the supervisor (`serve`), or a server that keeps dying before it ever answers (it gives up
+after a few attempts), stops the whole service.
+
+What is printed from a log: only for a server that died before it answered (a start failure,
+where the log says why: a port taken, a bad model) and only what this start wrote, without
+lines that look like tracker dumps. A server that has been answering may have logged what a
+learner said (Rasa dumps trackers on action failures), so for it the message names the log
+file and nothing from it; no filter of free text could promise to catch every learner word.
 """
 
 from __future__ import annotations
@@ -16,8 +28,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +48,21 @@ class StackError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RestartPolicy:
+    """When a server that died is started again, and when the supervisor gives up on it."""
+
+    first_delay: float = 1.0  # seconds before the first restart; doubled for each death in a row
+    max_delay: float = 30.0
+    stable_after: float = 120.0  # answering this long, and the next death counts as the first again
+    max_start_failures: int = 5  # deaths in a row before it ever answered: give up
+    ready_timeout: float = 300.0  # a restarted server not answering by then is killed (a start failure)
+    poll: float = 0.5
+
+    def delay(self, deaths: int) -> float:
+        return float(min(self.first_delay * 2 ** max(deaths - 1, 0), self.max_delay))
+
+
+@dataclass(frozen=True)
 class StackConfig:
     """Where the three servers listen and keep their state. Loopback only by default."""
 
@@ -45,6 +74,7 @@ class StackConfig:
     state_dir: Path = DEFAULT_VAR_DIR
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
 
     @property
     def tracker_db(self) -> Path:
@@ -77,13 +107,32 @@ class _Service:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    # Restart state, kept by the watcher (all times are time.monotonic()).
+    started_at: float = 0.0
+    ready_at: float | None = None  # when this run first answered its health check
+    log_start: int = 0  # the log's size when this run started: its own output begins there
+    deaths: int = 0  # in a row: sets the backoff; forgotten once it stays up RestartPolicy.stable_after
+    start_failures: int = 0  # deaths in a row before answering: RestartPolicy.max_start_failures gives up
+    restart_at: float | None = None  # down, to be started again at this time
+    held: bool = False  # stopped on purpose (stop_service): left down
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def log_tail(self, lines: int = 25) -> str:
+        """The last lines this run wrote, leaving out any that look like a tracker dump."""
         try:
-            text = self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_start)
+                text = log.read().decode(errors="replace")
         except OSError:
             return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        kept = [line for line in text.splitlines() if not any(mark in line.lower() for mark in _DUMP_MARKS)]
+        return "\n".join(kept[-lines:]) or "(nothing)"
+
+
+_DUMP_MARKS = ("tracker", "slot", "learner_reply", "said", "event")  # lines that may quote a conversation
 
 
 def _die_with_parent() -> None:
@@ -128,11 +177,17 @@ def write_endpoints(config: StackConfig, run_dir: Path) -> Path:
 class Stack:
     """The Rasa server, the action server and the API, started and stopped together."""
 
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, *, report: Callable[[str], None] | None = None) -> None:
         self.config = config
         self.run_dir = config.state_dir / "run"
         self.log_dir = config.state_dir / "log"
         self._services: list[_Service] = []
+        self.report = report or _report  # where deaths and restarts are told
+        self.gave_up: str | None = None  # why the watcher gave up on a server, if it did
+        self._gave_up_on: _Service | None = None
+        self._lock = threading.RLock()  # the watcher and stop_service/start_service share the services
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def _build_services(self) -> list[_Service]:
         cfg = self.config
@@ -193,7 +248,11 @@ class Stack:
         ]
 
     def start(self, *, timeout: float = 300.0) -> None:
-        """Start all three and wait until each answers; on any failure stop the rest and raise."""
+        """Start all three, wait until each answers, then watch them; on any failure stop the rest and raise.
+
+        A server that dies during this first start is not retried: it is reported at once (a
+        port taken, a missing model), since someone is there to read it.
+        """
         cfg = self.config
         for port in (cfg.rasa_port, cfg.action_port, cfg.api_port):
             if not port_is_free(cfg.host, port):
@@ -212,10 +271,14 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._watch, name="practice-supervisor", daemon=True)
+        self._watcher.start()
 
     @staticmethod
     def _spawn(service: _Service) -> None:
         with open(service.log_path, "ab") as log:
+            service.log_start = log.tell()
             service.process = subprocess.Popen(
                 service.argv,
                 cwd=REPO_ROOT,
@@ -226,6 +289,16 @@ class Stack:
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
+        service.started_at = time.monotonic()
+        service.ready_at = None
+        service.restart_at = None
+
+    @staticmethod
+    def _answers(client: httpx.Client, service: _Service) -> bool:
+        try:
+            return client.get(service.health_url).status_code < 500
+        except httpx.HTTPError:
+            return False
 
     def _wait_ready(self, timeout: float, services: list[_Service]) -> None:
         deadline = time.monotonic() + timeout
@@ -236,11 +309,9 @@ class Stack:
                 if crashed:
                     raise StackError(self.describe_crash(crashed))
                 for service in list(pending):
-                    try:
-                        if client.get(service.health_url).status_code < 500:
-                            pending.remove(service)
-                    except httpx.HTTPError:
-                        pass
+                    if service.ready_at is not None or self._answers(client, service):
+                        service.ready_at = service.ready_at or time.monotonic()
+                        pending.remove(service)
                 if pending and time.monotonic() > deadline:
                     names = ", ".join(s.name for s in pending)
                     raise StackError(
@@ -266,20 +337,68 @@ class Stack:
         except httpx.HTTPError:
             pass
 
+    def _watch(self) -> None:
+        """The watcher thread: every `poll` seconds, look after each server until `stop`."""
+        policy = self.config.restart
+        with httpx.Client(timeout=1.0) as client:
+            while not self._stopping.wait(policy.poll):
+                with self._lock:
+                    for service in self._services:
+                        if not service.held and self.gave_up is None:
+                            self._look_after(service, client, policy)
+
+    def _look_after(self, service: _Service, client: httpx.Client, policy: RestartPolicy) -> None:
+        now = time.monotonic()
+        if service.alive:
+            if service.ready_at is None and self._answers(client, service):
+                service.ready_at, service.start_failures = now, 0
+                self.report(f"The {service.name} answers again ({now - service.started_at:.0f} s after its start).")
+            elif service.ready_at is None and now - service.started_at > policy.ready_timeout:
+                self.report(f"The {service.name} has not answered in {policy.ready_timeout:.0f} s; killing it.")
+                _kill_group(service, signal.SIGKILL)
+            elif service.ready_at is not None and now - service.ready_at > policy.stable_after:
+                service.deaths = 0  # it has stayed up: the next death starts the backoff afresh
+        elif service.restart_at is None and service.process is not None:  # it has just died
+            _kill_group(service, signal.SIGKILL)  # anything it started must not keep its port
+            service.deaths += 1
+            if service.ready_at is None:
+                service.start_failures += 1
+            if service.start_failures >= policy.max_start_failures:
+                self._gave_up_on = service
+                self.gave_up = (
+                    f"{self.describe_crash(service)}\nThe {service.name} died {service.start_failures} times "
+                    "in a row before it answered; giving up on it."
+                )
+                self.report(self.gave_up)
+                return
+            service.restart_at = now + policy.delay(service.deaths)
+            self.report(f"{self.describe_crash(service)}\nStarting it again in {policy.delay(service.deaths):g} s.")
+        elif service.restart_at is not None and now >= service.restart_at:
+            self.report(f"Starting the {service.name} again (restart {service.deaths}).")
+            self._spawn(service)
+
     def crashed(self) -> _Service | None:
-        """The first server whose process has exited, if any."""
-        for service in self._services:
-            if service.process is not None and service.process.poll() is not None:
-                return service
-        return None
+        """The first server that died and will not be started again, if any: during `start`
+        (before the watcher runs) any server that died; after, only one the watcher gave up on."""
+        if self._gave_up_on is not None or self._watcher is not None:
+            return self._gave_up_on
+        return next((s for s in self._services if s.process is not None and not s.alive and not s.held), None)
 
     @staticmethod
     def describe_crash(service: _Service) -> str:
-        code = service.process.returncode if service.process else "?"
-        return (
-            f"The {service.name} stopped unexpectedly (exit code {code}). "
-            f"End of its log ({service.log_path}):\n{service.log_tail()}"
-        )
+        """Which server died and how, and where its log is; the log's end only if it never answered."""
+        code = service.process.returncode if service.process else None
+        how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+        message = f"The {service.name} stopped unexpectedly ({how}). Its log: {service.log_path}"
+        if service.ready_at is None:
+            message += f"\nWhat it wrote before it could answer:\n{service.log_tail()}"
+        return message
+
+    def wait(self) -> str:
+        """Block while the service is up; return why the watcher gave up on a server."""
+        while self.gave_up is None:
+            time.sleep(0.5)
+        return self.gave_up
 
     def _named(self, name: str) -> _Service:
         for service in self._services:
@@ -287,30 +406,44 @@ class Stack:
                 return service
         raise KeyError(f"no server named {name!r}; the servers are: {', '.join(s.name for s in self._services)}")
 
+    def pid(self, name: str) -> int | None:
+        """The process id of a running server (fault-injection tests kill it)."""
+        service = self._named(name)
+        return service.process.pid if service.process is not None and service.alive else None
+
+    def is_ready(self, name: str) -> bool:
+        """The server is running and has answered since it was (re)started."""
+        service = self._named(name)
+        return service.alive and service.ready_at is not None
+
     def stop_service(self, name: str) -> None:
-        """Stop one server (tests use it to show that a failure loses nothing)."""
-        self._stop([self._named(name)])
+        """Stop one server and leave it down (tests use it to show that a failure loses nothing)."""
+        service = self._named(name)
+        with self._lock:
+            service.held, service.restart_at = True, None
+            self._stop([service])
 
     def start_service(self, name: str, *, timeout: float = 120.0) -> None:
-        """Start one stopped server again and wait until it answers."""
+        """Start one stopped server again, wait until it answers, and watch it again."""
         service = self._named(name)
-        self._spawn(service)
+        with self._lock:
+            service.held, service.deaths, service.start_failures = False, 0, 0
+            self._spawn(service)
         self._wait_ready(timeout, [service])
 
     def stop(self, *, grace: float = 10.0) -> None:
-        """Stop the servers, API first so no request reaches a half-stopped engine."""
+        """Stop watching, then stop the servers, API first so no request reaches a half-stopped engine."""
+        self._stopping.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join()
+        self._watcher = None
         self._stop(list(reversed(self._services)), grace=grace)
 
     @staticmethod
     def _stop(services: list[_Service], *, grace: float = 10.0) -> None:
         for service in services:
-            process = service.process
-            if process is None or process.poll() is not None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
+            if service.alive:
+                _kill_group(service, signal.SIGTERM)
         for service in services:
             process = service.process
             if process is None:
@@ -318,8 +451,7 @@ class Stack:
             try:
                 process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+                _kill_group(service, signal.SIGKILL)
                 process.wait()
 
     def __enter__(self) -> Stack:
@@ -328,3 +460,46 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _kill_group(service: _Service, signum: signal.Signals) -> None:
+    """Signal the server and everything it started (it leads its own process group)."""
+    if service.process is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(service.process.pid, signum)
+
+
+def _report(message: str) -> None:
+    """The supervisor's output: stderr, stamped; a closed terminal must not stop the watcher."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def serve(stack: Stack, *, banner: str = "") -> int:
+    """Run the service until Ctrl-C or SIGTERM (0), or until a server cannot be started again (1).
+
+    Whatever happens, every server is stopped before this returns.
+    """
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        try:
+            stack.start()
+        except StackError as error:
+            stack.report(f"Could not start the practice service: {error}")
+            return 1
+        if banner:
+            with contextlib.suppress(OSError):
+                print(banner, flush=True)
+        problem = stack.wait()
+        stack.report(f"{problem}\nStopping the other servers.")
+        return 1
+    except KeyboardInterrupt:
+        stack.report("Stopping the practice service...")
+        return 0
+    finally:
+        stack.stop()  # never leave servers running
+        stack.report("Stopped.")

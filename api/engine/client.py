@@ -85,6 +85,10 @@ class EngineClient:
             raise EngineError(
                 f"the Rasa engine at {url} answered a JSON {type(messages).__name__}, expected a list of messages"
             )
+        if not messages:  # every message we send runs an action that answers: its server is away
+            raise EngineUnavailable(
+                f"the Rasa engine at {url} answered nothing; its action server is not reachable or is restarting"
+            )
         custom = [m["custom"] for m in messages if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
         if len(custom) != len(messages):
             log.warning(

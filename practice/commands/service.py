@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import time
-from pathlib import Path
-from types import FrameType
 
 from actions.settings import Settings
 
@@ -95,7 +90,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from practice.engine import ensure_model
-    from practice.supervisor import Stack, StackConfig, StackError
+    from practice.supervisor import Stack, StackConfig, serve
 
     config = StackConfig(
         model=ensure_model(),
@@ -104,44 +99,15 @@ def _run(args: argparse.Namespace) -> int:
         rasa_port=args.rasa_port,
         action_port=args.action_port,
     )
-    stack = Stack(config)
-
-    def _terminate(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    print("Starting the Rasa server, the action server and the API (loading the model takes a minute)...")
-    try:
-        stack.start()
-    except StackError as error:
-        print(f"Could not start the practice service: {error}", file=sys.stderr)
-        return 1
-    print(
+    banner = (
         "\nThe practice service is running.\n"
         "  First time?    .venv/bin/practice user create --role learner --username YOU\n"
         f"  In a browser:  {config.api_url}/   (sign in with that account)\n"
         "  In a terminal: .venv/bin/practice chat --username YOU --scenario gp_reception_appointment\n"
         f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
         f"  Scenarios:     .venv/bin/practice scenarios\n"
-        f"  Logs:          {Path(stack.log_dir).resolve()}\n"
-        "Press Ctrl-C to stop all three servers."
+        f"  Logs:          {(config.state_dir / 'log').resolve()}\n"
+        "A server that stops is started again; press Ctrl-C to stop all three."
     )
-    try:
-        while True:
-            crashed = stack.crashed()
-            if crashed is not None:
-                _say(f"\n{stack.describe_crash(crashed)}\nStopping the other servers.", error=True)
-                return 1
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        _say("\nStopping the practice service...")
-        return 0
-    finally:
-        stack.stop()  # whatever happened above, never leave servers running
-        _say("Stopped.")
-
-
-def _say(message: str, *, error: bool = False) -> None:
-    """Print, but never let a closed terminal or pipe stop the servers from being stopped."""
-    with contextlib.suppress(OSError):
-        print(message, file=sys.stderr if error else sys.stdout, flush=True)
+    print("Starting the Rasa server, the action server and the API (loading the model takes a minute)...")
+    return serve(Stack(config), banner=banner)

@@ -69,6 +69,12 @@ async def test_bad_replies_are_engine_errors(response, words):
         await client_for(lambda request: response).send("abc", "hello")
 
 
+async def test_an_empty_reply_means_the_action_server_is_away():
+    with pytest.raises(EngineUnavailable, match="action server is not reachable") as info:
+        await client_for(lambda request: httpx.Response(200, json=[])).send("abc", "hello")
+    assert info.value.status_code == 503 and info.value.headers == {"Retry-After": "5"}
+
+
 async def test_status_probes_root():
     def handler(request):
         assert request.url.path == "/"
