@@ -234,6 +234,9 @@ class Stack:
                     cfg.host,
                     "--port",
                     str(cfg.api_port),
+                    # Only PRACTICE_TRUSTED_PROXIES decides whose X-Forwarded-* to believe
+                    # (api/security_headers.py); uvicorn's own default would trust 127.0.0.1.
+                    "--no-proxy-headers",
                 ],
                 health_url=f"{cfg.api_url}/api/health",
                 env={
