@@ -74,7 +74,7 @@ def terminate_connections(database_url: str) -> int:
         admin.dispose()
 
 
-async def test_the_api_reconnects_after_its_connections_are_terminated(settings, client, start, engine):
+async def test_the_api_reconnects_after_its_connections_are_terminated(settings, client, start, engine, monkeypatch):
     if make_url(settings.database_url).get_backend_name() != "postgresql":
         pytest.skip("only PostgreSQL has connections to terminate")
     sid = (await start())["id"]
@@ -89,7 +89,7 @@ async def test_the_api_reconnects_after_its_connections_are_terminated(settings,
         terminate_connections(settings.database_url)
         return await sent(sender, message)
 
-    engine.send = terminate_while_the_engine_thinks  # type: ignore[method-assign]  # a fault for one turn
+    monkeypatch.setattr(engine, "send", terminate_while_the_engine_thinks)  # a fault for one turn
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "during"})
     assert r.status_code == 200, r.text
     turns = (await client.get(f"/api/sessions/{sid}")).json()["turns"]
