@@ -17,10 +17,10 @@ from typing import TypeVar, cast
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.exceptions import EngineFailure, PracticeError
+from api.exceptions import DatabaseUnavailable, EngineFailure, PracticeError
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,26 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     return error_response(422, "unusable_value", "a value in the request cannot be stored or compared by the database")
 
 
+def database_unavailable(exc: DBAPIError) -> DatabaseUnavailable | None:
+    """A ``DatabaseUnavailable`` if the error is the connection's (it broke, or none could be
+    made: ``OperationalError``, or any error that invalidated the connection), else None."""
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return DatabaseUnavailable(
+            "the connection to the database was lost while handling the request; whatever it had not yet "
+            "saved was not kept. Reload to see what was saved, then try again in a moment."
+        )
+    return None
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """A broken database connection is an outage (503, try again), not a bug; any other database error is."""
+    unavailable = database_unavailable(exc)
+    if unavailable is None:
+        return await _unexpected_error(request, exc)
+    log.warning("%s %s -> 503 database_unavailable (%s)", request.method, request.url.path, type(exc.orig).__name__)
+    return practice_error_response(unavailable)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s -> 500 %s", request.method, request.url.path, type(exc).__name__)
     return error_response(500, "internal_error", "something went wrong on the server; the error was logged")
@@ -113,5 +133,6 @@ def install_error_handlers(app: FastAPI) -> None:
     add_handler(app, PracticeError, _practice_error)  # its subclasses too: EngineFailure, Unauthorized, ...
     add_handler(app, StarletteHTTPException, http_error)
     add_handler(app, RequestValidationError, _validation_error)
-    add_handler(app, DataError, _data_error)
+    add_handler(app, DataError, _data_error)  # the most specific handler wins: DataError is a DBAPIError
+    add_handler(app, DBAPIError, _database_error)
     add_handler(app, Exception, _unexpected_error)

@@ -18,6 +18,7 @@ Our exception hierarchy:
     - FormProblems (422 invalid_form)
   + InvalidMessage (422 invalid_message)
   + ScenarioLibraryError (500 scenario_library_error)
+  + DatabaseUnavailable (503 database_unavailable, Retry-After: 2)
   + EngineFailure (502 engine_error)
     - EngineUnavailable (503 engine_unavailable, Retry-After: 5)
     - EngineTimeout (504 engine_timeout)
@@ -149,6 +150,20 @@ class ScenarioLibraryError(PracticeError):
 
     status_code = 500
     code = "scenario_library_error"
+
+
+class DatabaseUnavailable(PracticeError):
+    """The connection to the database broke during the request (the server restarted, or an
+    administrator ended it): nothing after the last commit was kept, and the next request
+    gets a fresh connection (``pool_pre_ping``), so trying again shortly works.
+
+    Raised by ``api.error_handlers`` from SQLAlchemy's ``OperationalError`` / a
+    ``DBAPIError`` that invalidated its connection, never by a route.
+    """
+
+    status_code = 503
+    code = "database_unavailable"
+    headers = {"Retry-After": "2"}
 
 
 class EngineFailure(PracticeError):
