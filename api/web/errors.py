@@ -14,8 +14,15 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 
-from api.error_handlers import describe_validation_errors, error_response, log_failure, practice_error_response
+from api.error_handlers import (
+    database_unavailable,
+    describe_validation_errors,
+    error_response,
+    log_failure,
+    practice_error_response,
+)
 from api.exceptions import EngineFailure, PracticeError, SignInRequired
 from api.web.render import render
 
@@ -94,6 +101,20 @@ def error_page(
     return response
 
 
+def _failure_page(request: Request, exc: PracticeError) -> Response:
+    """The page (or, for the chat's script, the JSON) for one of the API's failures."""
+    log_failure(request, exc)
+    if isinstance(exc, EngineFailure):
+        message = engine_message(exc)
+        if wants_json(request):
+            return practice_error_response(exc, message)
+        title = "The practice patient is not answering"
+        return error_page(request, exc.status_code, message, title=title, headers=exc.headers)
+    if wants_json(request):
+        return practice_error_response(exc)
+    return error_page(request, exc.status_code, sentence(exc.message), headers=exc.headers)
+
+
 class WebRoute(APIRoute):
     """A page route: the exceptions of the API's services turn into pages, not JSON."""
 
@@ -108,16 +129,12 @@ class WebRoute(APIRoute):
                     return practice_error_response(exc)
                 return sign_in_redirect(request, expired=exc.expired)
             except PracticeError as exc:
-                log_failure(request, exc)
-                if isinstance(exc, EngineFailure):
-                    message = engine_message(exc)
-                    if wants_json(request):
-                        return practice_error_response(exc, message)
-                    title = "The practice patient is not answering"
-                    return error_page(request, exc.status_code, message, title=title, headers=exc.headers)
-                if wants_json(request):
-                    return practice_error_response(exc)
-                return error_page(request, exc.status_code, sentence(exc.message), headers=exc.headers)
+                return _failure_page(request, exc)
+            except DBAPIError as exc:  # a broken database connection is a page too, not JSON
+                failure = database_unavailable(exc)
+                if failure is None:
+                    raise
+                return _failure_page(request, failure)
             except RequestValidationError as exc:
                 log.info("%s %s -> 422 validation_error", request.method, request.url.path)
                 if wants_json(request):

@@ -44,6 +44,15 @@ async def test_any_error_that_invalidated_the_connection_is_503(client, monkeypa
     assert r.status_code == 503 and r.json()["error"]["code"] == "database_unavailable"
 
 
+async def test_a_page_that_loses_the_database_says_so_on_a_page(browser_for, learner, monkeypatch):
+    error = OperationalError("SELECT secret words", {"x": "secret"}, FakeDriverError(TERMINATED))
+    monkeypatch.setattr(sessions, "list_sessions", broken(error))
+    page = await browser_for(learner).get("/practise/history")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "2"
+    assert page.headers["content-type"].startswith("text/html")
+    assert "secret" not in page.text and TERMINATED not in page.text
+
+
 async def test_other_database_errors_stay_500(running, learner, monkeypatch):
     from tests.api.conftest import bearer
 
