@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     signin_max_failures_per_account: int = Field(default=10, ge=1)
     signin_max_failures_per_address: int = Field(default=50, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    # The database connection pool (PostgreSQL, and SQLite files): connections kept open, extra
+    # ones opened under load, and how long a request waits for one before it is answered 503
+    # ``service_busy`` (SQLAlchemy's own 30 s would hang the learner instead).
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    # Argon2 hashes checked or made at once (each ~120 ms of one core, off the event loop);
+    # a sign-in waiting longer than ``signin_queue_timeout`` seconds for a turn is answered 503.
+    password_hash_workers: int = Field(default=2, ge=1)
+    signin_queue_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("rasa_url", "api_url")
     @classmethod

@@ -45,17 +45,29 @@ def utcnow() -> datetime:
 
 def make_database(settings: Settings) -> Engine:
     """The database at ``settings.database_url``; for SQLite files, their folder is created.
+    The pool's size, overflow and wait come from settings (``PRACTICE_DB_POOL_*``).
 
     ``hide_parameters`` keeps bound values (learners' words) out of error messages and logs.
     """
     url = make_url(settings.database_url)
     kwargs: dict[str, object] = {"hide_parameters": True}
+    pooled = True  # a QueuePool: PostgreSQL, and (SQLAlchemy 2) a SQLite file
     if url.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False}
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            pooled = False  # in memory: one connection per thread (SingletonThreadPool), no sizes
     else:
         kwargs["pool_pre_ping"] = True
+    if pooled:
+        # Waiting longer than pool_timeout for a connection raises sqlalchemy.exc.TimeoutError,
+        # answered 503 service_busy (api/error_handlers.py) rather than hanging the request.
+        kwargs.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
     database = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(database, "connect", _sqlite_foreign_keys)

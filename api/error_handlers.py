@@ -18,9 +18,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.exceptions import DatabaseUnavailable, EngineFailure, PracticeError
+from api.exceptions import DatabaseUnavailable, EngineFailure, PracticeError, ServiceBusy
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,18 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     return practice_error_response(unavailable)
 
 
+def service_busy(exc: PoolTimeout) -> ServiceBusy:
+    """No database connection came free within the pool's timeout: too many requests at once."""
+    return ServiceBusy()
+
+
+async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+    """The pool is exhausted: 503 at once (the wait was ``PRACTICE_DB_POOL_TIMEOUT``), not a 500."""
+    busy = service_busy(exc)
+    log.warning("%s %s -> 503 service_busy (no database connection free)", request.method, request.url.path)
+    return practice_error_response(busy)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s -> 500 %s", request.method, request.url.path, type(exc).__name__)
     return error_response(500, "internal_error", "something went wrong on the server; the error was logged")
@@ -135,4 +148,5 @@ def install_error_handlers(app: FastAPI) -> None:
     add_handler(app, RequestValidationError, _validation_error)
     add_handler(app, DataError, _data_error)  # the most specific handler wins: DataError is a DBAPIError
     add_handler(app, DBAPIError, _database_error)
+    add_handler(app, PoolTimeout, _pool_timeout)  # the pool's TimeoutError is no DBAPIError
     add_handler(app, Exception, _unexpected_error)

@@ -19,6 +19,7 @@ Our exception hierarchy:
   + InvalidMessage (422 invalid_message)
   + ScenarioLibraryError (500 scenario_library_error)
   + DatabaseUnavailable (503 database_unavailable, Retry-After: 2)
+  + ServiceBusy (503 service_busy, Retry-After: 2)
   + EngineFailure (502 engine_error)
     - EngineUnavailable (503 engine_unavailable, Retry-After: 5)
     - EngineTimeout (504 engine_timeout)
@@ -164,6 +165,23 @@ class DatabaseUnavailable(PracticeError):
     status_code = 503
     code = "database_unavailable"
     headers = {"Retry-After": "2"}
+
+
+class ServiceBusy(PracticeError):
+    """Too many requests at once: no database connection came free within
+    ``PRACTICE_DB_POOL_TIMEOUT`` (raised by ``api.error_handlers`` from SQLAlchemy's pool
+    ``TimeoutError``), or a sign-in waited longer than ``PRACTICE_SIGNIN_QUEUE_TIMEOUT`` for
+    its turn to check a password (``api.auth.hashing``). Nothing was changed; try again shortly.
+    """
+
+    status_code = 503
+    code = "service_busy"
+    headers = {"Retry-After": "2"}
+
+    def __init__(
+        self, message: str = "the service is busy just now; nothing was changed. Try again in a moment."
+    ) -> None:
+        super().__init__(message)
 
 
 class EngineFailure(PracticeError):

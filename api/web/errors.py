@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.error_handlers import (
     database_unavailable,
@@ -22,6 +23,7 @@ from api.error_handlers import (
     error_response,
     log_failure,
     practice_error_response,
+    service_busy,
 )
 from api.exceptions import EngineFailure, PracticeError, SignInRequired
 from api.web.render import render
@@ -135,6 +137,8 @@ class WebRoute(APIRoute):
                 if failure is None:
                     raise
                 return _failure_page(request, failure)
+            except PoolTimeout as exc:  # no database connection came free: busy, a page too
+                return _failure_page(request, service_busy(exc))
             except RequestValidationError as exc:
                 log.info("%s %s -> 422 validation_error", request.method, request.url.path)
                 if wants_json(request):

@@ -1,0 +1,51 @@
+"""Under load (issue 19): an exhausted database pool answers 503 ``service_busy`` with
+Retry-After within ``PRACTICE_DB_POOL_TIMEOUT``, on JSON and on pages, instead of hanging."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from actions.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The conftest's database, with a pool of one connection and a 0.2 s wait for it."""
+    return settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.2})
+
+
+async def test_an_exhausted_pool_answers_503_service_busy_quickly(running, client):
+    with running.state.database.connect():  # the only connection, held
+        started = time.monotonic()
+        r = await client.get("/api/sessions")
+        elapsed = time.monotonic() - started
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "service_busy"
+    assert r.headers["Retry-After"] == "2"
+    assert elapsed < 1
+    assert (await client.get("/api/sessions")).status_code == 200  # free again: served
+
+
+async def test_an_exhausted_pool_is_a_page_too(running, browser_for, learner):
+    browser = browser_for(learner)
+    with running.state.database.connect():
+        started = time.monotonic()
+        page = await browser.get("/practise/history")
+        elapsed = time.monotonic() - started
+    assert page.status_code == 503 and page.headers["Retry-After"] == "2"
+    assert page.headers["content-type"].startswith("text/html")
+    assert elapsed < 1
+    assert (await browser.get("/practise/history")).status_code == 200
+
+
+def test_the_pool_takes_its_sizes_from_settings(settings):
+    from api.db import make_database
+
+    database = make_database(settings)
+    try:
+        pool = database.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (1, 0, 0.2)  # type: ignore[attr-defined]
+    finally:
+        database.dispose()
