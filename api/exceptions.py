@@ -171,16 +171,14 @@ class ServiceBusy(PracticeError):
     """Too many requests at once: no database connection came free within
     ``PRACTICE_DB_POOL_TIMEOUT`` (raised by ``api.error_handlers`` from SQLAlchemy's pool
     ``TimeoutError``), or a sign-in waited longer than ``PRACTICE_SIGNIN_QUEUE_TIMEOUT`` for
-    its turn to check a password (``api.auth.hashing``). Nothing was changed; try again shortly.
+    its turn to check a password (``api.auth.hashing``). Trying again shortly works.
     """
 
     status_code = 503
     code = "service_busy"
     headers = {"Retry-After": "2"}
 
-    def __init__(
-        self, message: str = "the service is busy just now; nothing was changed. Try again in a moment."
-    ) -> None:
+    def __init__(self, message: str = "the service is too busy just now; try again in a moment.") -> None:
         super().__init__(message)
 
 

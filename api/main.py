@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from actions.settings import Settings, get_settings
+from api.auth.hashing import make_password_workers
 from api.auth.tokens import resolve_secret_key
 from api.db import make_database, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
@@ -81,6 +82,7 @@ def create_app(
         upgrade(database)  # Alembic: bring the tables up to date before serving
         app.state.database = database
         app.state.sessionmaker = make_sessionmaker(database)
+        app.state.password_workers = make_password_workers(settings)  # bound to the serving loop
         try:
             yield
         finally:

@@ -29,7 +29,8 @@ failure and commits, then counts the failures already there (itself excluded): t
 racing each other both see each other, so no more than the limit ever reach the password
 check, however many workers there are. A refused attempt takes its rows back (hammering
 does not extend the wait); a successful one takes them back and clears its account's
-failures. Rows older than the window are deleted with every attempt.
+failures; one that never had its password checked, because the password workers were busy
+(503 ``service_busy``, ``api.auth.hashing``), takes them back too. Rows older than the window are deleted with every attempt.
 
 What is stored: a keyed hash (HMAC-SHA256 with the app's secret key) of the name as typed and
 of the address, never the values themselves (they are personal data); the hash is keyed so a
@@ -129,6 +130,11 @@ class SignInThrottle:
         db.execute(
             delete(SignInFailure).where(SignInFailure.key_kind == "account", SignInFailure.key == attempt.account_key)
         )
+
+    def withdrawn(self, db: Session, attempt: Attempt) -> None:
+        """The password was never checked (no password worker came free): the attempt counts
+        as no failure, as a refused one does not. The caller commits."""
+        db.execute(delete(SignInFailure).where(SignInFailure.id.in_(attempt.row_ids)))
 
     def _wait(self, db: Session, kind: SignInKey, key: str, now: datetime, own: tuple[int, ...]) -> int | None:
         """Seconds until this key has fewer failures than its limit in the window; None if it has now."""

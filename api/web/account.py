@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.auth.hashing import PasswordWorkersDep
 from api.auth.signin import authenticate
 from api.auth.throttle import SignInThrottleDep, client_address
 from api.auth.tokens import issue_access_token
 from api.db import DbSession
 from api.deps import SettingsDep
 from api.error_handlers import log_failure
-from api.exceptions import Forbidden, TooManyAttempts, Unauthorized, wait_in_words
+from api.exceptions import Forbidden, ServiceBusy, TooManyAttempts, Unauthorized, wait_in_words
 from api.web.errors import WebRoute
 from api.web.render import render
 from api.web.session import FormUser, WebUser, clear_session_cookie, same_origin, set_session_cookie
@@ -52,11 +53,12 @@ def sign_in_page(
 
 
 @router.post("/sign-in")
-def sign_in(
+async def sign_in(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
     throttle: SignInThrottleDep,
+    workers: PasswordWorkersDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
@@ -66,15 +68,23 @@ def sign_in(
     try:
         if not username or not password:
             raise Unauthorized("Enter your username and your password.")
-        user = authenticate(
-            db, username=username, password=password, address=client_address(request), throttle=throttle
+        user = await authenticate(
+            db,
+            username=username,
+            password=password,
+            address=client_address(request),
+            throttle=throttle,
+            workers=workers,
         )
-    except TooManyAttempts as exc:
-        message = (
-            "There have been too many unsuccessful sign-ins for this account or from this computer, "
-            f"so we have paused them to keep accounts safe. Please wait {wait_in_words(exc.retry_after)} "
-            "and try again."
-        )
+    except (TooManyAttempts, ServiceBusy) as exc:
+        if isinstance(exc, TooManyAttempts):
+            message = (
+                "There have been too many unsuccessful sign-ins for this account or from this computer, "
+                f"so we have paused them to keep accounts safe. Please wait {wait_in_words(exc.retry_after)} "
+                "and try again."
+            )
+        else:
+            message = "Many people are signing in at once just now. Please wait a few seconds and try again."
         log_failure(request, exc)
         context = {"next": _safe_next(next) or "", "notice": None, "error": message, "username": username}
         response = render(request, "sign_in.html", context, status_code=exc.status_code)
