@@ -23,10 +23,10 @@ by the learners' pace, not the service's capacity; without, it is the service's 
 Medians and percentiles, not means: a few slow turns are what a learner remembers, and a
 mean hides them. With ``--runs R`` the stack is reused and each figure is the median over runs.
 
-Every error is counted by status and code (``503 engine_unavailable``, ``timeout``...). A turn
-answered 503 is retried after its ``Retry-After``, as a well-behaved client should, and counted
-as an error too; any other failure abandons that learner's session. Any failed or timed-out
-request makes the exit status 1. Nothing a learner says is printed.
+Every error is counted by request, status and code (``turn 503 engine_unavailable``, ``end
+timeout``...). A turn answered 503 is retried after its ``Retry-After``, as a well-behaved
+client should, and counted as an error too; any other failure abandons that learner's session.
+Any failed or timed-out request makes the exit status 1. Nothing a learner says is printed.
 
 Accounts: learners are ``load001``, ``load002``... with a fixed test password. ``--create-users``
 makes any that are missing directly in the database (``--database-url``, default the settings'
@@ -64,6 +64,7 @@ PASSWORD = "a long load benchmark password"  # test accounts only
 DEFAULT_SCENARIO = "gp_reception_appointment"
 MAX_503_RETRIES = 10  # per request; then it counts as failed
 KINDS = ("sign_in", "start", "turn")  # the timed requests, in the order printed
+ALL_KINDS = (*KINDS, "end")  # ending a session is timed too, but not printed
 
 REPLIES = (  # de-escalating: listens, reflects, apologises, explains, offers a choice, commits
     "Hello, I'm Sam, one of the team here. I can see you're really upset. What's happened?",
@@ -115,8 +116,8 @@ class RunResult:
     """What one run saw: latencies (ms) per kind of request, errors, turns answered, wall time."""
 
     learners: int
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
-    errors: Counter[str] = field(default_factory=Counter)
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in ALL_KINDS})
+    errors: Counter[str] = field(default_factory=Counter)  # "<kind> <status> <code>" or "<kind> timeout"
     turns: int = 0
     seconds: float = 0.0
 
@@ -285,7 +286,7 @@ class Learner:
     jitter: float
     rng: random.Random
 
-    async def request(self, api: httpx.AsyncClient, kind: str | None, path: str, **kwargs: Any) -> httpx.Response:
+    async def request(self, api: httpx.AsyncClient, kind: str, path: str, **kwargs: Any) -> httpx.Response:
         """POST, timed under ``kind``; a 503 is counted and tried again after its Retry-After."""
         said = kwargs if path.endswith("/turns") else None
         for _ in range(MAX_503_RETRIES + 1):
@@ -293,17 +294,16 @@ class Learner:
             try:
                 response = await api.post(path, **kwargs)
             except httpx.TimeoutException:
-                self.run.errors["timeout"] += 1
+                self.run.errors[f"{kind} timeout"] += 1
                 raise Abandoned from None
             except httpx.HTTPError as exc:
-                self.run.errors[f"transport {type(exc).__name__}"] += 1
+                self.run.errors[f"{kind} {type(exc).__name__}"] += 1
                 raise Abandoned from None
             if response.status_code < 400:
-                if kind is not None:
-                    self.run.latencies[kind].append((time.perf_counter() - started) * 1000)
+                self.run.latencies[kind].append((time.perf_counter() - started) * 1000)
                 return response
             key = error_key(response)
-            self.run.errors[key] += 1
+            self.run.errors[f"{kind} {key}"] += 1
             if key == "409 nothing_pending" and path.endswith("/turns/retry") and said is not None:
                 path, kwargs = path.removesuffix("/retry"), said  # never stored (the database broke): say it again
                 continue
@@ -336,7 +336,7 @@ class Learner:
                     if answer.json().get("summary"):
                         session = None  # the conversation ended itself
                 if session is not None:
-                    await self.request(api, None, f"/api/sessions/{session}/end", json={"reason": "finished"})
+                    await self.request(api, "end", f"/api/sessions/{session}/end", json={"reason": "finished"})
             except Abandoned:
                 return
 
