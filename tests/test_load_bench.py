@@ -1,0 +1,150 @@
+"""The pure parts of the load generator (bench/load.py): percentiles, summaries, medians of
+runs, pacing, and its arguments. No server: the measuring itself is exercised by running it."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+
+import httpx
+import pytest
+
+from bench.load import (
+    HEADER,
+    KINDS,
+    RunResult,
+    Stats,
+    error_key,
+    format_row,
+    main,
+    median_of_runs,
+    parse_args,
+    percentile,
+    ramp_offsets,
+    retry_after,
+    summarise,
+    typing_pause,
+    username,
+)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert percentile(values, 0.5) == 50
+    assert percentile(values, 0.95) == 95
+    assert percentile(values, 1.0) == 100
+    assert percentile([3.0, 1.0, 2.0], 0.95) == 3  # unsorted input, small sample: the worst
+    assert percentile([7.0], 0.5) == 7
+    assert math.isnan(percentile([], 0.5))
+
+
+def test_stats_use_the_median_not_the_mean() -> None:
+    stats = Stats.of([100.0, 110.0, 120.0, 130.0, 10_000.0])
+    assert (stats.p50, stats.p95, stats.max, stats.count) == (120, 10_000, 10_000, 5)
+    empty = Stats.of([])
+    assert empty.count == 0 and math.isnan(empty.p50)
+
+
+def _run(turn_ms: list[float], *, turns: int, seconds: float, errors: int = 0) -> RunResult:
+    run = RunResult(learners=2, turns=turns, seconds=seconds)
+    run.latencies["sign_in"] = [200.0, 300.0]
+    run.latencies["start"] = [50.0]
+    run.latencies["turn"] = turn_ms
+    run.errors = Counter({"503 engine_unavailable": errors}) if errors else Counter()
+    return run
+
+
+def test_summary_and_median_of_runs() -> None:
+    rows = [
+        summarise("1", _run([100.0, 200.0], turns=10, seconds=5.0)),
+        summarise("2", _run([300.0, 400.0], turns=10, seconds=2.0, errors=3)),
+        summarise("3", _run([150.0, 250.0], turns=10, seconds=4.0)),
+    ]
+    assert rows[0].turns_per_second == 2.0 and rows[1].errors == 3
+    assert rows[0].stats["turn"].p50 == 150 and rows[0].stats["sign_in"].p50 == 250
+    median = median_of_runs(rows)
+    assert median.label == "median" and median.learners == 2
+    assert median.stats["turn"].p50 == 200  # the median of 150, 350, 200
+    assert median.stats["turn"].max == 250  # the median of 200, 400, 250
+    assert median.turns_per_second == 2.5  # the median of 2.0, 5.0, 2.5
+    assert median.errors == 0
+    line = format_row(median)
+    assert "200/250/250" in line and "2.50" in line
+    assert len(line) == len(HEADER)
+
+
+def test_a_kind_with_no_samples_prints_a_dash() -> None:
+    run = RunResult(learners=1)
+    row = summarise("1", run)
+    assert set(row.stats) == set(KINDS)
+    assert "-/-/-" in format_row(row) and math.isnan(row.turns_per_second)
+    assert "-/-/-" in format_row(median_of_runs([row, row]))
+
+
+def test_pacing() -> None:
+    assert ramp_offsets(1, 10) == [0.0]
+    assert ramp_offsets(3, 0) == [0.0, 0.0, 0.0]
+    assert ramp_offsets(5, 4) == [0.0, 1.0, 2.0, 3.0, 4.0]
+    rng = random.Random(1)
+    assert typing_pause(2.0, 0.0, rng) == 2.0
+    pauses = [typing_pause(2.0, 1.0, rng) for _ in range(200)]
+    assert all(1.0 <= p <= 3.0 for p in pauses) and len(set(pauses)) > 100
+    assert typing_pause(0.5, 5.0, random.Random(3)) >= 0.0
+
+
+def test_retry_after_and_error_keys() -> None:
+    assert retry_after(httpx.Headers({"Retry-After": "5"})) == 5
+    assert retry_after(httpx.Headers({})) == 1.0
+    assert retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 1.0
+    refused = httpx.Response(503, json={"error": {"code": "engine_unavailable", "message": "..."}})
+    assert error_key(refused) == "503 engine_unavailable"
+    assert error_key(httpx.Response(502, text="Bad Gateway")) == "502 ?"
+
+
+def test_usernames() -> None:
+    assert username(1) == "load001" and username(50) == "load050" and username(1000) == "load1000"
+
+
+def test_arguments() -> None:
+    args = parse_args([])
+    assert (args.learners, args.replies, args.pause, args.ramp, args.runs, args.timeout, args.engines) == (
+        10,
+        5,
+        0.0,
+        0.0,
+        1,
+        60.0,
+        1,
+    )
+    assert not args.start_stack and not args.create_users and args.url is None
+    args = parse_args(
+        ["--learners", "50", "--replies", "3", "--pause", "15", "--jitter", "5", "--ramp", "5", "--runs", "3"]
+        + ["--scenario", "ed_reception_long_wait", "--start-stack", "--timeout", "30"]
+    )
+    assert (args.learners, args.replies, args.pause, args.jitter, args.ramp, args.runs) == (50, 3, 15, 5, 5, 3)
+    assert args.scenario == "ed_reception_long_wait" and args.start_stack and args.timeout == 30
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--learners", "0"],
+        ["--replies", "-1"],
+        ["--pause", "-2"],
+        ["--ramp", "nan"],
+        ["--timeout", "0"],
+        ["--engines", "0"],
+        ["--start-stack", "--url", "http://127.0.0.1:8000"],
+        ["--start-stack", "--database-url", "sqlite:///x.db"],
+    ],
+)
+def test_bad_arguments_are_refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+
+
+def test_only_one_engine_for_now(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--engines", "2"]) == 2
+    assert "only 1 engine" in capsys.readouterr().err
