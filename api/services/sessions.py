@@ -99,6 +99,13 @@ def _with_hint(exc: EngineFailure, hint: str) -> EngineFailure:
     return type(exc)(message)
 
 
+async def _ask(db: Session, engine: DialogueEngine, sender: str, message: str) -> list[dict[str, Any]]:
+    """Send to the engine holding no database connection: the transaction ends first (objects
+    stay loaded: ``expire_on_commit`` is off), so a slow engine cannot drain the pool."""
+    db.commit()
+    return await engine.send(sender, message)
+
+
 def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
@@ -135,7 +142,7 @@ async def start_session(
     started = time.perf_counter()
     message = start_scenario_message(scenario_id, str(session.seed))
     try:
-        reply = EngineReply.from_messages(await engine.send(session.id, message))
+        reply = EngineReply.from_messages(await _ask(db, engine, session.id, message))
         if not reply.patient_lines:
             reply.raise_reported_error()
             raise EngineUnavailable(
@@ -207,7 +214,7 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
     started = time.perf_counter()
     kept = f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry once the engine is back."
     try:
-        reply = EngineReply.from_messages(await engine.send(session.id, learner_message(turn.learner_text)))
+        reply = EngineReply.from_messages(await _ask(db, engine, session.id, learner_message(turn.learner_text)))
         if not reply.patient_lines and reply.summary is None:
             reply.raise_reported_error()
             # Rasa answers nothing when it cannot reach the action server: an outage.
@@ -266,7 +273,7 @@ async def end_session(
     _require_active(session)
     started = time.perf_counter()
     try:
-        reply = EngineReply.from_messages(await engine.send(session.id, end_session_message(reason)))
+        reply = EngineReply.from_messages(await _ask(db, engine, session.id, end_session_message(reason)))
         if reply.summary is None:
             reply.raise_reported_error()
             raise EngineUnavailable(

@@ -4,10 +4,12 @@ Retry-After within ``PRACTICE_DB_POOL_TIMEOUT``, on JSON and on pages, instead o
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
 from actions.settings import Settings
+from api.exceptions import EngineUnavailable
 
 
 @pytest.fixture
@@ -49,3 +51,24 @@ def test_the_pool_takes_its_sizes_from_settings(settings):
         assert (pool.size(), pool._max_overflow, pool._timeout) == (1, 0, 0.2)  # type: ignore[attr-defined]
     finally:
         database.dispose()
+
+
+async def test_no_database_connection_is_held_while_the_engine_answers(client, start, engine, running):
+    """A slow engine must not drain the pool: starting, every turn, a retry and the end each
+    ask the engine with the request's transaction already ended."""
+    pool = running.state.database.pool
+    held: list[int] = []
+    send = engine.send
+
+    async def watching(sender: str, message: str) -> list[dict[str, Any]]:
+        held.append(pool.checkedout())
+        return await send(sender, message)
+
+    engine.send = watching  # a spy on the fake engine's one method
+    sid = (await start())["id"]
+    assert (await client.post(f"/api/sessions/{sid}/turns", json={"text": "What happened?"})).status_code == 200
+    engine.turn_failures.append(EngineUnavailable("down"))
+    assert (await client.post(f"/api/sessions/{sid}/turns", json={"text": "Go on."})).status_code == 503
+    assert (await client.post(f"/api/sessions/{sid}/turns/retry")).status_code == 200
+    assert (await client.post(f"/api/sessions/{sid}/end", json={"reason": "finished"})).status_code == 200
+    assert held == [0, 0, 0, 0, 0]
