@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.auth.bootstrap import create_user_at  # noqa: E402 - sys.path set above, for running as a script
+from bench.load import percentile  # noqa: E402 - sys.path set above, for running as a script
 from practice.engine import ensure_model  # noqa: E402 - sys.path set above, for running as a script
 from practice.supervisor import Stack, StackConfig, free_port  # noqa: E402 - sys.path set above, for running as a script
 
@@ -38,11 +39,6 @@ REPLIES = (  # a learner who listens, asks, explains, and sometimes slips
     "I'll ring the ward now and find out exactly where things are, and I'll come straight back.",
     "Would you like to wait here, or somewhere a bit quieter?",
 )
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     every = first + rest
     print(f"{len(every)} turns in {args.sessions} sessions, one learner, no pause")
     print(
-        f"turn median {statistics.median(every):.0f} ms   p95 {_percentile(every, 0.95):.0f} ms   "
+        f"turn median {statistics.median(every):.0f} ms   p95 {percentile(every, 0.95):.0f} ms   "
         f"worst {max(every):.0f} ms"
     )
     print(

@@ -84,6 +84,19 @@ def _form_values(a: Any | None) -> dict[str, Any]:
     }
 
 
+def _posted_values(
+    scenario_ids: list[str], due: str, min_attempts: str, note: str, learner_ids: list[str]
+) -> dict[str, Any]:
+    """What the facilitator sent, to show the form again as they filled it in."""
+    return {
+        "scenario_ids": scenario_ids,
+        "due": due,
+        "min_attempts": min_attempts,
+        "note": note,
+        "learner_ids": [int(i) for i in learner_ids if i.isdigit()],
+    }
+
+
 def _assignment_form(
     request: Request,
     db: DbSession,
@@ -188,13 +201,7 @@ def create_assignment(
 ) -> Response:
     staff_only(user)
     cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
-    values = {
-        "scenario_ids": scenario_ids,
-        "due": due,
-        "min_attempts": min_attempts,
-        "note": note,
-        "learner_ids": [int(i) for i in learner_ids if i.isdigit()],
-    }
+    values = _posted_values(scenario_ids, due, min_attempts, note, learner_ids)
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         a = assignments.create_assignment(db, cohort_id=cohort.id, body=body, created_by=user.id, scenarios=scenarios)
@@ -248,13 +255,7 @@ def edit_assignment(
     staff_only(user)
     a = assignments.facilitated_assignment(db, user, assignment_id)
     cohort = db.get_one(Cohort, a.cohort_id)
-    values = {
-        "scenario_ids": scenario_ids,
-        "due": due,
-        "min_attempts": min_attempts,
-        "note": note,
-        "learner_ids": [int(i) for i in learner_ids if i.isdigit()],
-    }
+    values = _posted_values(scenario_ids, due, min_attempts, note, learner_ids)
     try:
         body = _parse_assignment(scenario_ids, due, min_attempts, note, learner_ids)
         assignments.update_assignment(db, a, body=body, scenarios=scenarios)
