@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_DATABASE}",
         validation_alias=AliasChoices("PRACTICE_DATABASE_URL", "DATABASE_URL"),
     )
-    # The Rasa server the API talks to; unset: this machine's, on `rasa_port`.
+    # The Rasa server(s) the API talks to, comma-separated (api/engine/pool.py spreads turns over
+    # them); unset: this machine's, on `rasa_port`.
     rasa_url: str = ""
     # The Rasa tracker store's database, so ended or deleted conversations are forgotten there
     # too (api/engine/memory.py); None when Rasa keeps trackers in memory.
@@ -85,11 +86,22 @@ class Settings(BaseSettings):
     # a sign-in waiting longer than ``signin_queue_timeout`` seconds for a turn is answered 503.
     password_hash_workers: int = Field(default=2, ge=1)
     signin_queue_timeout: float = Field(default=10.0, gt=0)
+    # The scaled topology (`practice run --engines N --workers M`, docs/DESIGN.md "Scaling out"):
+    # Rasa servers (each with its own action server) sharing one SQL tracker store and Redis
+    # lock store, and API worker processes; more than one of either needs PostgreSQL.
+    engines: int = Field(default=1, ge=1, le=16)
+    api_workers: int = Field(default=1, ge=1, le=64)
+    redis_url: str = "redis://127.0.0.1:6379/0"  # Rasa's lock store when there is more than one engine
 
     @field_validator("rasa_url", "api_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+        return ",".join(url.strip().rstrip("/") for url in value.split(",") if url.strip())
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa server the API may send a turn to (one, unless scaled out)."""
+        return self.rasa_url.split(",")
 
     @model_validator(mode="after")
     def _local_addresses(self) -> Settings:

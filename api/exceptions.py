@@ -22,6 +22,7 @@ Our exception hierarchy:
   + ServiceBusy (503 service_busy, Retry-After: 2)
   + EngineFailure (502 engine_error)
     - EngineUnavailable (503 engine_unavailable, Retry-After: 5)
+      · EngineUnreachable (503 engine_unavailable: the connection was refused, nothing was sent)
     - EngineTimeout (504 engine_timeout)
     - EngineError (502 engine_error)
       · EngineReportedError (502 engine_<the code the action sent>, e.g. engine_unknown_scenario)
@@ -199,6 +200,13 @@ class EngineUnavailable(EngineFailure):
     code = "engine_unavailable"
     headers = {"Retry-After": "5"}
     retryable = True
+
+
+class EngineUnreachable(EngineUnavailable):
+    """The engine's server refused the connection: the message never left, so another Rasa
+    server may take it (``api.engine.pool``) without the turn being processed twice. Once a
+    request has been sent, a failure is an ``EngineUnavailable`` or ``EngineTimeout`` instead:
+    that server may have taken the turn, and only the learner's retry may send it again."""
 
 
 class EngineTimeout(EngineFailure):

@@ -19,7 +19,7 @@ from api.auth.hashing import make_password_workers
 from api.auth.tokens import resolve_secret_key
 from api.db import make_database, make_sessionmaker
 from api.deps import ScenarioCatalog, ScenarioLoader, SessionLocks
-from api.engine import DialogueEngine, EngineClient
+from api.engine import DialogueEngine, EngineClient, EnginePool
 from api.error_handlers import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
@@ -60,6 +60,20 @@ class PracticeApp(FastAPI):
         )
 
 
+def make_engine(settings: Settings) -> DialogueEngine:
+    """The Rasa server, or a pool of them when ``PRACTICE_RASA_URL`` names several."""
+    clients = [
+        EngineClient(
+            url,
+            timeout=settings.rasa_timeout,
+            status_timeout=settings.rasa_status_timeout,
+            tracker_url=settings.engine_tracker_url,
+        )
+        for url in settings.rasa_urls
+    ]
+    return clients[0] if len(clients) == 1 else EnginePool(clients, tracker_url=settings.engine_tracker_url)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -69,12 +83,7 @@ def create_app(
     """Build the app. Tests pass their own settings, a fake engine client and scenarios."""
     settings = settings or get_settings()
     _default_logging()
-    engine_client = engine_client or EngineClient(
-        settings.rasa_url,
-        timeout=settings.rasa_timeout,
-        status_timeout=settings.rasa_status_timeout,
-        tracker_url=settings.engine_tracker_url,
-    )
+    engine_client = engine_client or make_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

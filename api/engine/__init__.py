@@ -10,6 +10,8 @@ Everything about how the API and the engine talk lives in this folder, defined o
   other failure the API reports.
 - ``replies``: the intents the API sends (``/learner_reply{"said": ...}``, ``/start_scenario{...}``,
   ``/end_session{...}``) and the custom messages the actions send back, sorted by type.
+- ``pool``: several Rasa servers behind one ``DialogueEngine`` (``EnginePool``), for the scaled
+  topology: each turn goes to the least busy server that answers.
 - ``memory``: forgetting the engine's copy of ended conversations (its tracker store).
 - ``fake``: an in-memory engine with the same interface (``DialogueEngine``) for tests; not
   imported here, so the service never loads it.
@@ -28,6 +30,7 @@ from api.engine.client import (
     webhook_url,
 )
 from api.engine.memory import forget_conversations
+from api.engine.pool import EnginePool
 from api.engine.replies import (
     END_SESSION,
     LEARNER_REPLY,
@@ -48,6 +51,7 @@ __all__ = [
     "WEBHOOK_PATH",
     "DialogueEngine",
     "EngineClient",
+    "EnginePool",
     "EngineReply",
     "end_session_message",
     "forget_conversations",

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import httpx
 
 from api.engine.memory import forget_conversations
-from api.exceptions import EngineError, EngineTimeout, EngineUnavailable
+from api.exceptions import EngineError, EngineTimeout, EngineUnavailable, EngineUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,14 @@ class EngineClient:
         started = time.perf_counter()
         try:
             response = await self._http().post(url, json=webhook_body(sender, message))
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent: safe to send elsewhere
+            raise EngineUnreachable(
+                f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
+                "is it running? (`make run` starts it)"
+            ) from exc
         except httpx.TimeoutException as exc:
             raise EngineTimeout(f"the Rasa engine at {url} did not answer within {self.timeout:g} s") from exc
-        except (httpx.ConnectError, httpx.NetworkError) as exc:
+        except httpx.NetworkError as exc:
             raise EngineUnavailable(
                 f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
                 "is it running? (`make run` starts it)"
