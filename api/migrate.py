@@ -10,12 +10,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"  # the tables the practice loop created before migrations existed
+# Any fixed number: PostgreSQL's advisory lock that lets one process at a time migrate.
+_MIGRATION_LOCK = 7_200_190
 
 
 def alembic_config() -> Config:
@@ -26,9 +28,16 @@ def alembic_config() -> Config:
 
 def upgrade(database: Engine, revision: str = "head") -> None:
     """Upgrade to ``revision``. A database made by the old ``create_all`` (tables, no
-    ``alembic_version``) is first stamped at the first revision, then upgraded."""
+    ``alembic_version``) is first stamped at the first revision, then upgraded.
+
+    Several API workers (or servers) starting at once on one PostgreSQL database each call
+    this; a transaction-scoped advisory lock makes them take turns, so the first migrates and
+    the others find the tables already at ``revision`` (PostgreSQL's DDL is transactional).
+    """
     config = alembic_config()
     with database.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "practice_sessions" in tables and "alembic_version" not in tables:

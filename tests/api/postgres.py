@@ -84,16 +84,17 @@ def _template(admin_url: str) -> str:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(*, migrated: bool = True) -> Iterator[str]:
+    """A fresh database's URL, dropped afterwards: migrated to head, or empty (``migrated=False``)."""
     admin_url, why = _server()
     if admin_url is None:
         pytest.skip(why)
-    template = _template(admin_url)
+    copy_of = f' TEMPLATE "{_template(admin_url)}"' if migrated else ""
     name = f"practice_test_{RUN}_{uuid.uuid4().hex[:8]}"
     admin = _admin(admin_url)
     try:
         with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            c.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         try:
             yield _url_for(admin_url, name)
         finally:
