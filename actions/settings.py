@@ -24,6 +24,7 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_API_PORT = 8000
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_REDIS_URL = f"redis://{LOOPBACK}:6379/0"
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
 DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
 DEFAULT_MODELS_DIR = REPO_ROOT / "models"
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
     # lock store, and API worker processes; more than one of either needs PostgreSQL.
     engines: int = Field(default=1, ge=1, le=16)
     api_workers: int = Field(default=1, ge=1, le=64)
-    redis_url: str = "redis://127.0.0.1:6379/0"  # Rasa's lock store when there is more than one engine
+    redis_url: str = DEFAULT_REDIS_URL  # Rasa's lock store when there is more than one engine
 
     @field_validator("rasa_url", "api_url")
     @classmethod

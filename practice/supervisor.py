@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import os
 import signal
 import socket
@@ -34,10 +35,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from actions.settings import DEFAULT_ACTION_PORT, DEFAULT_API_PORT, DEFAULT_RASA_PORT, DEFAULT_VAR_DIR, LOOPBACK
+from actions.settings import (
+    DEFAULT_ACTION_PORT,
+    DEFAULT_API_PORT,
+    DEFAULT_RASA_PORT,
+    DEFAULT_REDIS_URL,
+    DEFAULT_VAR_DIR,
+    LOOPBACK,
+)
 from actions.vocabulary import REPO_ROOT
 from api.engine import learner_message, start_scenario_message, status_url, webhook_body, webhook_url
 from practice.engine import CREDENTIALS, rasa_bin
@@ -75,10 +86,22 @@ class StackConfig:
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     restart: RestartPolicy = field(default_factory=RestartPolicy)
+    # The scaled topology (docs/DESIGN.md, "Scaling out"): Rasa servers on rasa_port, +1, ...,
+    # each with its own action server on action_port, +1, ...; API worker processes.
+    engines: int = 1
+    api_workers: int = 1
+    redis_url: str = DEFAULT_REDIS_URL  # Rasa's lock store, when there is more than one engine
+    # Where the Rasa servers keep trackers: None means SQLite in the state folder for one
+    # engine, and a database beside the API's on its PostgreSQL server for several.
+    engine_tracker_url: str | None = None
+
+    @property
+    def scaled(self) -> bool:
+        return self.engines > 1 or self.api_workers > 1
 
     @property
     def tracker_db(self) -> Path:
-        """Rasa's tracker store: live conversations survive a Rasa restart."""
+        """Rasa's tracker store with one engine: live conversations survive a Rasa restart."""
         return (self.state_dir / "rasa-trackers.db").resolve()
 
     @property
@@ -87,16 +110,54 @@ class StackConfig:
         return self.database_url or f"sqlite:///{(self.state_dir / 'practice.db').resolve()}"
 
     @property
+    def resolved_tracker_url(self) -> str:
+        """The tracker store's database, as the API's SQLAlchemy names it (it forgets ended
+        conversations there): given, else SQLite for one engine, else ``<api database>_engine``
+        on the API's PostgreSQL server (several Rasa servers must share one)."""
+        if self.engine_tracker_url:
+            return self.engine_tracker_url
+        if self.engines == 1:
+            return f"sqlite:///{self.tracker_db}"
+        api_database = make_url(self.resolved_database_url)
+        return api_database.set(database=f"{api_database.database}_engine").render_as_string(hide_password=False)
+
+    def check_topology(self) -> None:
+        """Refuse a topology that cannot work, saying what to change."""
+        if self.scaled and not self.resolved_database_url.startswith("postgresql"):
+            raise StackError(
+                f"{self.engines} engine(s) and {self.api_workers} API worker(s) need a PostgreSQL database that "
+                "every process shares (SQLite allows one writer at a time): set PRACTICE_DATABASE_URL, e.g. "
+                "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+            )
+        if self.engines > 1 and not self.resolved_tracker_url.startswith("postgresql"):
+            raise StackError(
+                "several Rasa servers share one tracker store: PRACTICE_ENGINE_TRACKER_URL must be PostgreSQL"
+            )
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://{self.host}:{self.rasa_port + i}" for i in range(self.engines)]
+
+    @property
+    def action_urls(self) -> list[str]:
+        return [f"http://{self.host}:{self.action_port + i}" for i in range(self.engines)]
+
+    @property
+    def ports(self) -> list[int]:
+        return [
+            *(self.rasa_port + i for i in range(self.engines)),
+            *(self.action_port + i for i in range(self.engines)),
+            self.api_port,
+        ]
+
+    @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
-
-    @property
-    def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}"
+        """The first Rasa server's address."""
+        return self.rasa_urls[0]
 
 
 @dataclass
@@ -159,19 +220,81 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def write_endpoints(config: StackConfig, run_dir: Path) -> Path:
-    """Rasa's endpoints file for this stack: our action server, trackers in SQLite under state."""
-    endpoints = run_dir / "endpoints.yml"
-    trackers = config.tracker_db
-    endpoints.write_text(
-        "action_endpoint:\n"
-        f'  url: "{config.action_url}/webhook"\n'
-        "tracker_store:\n"
-        "  type: SQL\n"
-        "  dialect: sqlite\n"
-        f'  db: "{trackers}"\n'
-    )
+TRACKER_URL_ENV = "RASA_TRACKER_STORE_URL"  # only in the Rasa servers' environment: it may hold a password
+LOCK_PASSWORD_ENV = "RASA_LOCK_STORE_PASSWORD"
+
+
+def write_endpoints(config: StackConfig, run_dir: Path, engine: int = 0) -> Path:
+    """Rasa's endpoints file for engine ``engine`` (from 0): its own action server; trackers in
+    SQLite under state for one engine; for several, the shared PostgreSQL tracker store and
+    Redis lock store, Rasa's own way to run replicated servers (secrets stay in the environment)."""
+    endpoints = run_dir / ("endpoints.yml" if engine == 0 else f"endpoints-{engine + 1}.yml")
+    text = f'action_endpoint:\n  url: "{config.action_urls[engine]}/webhook"\n'
+    if config.engines == 1 and not config.engine_tracker_url:
+        text += f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{config.tracker_db}"\n'
+    else:
+        text += f'tracker_store:\n  type: SQL\n  url: "${{{TRACKER_URL_ENV}}}"\n'
+    if config.engines > 1:
+        redis = urlsplit(config.redis_url)
+        text += (
+            "lock_store:\n"
+            "  type: redis\n"
+            f'  url: "{redis.hostname or LOOPBACK}"\n'
+            f"  port: {redis.port or 6379}\n"
+            f"  db: {int(redis.path.strip('/') or 0)}\n"
+            f"  key_prefix: {lock_key_prefix(config)}\n"
+        )
+        if redis.password:
+            text += f'  password: "${{{LOCK_PASSWORD_ENV}}}"\n'
+    endpoints.write_text(text)
     return endpoints
+
+
+def lock_key_prefix(config: StackConfig) -> str:
+    """Rasa's lock keys for this stack (alphanumeric, as Rasa requires): stacks sharing a Redis stay apart."""
+    return "practice" + hashlib.sha256(str(config.state_dir.resolve()).encode()).hexdigest()[:12]
+
+
+def rasa_tracker_url(tracker_url: str) -> str:
+    """The tracker store's URL for Rasa's own SQLAlchemy 1.4, which has psycopg2, not psycopg 3."""
+    url = make_url(tracker_url)
+    if url.drivername.startswith("postgresql"):
+        url = url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database ``url`` names if it does not exist, connecting to the postgres
+    maintenance database on the same server (Rasa's tracker store expects its database)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if not exists:
+                with contextlib.suppress(ProgrammingError, IntegrityError):  # created meanwhile by another start
+                    connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except OperationalError as exc:
+        where = target.render_as_string(hide_password=True)
+        raise StackError(f"Could not reach PostgreSQL for the tracker store at {where}: {exc.orig}") from exc
+    finally:
+        admin.dispose()
+
+
+def redis_answers(redis_url: str, timeout: float = 2.0) -> bool:
+    """True if a Redis server answers PING at ``redis_url`` (no client library needed for this)."""
+    parts = urlsplit(redis_url)
+    try:
+        with socket.create_connection((parts.hostname or LOOPBACK, parts.port or 6379), timeout=timeout) as conn:
+            if parts.password:
+                conn.sendall(f"AUTH {parts.password}\r\n".encode())
+                conn.recv(64)
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 class Stack:
@@ -190,38 +313,59 @@ class Stack:
         self._watcher: threading.Thread | None = None
 
     def _build_services(self) -> list[_Service]:
+        """Per engine an action server then its Rasa server, then the API (stopped in reverse)."""
         cfg = self.config
         base_env = {**os.environ, **cfg.extra_env}
-        database_url = cfg.resolved_database_url
-        endpoints = write_endpoints(cfg, self.run_dir)
-        return [
-            _Service(
-                name="action server",
-                argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions.sdk", "--port", str(cfg.action_port)],
-                health_url=f"{cfg.action_url}/health",
-                env={**base_env, "SANIC_HOST": cfg.host},
-                log_path=self.log_dir / "actions.log",
-            ),
-            _Service(
-                name="Rasa server",
-                argv=[
-                    str(rasa_bin()),
-                    "run",
-                    "--model",
-                    str(cfg.model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    str(CREDENTIALS),
-                    "--interface",
-                    cfg.host,
-                    "--port",
-                    str(cfg.rasa_port),
-                ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
-                health_url=status_url(cfg.rasa_url),
-                env={**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
-                log_path=self.log_dir / "rasa.log",
-            ),
+        tracker_url = cfg.resolved_tracker_url
+        services: list[_Service] = []
+        for engine in range(cfg.engines):
+            suffix = "" if engine == 0 else f" {engine + 1}"
+            log_suffix = "" if engine == 0 else f"-{engine + 1}"
+            services.append(
+                _Service(
+                    name=f"action server{suffix}",
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "rasa_sdk",
+                        "--actions",
+                        "actions.sdk",
+                        "--port",
+                        str(cfg.action_port + engine),
+                    ],
+                    health_url=f"{cfg.action_urls[engine]}/health",
+                    env={**base_env, "SANIC_HOST": cfg.host},
+                    log_path=self.log_dir / f"actions{log_suffix}.log",
+                )
+            )
+            rasa_env = {**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+            rasa_env[TRACKER_URL_ENV] = rasa_tracker_url(tracker_url)
+            if password := urlsplit(cfg.redis_url).password:
+                rasa_env[LOCK_PASSWORD_ENV] = password
+            services.append(
+                _Service(
+                    name=f"Rasa server{suffix}",
+                    argv=[
+                        str(rasa_bin()),
+                        "run",
+                        "--model",
+                        str(cfg.model),
+                        "--endpoints",
+                        str(write_endpoints(cfg, self.run_dir, engine)),
+                        "--credentials",
+                        str(CREDENTIALS),
+                        "--interface",
+                        cfg.host,
+                        "--port",
+                        str(cfg.rasa_port + engine),
+                    ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
+                    health_url=status_url(cfg.rasa_urls[engine]),
+                    env=rasa_env,
+                    log_path=self.log_dir / f"rasa{log_suffix}.log",
+                )
+            )
+        workers = ["--workers", str(cfg.api_workers)] if cfg.api_workers > 1 else []
+        services.append(
             _Service(
                 name="API",
                 argv=[
@@ -234,6 +378,7 @@ class Stack:
                     cfg.host,
                     "--port",
                     str(cfg.api_port),
+                    *workers,
                     # Only PRACTICE_TRUSTED_PROXIES decides whose X-Forwarded-* to believe
                     # (api/security_headers.py); uvicorn's own default would trust 127.0.0.1.
                     "--no-proxy-headers",
@@ -241,14 +386,15 @@ class Stack:
                 health_url=f"{cfg.api_url}/api/health",
                 env={
                     **base_env,
-                    "PRACTICE_RASA_URL": cfg.rasa_url,
-                    "PRACTICE_DATABASE_URL": database_url,
+                    "PRACTICE_RASA_URL": ",".join(cfg.rasa_urls),  # api/engine/pool.py spreads turns over them
+                    "PRACTICE_DATABASE_URL": cfg.resolved_database_url,
                     "PRACTICE_VAR_DIR": str(cfg.state_dir.resolve()),  # its generated secret key lives here
-                    "PRACTICE_ENGINE_TRACKER_URL": f"sqlite:///{cfg.tracker_db}",  # forgets ended conversations
+                    "PRACTICE_ENGINE_TRACKER_URL": tracker_url,  # forgets ended conversations
                 },
                 log_path=self.log_dir / "api.log",
-            ),
-        ]
+            )
+        )
+        return services
 
     def start(self, *, timeout: float = 300.0) -> None:
         """Start all three, wait until each answers, then watch them; on any failure stop the rest and raise.
@@ -257,12 +403,22 @@ class Stack:
         port taken, a missing model), since someone is there to read it.
         """
         cfg = self.config
-        for port in (cfg.rasa_port, cfg.action_port, cfg.api_port):
+        cfg.check_topology()
+        for port in cfg.ports:
             if not port_is_free(cfg.host, port):
                 raise StackError(
                     f"Port {port} on {cfg.host} is already in use. Is another `make run` running? "
                     "Stop it, or free the port."
                 )
+        if cfg.engines > 1:
+            if not redis_answers(cfg.redis_url):
+                redis = urlsplit(cfg.redis_url)
+                where = f"{redis.hostname}:{redis.port or 6379}"
+                raise StackError(
+                    f"{cfg.engines} Rasa servers share a Redis lock store, and no Redis answers at {where} "
+                    "(PRACTICE_REDIS_URL). Start Redis, or run one engine."
+                )
+            ensure_postgres_database(cfg.resolved_tracker_url)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._services = self._build_services()
@@ -330,15 +486,15 @@ class Stack:
         first use; both take seconds. It goes straight to Rasa, so no practice session is
         recorded; a failure here is not fatal (the first real turn will just be slower).
         """
-        sender = f"warm-up-{uuid.uuid4().hex}"
-        url = webhook_url(self.config.rasa_url)
         messages = (start_scenario_message(scenario_id, "0"), learner_message("Can you tell me what happened?"))
-        try:
-            with httpx.Client(timeout=120.0) as client:
-                for message in messages:
-                    client.post(url, json=webhook_body(sender, message))
-        except httpx.HTTPError:
-            pass
+        with httpx.Client(timeout=120.0) as client:
+            for rasa_url in self.config.rasa_urls:
+                sender = f"warm-up-{uuid.uuid4().hex}"
+                try:
+                    for message in messages:
+                        client.post(webhook_url(rasa_url), json=webhook_body(sender, message))
+                except httpx.HTTPError:
+                    pass
 
     def _watch(self) -> None:
         """The watcher thread: every `poll` seconds, look after each server until `stop`."""

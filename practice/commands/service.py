@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from actions.settings import Settings
+
+if TYPE_CHECKING:
+    from practice.supervisor import StackConfig
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +25,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--api-port", type=int, default=settings.port, help=f"default {settings.port}")
     run.add_argument("--rasa-port", type=int, default=settings.rasa_port, help=f"default {settings.rasa_port}")
     run.add_argument("--action-port", type=int, default=settings.action_port, help=f"default {settings.action_port}")
+    run.add_argument(
+        "--engines",
+        type=int,
+        default=settings.engines,
+        help="Rasa servers, each with its own action server on the next ports up; more than one shares a "
+        "PostgreSQL tracker store and a Redis lock store (PRACTICE_ENGINES, default %(default)s)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=settings.api_workers,
+        help="API worker processes; more than one needs PostgreSQL (PRACTICE_API_WORKERS, default %(default)s)",
+    )
     run.set_defaults(handler=_run)
 
     engine = subparsers.add_parser("engine", help="Rasa engine checks")
@@ -90,15 +107,27 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from practice.engine import ensure_model
-    from practice.supervisor import Stack, StackConfig, serve
+    from practice.supervisor import Stack, StackConfig, StackError, serve
 
+    settings = Settings()
     config = StackConfig(
         model=ensure_model(),
         host=args.host,
         api_port=args.api_port,
         rasa_port=args.rasa_port,
         action_port=args.action_port,
+        state_dir=settings.var_dir,
+        database_url=settings.database_url,
+        engines=args.engines,
+        api_workers=args.workers,
+        redis_url=settings.redis_url,
+        engine_tracker_url=settings.engine_tracker_url,
     )
+    try:
+        config.check_topology()
+    except StackError as error:
+        print(f"Could not start the practice service: {error}", file=sys.stderr)
+        return 2
     banner = (
         "\nThe practice service is running.\n"
         "  First time?    .venv/bin/practice user create --role learner --username YOU\n"
@@ -107,7 +136,16 @@ def _run(args: argparse.Namespace) -> int:
         f"  API:           {config.api_url}/api   (OpenAPI docs at {config.api_url}/docs)\n"
         f"  Scenarios:     .venv/bin/practice scenarios\n"
         f"  Logs:          {(config.state_dir / 'log').resolve()}\n"
-        "A server that stops is started again; press Ctrl-C to stop all three."
+        f"  Topology:      {topology(config)}\n"
+        "A server that stops is started again; press Ctrl-C to stop them all."
     )
-    print("Starting the Rasa server, the action server and the API (loading the model takes a minute)...")
+    print(f"Starting {topology(config)} (loading the model takes a minute)...")
     return serve(Stack(config), banner=banner)
+
+
+def topology(config: StackConfig) -> str:
+    """What `practice run` starts, in words: "1 Rasa server, 1 action server, 1 API process"."""
+    engines = "Rasa server" if config.engines == 1 else "Rasa servers"
+    actions = "action server" if config.engines == 1 else "action servers"
+    workers = "API process" if config.api_workers == 1 else "API processes"
+    return f"{config.engines} {engines}, {config.engines} {actions}, {config.api_workers} {workers}"
