@@ -68,13 +68,28 @@ def _data_args() -> list[str]:
     return ["--data", *(str(p) for p in TRAINING_DATA)]
 
 
+def rasa_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every `rasa` command runs in (training, checks, the server).
+
+    Rasa's telemetry is switched off: left alone, Rasa turns it on at its first run and sends
+    usage events and, through Sentry, reports of its exceptions to Rasa's servers. A report
+    from a server mid-conversation could carry a learner's words, and nothing may leave the
+    machine. The rest quietens warnings that say nothing to a user.
+    """
+    return {
+        **(os.environ if base is None else base),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
 def run_rasa(args: list[str], *, quiet: bool = False) -> subprocess.CompletedProcess[str]:
     """Run a `rasa` subcommand from the repository root; raise with its output on failure."""
-    env = {**os.environ, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [str(rasa_bin()), *args],
         cwd=REPO_ROOT,
-        env=env,
+        env=rasa_env(),
         text=True,
         capture_output=quiet,
     )

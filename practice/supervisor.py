@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from actions.settings import (
@@ -51,7 +51,7 @@ from actions.settings import (
 )
 from actions.vocabulary import REPO_ROOT
 from api.engine import learner_message, start_scenario_message, status_url, webhook_body, webhook_url
-from practice.engine import CREDENTIALS, rasa_bin
+from practice.engine import CREDENTIALS, rasa_bin, rasa_env
 
 
 class StackError(RuntimeError):
@@ -233,7 +233,8 @@ def write_endpoints(config: StackConfig, run_dir: Path, engine: int = 0) -> Path
     if config.engines == 1 and not config.engine_tracker_url:
         text += f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{config.tracker_db}"\n'
     else:
-        text += f'tracker_store:\n  type: SQL\n  url: "${{{TRACKER_URL_ENV}}}"\n'
+        # Unquoted: Rasa expands ${VAR} only in plain YAML scalars.
+        text += f"tracker_store:\n  type: SQL\n  url: ${{{TRACKER_URL_ENV}}}\n"
     if config.engines > 1:
         redis = urlsplit(config.redis_url)
         text += (
@@ -245,7 +246,7 @@ def write_endpoints(config: StackConfig, run_dir: Path, engine: int = 0) -> Path
             f"  key_prefix: {lock_key_prefix(config)}\n"
         )
         if redis.password:
-            text += f'  password: "${{{LOCK_PASSWORD_ENV}}}"\n'
+            text += f"  password: ${{{LOCK_PASSWORD_ENV}}}\n"
     endpoints.write_text(text)
     return endpoints
 
@@ -264,23 +265,33 @@ def rasa_tracker_url(tracker_url: str) -> str:
 
 
 def ensure_postgres_database(url: str) -> None:
-    """Create the database ``url`` names if it does not exist, connecting to the postgres
-    maintenance database on the same server (Rasa's tracker store expects its database)."""
+    """Create the PostgreSQL database ``url`` names if it does not exist yet, so that one
+    command starts the scaled topology. Creating it connects to the server's ``postgres``
+    maintenance database; a server that allows neither says so, naming the database."""
     target = make_url(url)
+    where = target.render_as_string(hide_password=True)
+    if _answers_sql(target):
+        return
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            ).first()
-            if not exists:
-                with contextlib.suppress(ProgrammingError, IntegrityError):  # created meanwhile by another start
-                    connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+        with admin.connect() as connection, contextlib.suppress(ProgrammingError, IntegrityError):
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))  # suppressed: made meanwhile
     except OperationalError as exc:
-        where = target.render_as_string(hide_password=True)
-        raise StackError(f"Could not reach PostgreSQL for the tracker store at {where}: {exc.orig}") from exc
+        raise StackError(f"Could not reach or create the PostgreSQL database {where}: {exc.orig}") from exc
     finally:
         admin.dispose()
+
+
+def _answers_sql(url: URL) -> bool:
+    database = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with database.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        database.dispose()
 
 
 def redis_answers(redis_url: str, timeout: float = 2.0) -> bool:
@@ -338,10 +349,10 @@ class Stack:
                     log_path=self.log_dir / f"actions{log_suffix}.log",
                 )
             )
-            rasa_env = {**base_env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-            rasa_env[TRACKER_URL_ENV] = rasa_tracker_url(tracker_url)
+            engine_env = rasa_env(base_env)
+            engine_env[TRACKER_URL_ENV] = rasa_tracker_url(tracker_url)
             if password := urlsplit(cfg.redis_url).password:
-                rasa_env[LOCK_PASSWORD_ENV] = password
+                engine_env[LOCK_PASSWORD_ENV] = password
             services.append(
                 _Service(
                     name=f"Rasa server{suffix}",
@@ -360,7 +371,7 @@ class Stack:
                         str(cfg.rasa_port + engine),
                     ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
                     health_url=status_url(cfg.rasa_urls[engine]),
-                    env=rasa_env,
+                    env=engine_env,
                     log_path=self.log_dir / f"rasa{log_suffix}.log",
                 )
             )
@@ -410,15 +421,16 @@ class Stack:
                     f"Port {port} on {cfg.host} is already in use. Is another `make run` running? "
                     "Stop it, or free the port."
                 )
-        if cfg.engines > 1:
-            if not redis_answers(cfg.redis_url):
-                redis = urlsplit(cfg.redis_url)
-                where = f"{redis.hostname}:{redis.port or 6379}"
-                raise StackError(
-                    f"{cfg.engines} Rasa servers share a Redis lock store, and no Redis answers at {where} "
-                    "(PRACTICE_REDIS_URL). Start Redis, or run one engine."
-                )
-            ensure_postgres_database(cfg.resolved_tracker_url)
+        if cfg.engines > 1 and not redis_answers(cfg.redis_url):
+            redis = urlsplit(cfg.redis_url)
+            where = f"{redis.hostname}:{redis.port or 6379}"
+            raise StackError(
+                f"{cfg.engines} Rasa servers share a Redis lock store, and no Redis answers at {where} "
+                "(PRACTICE_REDIS_URL). Start Redis, or run one engine."
+            )
+        for url in (cfg.resolved_database_url, cfg.resolved_tracker_url):
+            if url.startswith("postgresql"):
+                ensure_postgres_database(url)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._services = self._build_services()
