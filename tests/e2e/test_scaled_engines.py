@@ -1,0 +1,158 @@
+"""Two Rasa servers, one conversation: the scaled topology (`practice run --engines 2 --workers 2`).
+
+The servers share a PostgreSQL tracker store and Rasa's Redis lock store (throwaway databases
+on the server ``PRACTICE_TEST_POSTGRES_URL`` names; Redis on ``PRACTICE_REDIS_URL``; the test
+skips, saying why, without either). It proves that a conversation whose turns land on
+different servers keeps its state and its order:
+
+- sent turn by turn to alternating servers, a conversation gets exactly the replies it gets
+  from one server (same seed, same words), so the second server picks up the first's state;
+- sent all at once, half to each server, every turn is processed once, in a turn of its own:
+  Rasa's lock store queues them across servers (two servers each reading the same tracker
+  would number two turns alike);
+- through the API's two workers, a learner's session is answered while one Rasa server is
+  stopped mid-session: its turns go to the other (``api.engine.pool``), none lost or doubled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from actions.settings import Settings
+from api.engine import learner_message, start_scenario_message, webhook_body, webhook_url
+from practice.supervisor import Stack, StackConfig, free_port, redis_answers
+from tests.api.postgres import postgres_database
+
+pytestmark = pytest.mark.e2e
+
+SCENARIO = "gp_reception_appointment"
+REPLIES = [
+    "Hello, I'm sorry you've been kept waiting. What's happened?",
+    "That sounds really frustrating.",
+    "Calm down, please.",
+    "So you swapped your shift and then the appointment was cancelled, is that right?",
+    "What would help most right now?",
+    "I can ask the duty doctor to call you this afternoon. Would that help?",
+]
+CALM_REPLIES = [REPLIES[0], REPLIES[1], REPLIES[3], REPLIES[4]]  # nothing that could end the session early
+PASSWORD = "a long scaled-topology practice password"
+
+
+@pytest.fixture(scope="module")
+def scaled_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    redis_url = Settings().redis_url
+    if not redis_answers(redis_url):
+        pytest.skip(f"the scaled topology needs Redis: none answers at PRACTICE_REDIS_URL ({redis_url})")
+    with postgres_database() as database_url, postgres_database(migrated=False) as tracker_url:
+        model: Path = request.getfixturevalue("trained_model")
+        rasa_port = free_port()
+        config = StackConfig(
+            model=model,
+            rasa_port=rasa_port,
+            action_port=free_port(),
+            api_port=free_port(),
+            state_dir=tmp_path_factory.mktemp("practice-scaled-state"),
+            database_url=database_url,
+            engine_tracker_url=tracker_url,
+            redis_url=redis_url,
+            engines=2,
+            api_workers=2,
+        )
+        running = Stack(config)
+        running.start(timeout=400)
+        try:
+            yield running
+        finally:
+            running.stop()  # before the databases are dropped
+
+
+def converse_directly(stack: Stack, servers: list[int], seed: str = "7") -> list[list[Any]]:
+    """A whole conversation sent straight to the Rasa servers, message n to ``servers[n % len]``."""
+    sender = f"scaled-{uuid.uuid4().hex}"
+    messages = [start_scenario_message(SCENARIO, seed), *(learner_message(said) for said in REPLIES)]
+    urls = stack.config.rasa_urls
+    replies = []
+    with httpx.Client(timeout=120) as client:
+        for n, message in enumerate(messages):
+            response = client.post(webhook_url(urls[servers[n % len(servers)]]), json=webhook_body(sender, message))
+            assert response.status_code == 200, response.text
+            replies.append([m.get("custom") for m in response.json()])
+    return replies
+
+
+def test_turns_on_alternating_servers_get_what_one_server_gives(scaled_stack: Stack) -> None:
+    on_one = converse_directly(scaled_stack, servers=[0])
+    alternating = converse_directly(scaled_stack, servers=[0, 1])
+    assert all(reply for reply in on_one)  # every message was answered
+    assert alternating == on_one
+
+
+def test_turns_sent_at_once_to_both_servers_are_processed_one_at_a_time(scaled_stack: Stack) -> None:
+    sender = f"scaled-{uuid.uuid4().hex}"
+    urls = scaled_stack.config.rasa_urls
+    with httpx.Client(timeout=120) as client:
+        started = client.post(webhook_url(urls[0]), json=webhook_body(sender, start_scenario_message(SCENARIO, "3")))
+        assert started.status_code == 200
+
+        def send(n: int) -> list[dict[str, Any]]:
+            body = webhook_body(sender, learner_message(REPLIES[n]))
+            response = client.post(webhook_url(urls[n % 2]), json=body)
+            assert response.status_code == 200, response.text
+            return [m["custom"] for m in response.json() if "custom" in m]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(send, range(4)))
+    cards = [m for answer in answers for m in answer if m.get("type") == "score_card"]
+    assert len(cards) == 4
+    assert sorted(card["turn"] for card in cards) == [1, 2, 3, 4]  # each in a turn of its own
+    # The shared tracker holds the four replies, each followed by its own answer before the next.
+    tracker = create_engine(scaled_stack.config.resolved_tracker_url)
+    try:
+        with tracker.connect() as connection:
+            kinds = [
+                row[0]
+                for row in connection.execute(
+                    text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+                )
+            ]
+    finally:
+        tracker.dispose()
+    user_at = [i for i, kind in enumerate(kinds) if kind == "user"]
+    assert len(user_at) == 5  # the start and the four replies
+    for here, after in zip(user_at, [*user_at[1:], len(kinds)], strict=True):
+        assert "action" in kinds[here + 1 : after], f"a reply was not answered before the next: {kinds}"
+
+
+def test_a_learner_goes_on_when_one_rasa_server_stops_mid_session(scaled_stack: Stack) -> None:
+    from api.auth.bootstrap import create_user_at
+
+    username = f"scaled-{uuid.uuid4().hex[:8]}"
+    create_user_at(scaled_stack.config.resolved_database_url, role="learner", username=username, password=PASSWORD)
+    base = scaled_stack.config.api_url
+    with httpx.Client(base_url=base, timeout=120) as client:
+        token = client.post("/api/auth/token", data={"username": username, "password": PASSWORD}).json()
+        client.headers["Authorization"] = f"Bearer {token['access_token']}"
+        session = client.post("/api/sessions", json={"scenario_id": SCENARIO, "seed": 5}).json()
+        said = []
+        try:
+            for n, reply in enumerate(CALM_REPLIES):
+                if n == 2:
+                    scaled_stack.stop_service("Rasa server")  # the first server goes away mid-session
+                response = client.post(f"/api/sessions/{session['id']}/turns", json={"text": reply})
+                assert response.status_code == 200, response.text
+                said.append(reply)
+        finally:
+            scaled_stack.start_service("Rasa server")
+        transcript = client.get(f"/api/sessions/{session['id']}").json()
+    turns = transcript["turns"]
+    assert [turn["learner_text"] for turn in turns] == said  # each once, in order
+    assert all(turn["status"] == "answered" for turn in turns)
+    assert [turn["score_card"]["turn"] for turn in turns] == [1, 2, 3, 4]
