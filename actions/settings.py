@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=5.0, gt=0)
-    # Argon2 hashes checked or made at once (each ~120 ms of one core, off the event loop);
+    # Argon2 hashes checked or made at once (each ~18 ms of one core, off the event loop);
     # a sign-in waiting longer than ``signin_queue_timeout`` seconds for a turn is answered 503.
     password_hash_workers: int = Field(default=2, ge=1)
     signin_queue_timeout: float = Field(default=10.0, gt=0)

@@ -1,4 +1,4 @@
-"""Argon2 work (~120 ms of one core per check) off the event loop and never too much at once.
+"""Argon2 work (~18 ms of one core per check, api/auth/passwords.py) off the event loop and never too much at once.
 
 Password checks and hashes run in threads, at most ``PRACTICE_PASSWORD_HASH_WORKERS`` at a
 time per API process (an anyio ``CapacityLimiter``; about the number of cores: more only
