@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     # a sign-in waiting longer than ``signin_queue_timeout`` seconds for a turn is answered 503.
     password_hash_workers: int = Field(default=2, ge=1)
     signin_queue_timeout: float = Field(default=10.0, gt=0)
+    # Seconds a reply, retry or end waits while another request's turn on the same session is
+    # with the engine (a double-click, a second tab, a retry racing a reply), before it is
+    # answered 409 ``turn_in_progress`` (api/deps.py). 10 s is longer than any turn measured
+    # under load (the README's Load figures: 7.4 s at most), so waiting behind an ordinary turn
+    # succeeds; a turn that takes longer is a slow engine (the model loading, a call on its way
+    # to ``rasa_timeout``), and waiting it out would leave the learner's page spinning and make
+    # one request last up to twice ``rasa_timeout``, past a proxy's usual 60 s and the CLI's 90 s.
+    turn_lock_wait: float = Field(default=10.0, gt=0)
 
     @field_validator("rasa_url", "api_url")
     @classmethod
