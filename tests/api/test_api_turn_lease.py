@@ -22,7 +22,7 @@ from api.engine.fake import FakeEngine
 from api.exceptions import EngineError, EngineUnavailable
 from api.main import create_app
 from api.models import PracticeSession
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, csrf
 from tests.api.fakes import SCENARIOS
 
 WAIT = 1.0  # PRACTICE_TURN_LOCK_WAIT here: longer than a slow turn below (0.3 s), short to wait out
@@ -221,3 +221,17 @@ async def test_an_unknown_or_someone_elses_session_answers_404_as_before(client,
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "session_not_found"
     assert lease_of(app, sid) == (None, None)
+
+
+async def test_stepping_away_while_the_patient_is_still_answering_shows_support(start, app, browser_for, learner):
+    """Support comes first: the step-away page, saying the conversation could not be closed yet."""
+    sid = (await start())["id"]
+    browser = browser_for(learner)
+    token = csrf((await browser.get(f"/practise/sessions/{sid}")).text)
+    set_lease(app, sid, "c2" * 16, seconds_left=60)
+    page = await browser.post(f"/practise/sessions/{sid}/end", data={"reason": "safety", "csrf_token": token})
+    assert page.status_code == 200
+    assert "still answering your last reply" in page.text and "Looking after yourself" in page.text
+    page = await browser.post(f"/practise/sessions/{sid}/end", data={"reason": "finished", "csrf_token": token})
+    assert (page.status_code, page.headers["Retry-After"]) == (409, "2")
+    assert "The practice patient is still answering" in page.text and "try again in a moment" in page.text
