@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     engines: int = Field(default=1, ge=1, le=16)
     api_workers: int = Field(default=1, ge=1, le=64)
     redis_url: str = DEFAULT_REDIS_URL  # Rasa's lock store when there is more than one engine
+    # Seconds a reply, retry or end waits while another request's turn on the same session is
+    # with the engine (a double-click, a second tab, a retry racing a reply), before it is
+    # answered 409 ``turn_in_progress`` (api/deps.py). 10 s is longer than any turn measured
+    # under load (the README's Load figures: 7.4 s at most), so waiting behind an ordinary turn
+    # succeeds; a turn that takes longer is a slow engine (the model loading, a call on its way
+    # to ``rasa_timeout``), and waiting it out would leave the learner's page spinning and make
+    # one request last up to twice ``rasa_timeout``, past a proxy's usual 60 s and the CLI's 90 s.
+    turn_lock_wait: float = Field(default=10.0, gt=0)
 
     @field_validator("rasa_url", "api_url")
     @classmethod

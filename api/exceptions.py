@@ -13,6 +13,7 @@ Our exception hierarchy:
     - SignInRequired (401 not_authenticated, no header: the pages sign in with a cookie)
   + Forbidden (403 forbidden)
   + Conflict (409 conflict)
+    - TurnInProgress (409 turn_in_progress, Retry-After: 2)
   + TooManyAttempts (429 too_many_attempts, Retry-After: seconds until a failed sign-in expires)
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
@@ -96,6 +97,20 @@ class Conflict(PracticeError):
 
     status_code = 409
     code = "conflict"
+
+
+class TurnInProgress(Conflict):
+    """Another request's turn on this session (a reply, a retry, an end) is still with the engine,
+    in this API process or another, and did not finish within ``PRACTICE_TURN_LOCK_WAIT``
+    (``api.deps.TurnLock``). Nothing of this request was stored, so the learner's words are
+    still theirs to send; a retry waits its turn again, so a short ``Retry-After`` will do.
+    """
+
+    code = "turn_in_progress"
+    headers = {"Retry-After": "2"}
+
+    def __init__(self, message: str = "Your previous reply is still being answered; try again in a moment.") -> None:
+        super().__init__(message)
 
 
 class TooManyAttempts(PracticeError):

@@ -108,6 +108,11 @@ class PracticeSession(Base):
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Who is talking to the engine for this session, and until when (``api.services.turn_lease``):
+    # a random token per request, so API processes send one session's turns one at a time. Both
+    # empty when no turn is in flight; a lease past ``turn_lease_until`` (its worker died) is free.
+    turn_lease_owner: Mapped[str | None] = mapped_column(String(32), default=None)
+    turn_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     turns: Mapped[list[Turn]] = relationship(
         back_populates="session", order_by="Turn.index", cascade="all, delete-orphan"

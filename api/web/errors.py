@@ -25,7 +25,7 @@ from api.error_handlers import (
     practice_error_response,
     service_busy,
 )
-from api.exceptions import EngineFailure, PracticeError, SignInRequired
+from api.exceptions import EngineFailure, PracticeError, SignInRequired, TurnInProgress
 from api.web.render import render
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,9 @@ def _failure_page(request: Request, exc: PracticeError) -> Response:
         return error_page(request, exc.status_code, message, title=title, headers=exc.headers)
     if wants_json(request):
         return practice_error_response(exc)
+    if isinstance(exc, TurnInProgress):
+        title = "The practice patient is still answering"
+        return error_page(request, exc.status_code, exc.message, title=title, headers=exc.headers)
     return error_page(request, exc.status_code, sentence(exc.message), headers=exc.headers)
 
 

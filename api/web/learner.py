@@ -14,7 +14,7 @@ from actions.vocabulary import END_REASONS, OUTCOMES, EndReason, Theme
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.error_handlers import log_failure, practice_error_response
-from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError
+from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError, TurnInProgress
 from api.models import PracticeSession, Turn, User
 from api.services import access, assignments, history, reviews, sessions
 from api.web.charts import Bar, Point, bar_chart, column_chart
@@ -251,6 +251,10 @@ def _support(session: PracticeSession | None) -> dict[str, Any]:
     return support_info()
 
 
+# Stepping away while the patient is still answering the last reply (``TurnInProgress``).
+STILL_ANSWERING = "The practice patient was still answering your last reply, so the conversation could not be closed."
+
+
 @router.post("/practise/sessions/{session_id}/end")
 async def end(
     request: Request,
@@ -272,7 +276,7 @@ async def end(
                 owner_id=user.id,
                 reason=cast(EndReason, reason),  # END_REASON_PATTERN let only an EndReason through
             )
-    except EngineFailure as exc:
+    except (EngineFailure, TurnInProgress) as exc:
         if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
             return render(
                 request,
@@ -281,7 +285,7 @@ async def end(
                     "session": session,
                     "title": _title(scenarios, session.scenario_id),
                     "support": _support(None),
-                    "not_closed": engine_message(exc),
+                    "not_closed": engine_message(exc) if isinstance(exc, EngineFailure) else STILL_ANSWERING,
                 },
             )
         raise

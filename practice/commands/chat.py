@@ -154,6 +154,9 @@ class Chat:
             if exc.code == "nothing_pending":
                 self.pending = False
                 return None
+            if exc.code == "turn_in_progress":  # another window's turn on this session: nothing was sent
+                _warn(exc.message)
+                return None
             _warn(exc.message)
             if exc.status in (404, 409):  # the session is gone or over
                 return 1

@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import time
+from typing import Any, cast
 
 import pytest
 import uvicorn
@@ -18,6 +19,7 @@ from api.exceptions import EngineUnavailable
 from api.main import create_app
 from api.models import Turn
 from practice.commands import chat, scenarios_cmd
+from practice.commands.api_client import ApiError, PracticeApi
 from tests.api.conftest import PASSWORD
 from tests.api.fakes import SCENARIOS
 
@@ -109,6 +111,19 @@ def test_chat_engine_down_on_a_turn_keeps_it_and_enter_retries(live, monkeypatch
     with app.state.sessionmaker() as db:
         assert [(t.learner_text, t.status) for t in db.query(Turn).all()] == [("Hello there", "answered")]
     assert engine.learner_messages() == ["Hello there", "Hello there"]
+
+
+def test_chat_carries_on_when_another_windows_turn_is_in_progress(capsys):
+    """A 409 ``turn_in_progress`` (the session's turn is with the engine for another window):
+    nothing was sent, so say so and let the learner type again; the session is not over."""
+
+    def busy() -> dict[str, Any]:
+        raise ApiError(409, "turn_in_progress", "Your previous reply is still being answered; try again in a moment.")
+
+    conversation = chat.Chat(cast(PracticeApi, None))
+    assert conversation._send(busy) is None
+    assert not conversation.pending
+    assert "still being answered" in capsys.readouterr().err
 
 
 def test_chat_terminal_act_shows_summary_and_stops(live, monkeypatch, capsys, engine):

@@ -13,7 +13,7 @@ from api.migrate import current_revision, upgrade
 from practice.commands import db as db_cmd
 from practice.commands import users as users_cmd
 
-HEAD = "0004"  # the newest revision under api/migrations/versions/
+HEAD = "0005"  # the newest revision under api/migrations/versions/
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -148,4 +148,51 @@ def test_dropping_the_sso_columns_keeps_every_user_and_reverses(settings):
         columns = {col["name"] for col in inspect(c).get_columns("users")}
         assert {"identity_provider", "external_id"} <= columns
         assert c.execute(text("SELECT username FROM users")).all() == [("sam",)]
+    database.dispose()
+
+
+def test_the_turn_lease_columns_keep_every_session_and_turn_and_reverse(settings):
+    """0005 adds the two lease columns, empty, to existing sessions; its downgrade drops them in
+    place (no table copy, which on SQLite would cascade-delete the turns) and keeps every row."""
+    from alembic import command
+
+    from api.migrate import alembic_config
+
+    database = make_database(settings)
+    upgrade(database, "0004")
+    with database.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO users (username, role, is_active, token_version, created_at) "
+                "VALUES ('sam', 'learner', true, 0, '2026-01-01 00:00:00')"
+            )
+        )
+        owner = c.execute(text("SELECT id FROM users")).scalar_one()
+        c.execute(
+            text(
+                "INSERT INTO practice_sessions (id, owner_id, scenario_id, status, seed, opening, closing, created_at) "
+                "VALUES ('s1', :owner, 'front_desk', 'active', 1, '[]', '[]', '2026-01-01 00:00:00')"
+            ),
+            {"owner": owner},
+        )
+        c.execute(
+            text(
+                'INSERT INTO turns (session_id, "index", learner_text, patient_lines, status, created_at) '
+                "VALUES ('s1', 1, 'Hello', '[]', 'answered', '2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(database)
+    assert current_revision(database) == HEAD
+    with database.connect() as c:
+        lease = c.execute(text("SELECT turn_lease_owner, turn_lease_until FROM practice_sessions")).all()
+        assert lease == [(None, None)]
+    config = alembic_config()
+    with database.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    with database.connect() as c:
+        columns = {col["name"] for col in inspect(c).get_columns("practice_sessions")}
+        assert not columns & {"turn_lease_owner", "turn_lease_until"}
+        assert c.execute(text("SELECT id FROM practice_sessions")).all() == [("s1",)]
+        assert c.execute(text("SELECT learner_text FROM turns")).all() == [("Hello",)]
     database.dispose()
