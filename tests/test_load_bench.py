@@ -4,8 +4,11 @@ runs, pacing, and its arguments. No server: the measuring itself is exercised by
 from __future__ import annotations
 
 import math
+import os
 import random
+import subprocess
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,6 +30,7 @@ from bench.load import (
     typing_pause,
     username,
 )
+from bench.memory import GroupMemory, memory_by_group, process_group_of, rss_of, rss_of_status
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -148,3 +152,41 @@ def test_bad_arguments_are_refused(argv: list[str]) -> None:
 def test_only_one_engine_for_now(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--engines", "2"]) == 2
     assert "only 1 engine" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- memory (bench/memory.py)
+
+
+def test_process_group_is_read_after_the_command_name() -> None:
+    # The command name may hold spaces and parentheses: fields count from the last ")".
+    assert process_group_of("4242 (uvicorn (x) y) S 1 777 777 0 -1 4194560") == 777
+    assert process_group_of(Path(f"/proc/{os.getpid()}/stat").read_text()) == os.getpgrp()
+
+
+def test_rss_of_status() -> None:
+    assert rss_of_status("Name:\tpython\nVmPeak:\t  900 kB\nVmRSS:\t   1234 kB\n") == 1234 * 1024
+    assert rss_of_status("Name:\tkthreadd\nState:\tS (sleeping)\n") == 0  # kernel threads have none
+
+
+def test_rss_of_this_process() -> None:
+    mine = rss_of(os.getpid())
+    pages = int(Path(f"/proc/{os.getpid()}/statm").read_text().split()[1])  # resident pages, the same figure
+    assert mine > 1 << 20  # a Python process holds more than a mebibyte
+    assert abs(mine - pages * os.sysconf("SC_PAGE_SIZE")) < 16 << 20  # read a moment apart
+    assert rss_of(2**22 + 1) == 0  # above pid_max's default: no such process
+
+
+def test_memory_by_group_sums_every_process_of_the_group() -> None:
+    group = memory_by_group([os.getpgrp(), 2**22 + 1])
+    ours = group[os.getpgrp()]
+    assert ours.processes >= 1 and ours.rss >= rss_of(os.getpid()) // 2
+    assert group[2**22 + 1] == GroupMemory(0, 0)  # a group with no process holds nothing
+    # A child in a session of its own (as the supervisor starts each server) is its own group.
+    child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        theirs = memory_by_group([child.pid])[child.pid]
+        assert theirs.processes == 1 and theirs.rss > 0
+        assert memory_by_group([os.getpgrp()])[os.getpgrp()].processes == ours.processes
+    finally:
+        child.kill()
+        child.wait()
