@@ -23,10 +23,15 @@ by the learners' pace, not the service's capacity; without, it is the service's 
 Medians and percentiles, not means: a few slow turns are what a learner remembers, and a
 mean hides them. With ``--runs R`` the stack is reused and each figure is the median over runs.
 
-Every error is counted by request, status and code (``turn 503 engine_unavailable``, ``end
-timeout``...). A turn answered 503 is retried after its ``Retry-After``, as a well-behaved
-client should, and counted as an error too; any other failure abandons that learner's session.
-Any failed or timed-out request makes the exit status 1. Nothing a learner says is printed.
+Every error is counted and printed by request, status and code (``turn 503
+engine_unavailable``, ``end timeout``...), in two kinds. Refused: a 503 with ``Retry-After``,
+which the learner waits out and retries, as a well-behaved client should (a turn is delivered
+again with ``/retry``, never said twice): what overload should look like. Failed: everything
+else (a timeout, a 500 or 502, a 503 without Retry-After, a 503 still there after
+MAX_503_RETRIES retries), which abandons that learner's session. Only a failure makes the
+exit status 1. The slowest single request of any kind, refused and failed ones included, is
+printed too (the bar: no request over 10 s). A turn's latency is that of the attempt that was
+answered, without the refused attempts and waits before it. Nothing a learner says is printed.
 
 Accounts: learners are ``load001``, ``load002``... with a fixed test password. ``--create-users``
 makes any that are missing directly in the database (``--database-url``, default the settings'
@@ -113,17 +118,36 @@ class Stats:
 
 @dataclass
 class RunResult:
-    """What one run saw: latencies (ms) per kind of request, errors, turns answered, wall time."""
+    """What one run saw: latencies (ms) per kind of request, errors, turns answered, wall time.
+
+    Errors are keyed "<kind> <status> <code>" or "<kind> timeout" and kept apart: ``refused``
+    are 503s with a Retry-After that the learner waited out and retried (overload, answered
+    as it should be); ``failed`` is everything else (timeouts, other errors, a 503 given up on),
+    each of which cost a learner their session.
+    """
 
     learners: int
     latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in ALL_KINDS})
-    errors: Counter[str] = field(default_factory=Counter)  # "<kind> <status> <code>" or "<kind> timeout"
+    refused: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    slowest: float = 0.0  # ms: the longest single request of any kind, refused and failed ones included
     turns: int = 0
     seconds: float = 0.0
 
     @property
+    def errors(self) -> Counter[str]:
+        """Every error, refused or failed."""
+        return self.refused + self.failed
+
+    @property
     def turns_per_second(self) -> float:
         return self.turns / self.seconds if self.seconds > 0 else math.nan
+
+    def took(self, started: float) -> float:
+        """Milliseconds since ``started`` (perf_counter), noted if it is the slowest request yet."""
+        elapsed = (time.perf_counter() - started) * 1000
+        self.slowest = max(self.slowest, elapsed)
+        return elapsed
 
     def stats(self, kind: str) -> Stats:
         return Stats.of(self.latencies[kind])
@@ -138,7 +162,9 @@ class Summary:
     stats: dict[str, Stats]
     turns: int
     turns_per_second: float
-    errors: int
+    slowest: float  # ms, any kind of request
+    refused: int
+    failed: int
 
 
 def summarise(label: str, run: RunResult) -> Summary:
@@ -148,7 +174,9 @@ def summarise(label: str, run: RunResult) -> Summary:
         stats={kind: run.stats(kind) for kind in KINDS},
         turns=run.turns,
         turns_per_second=run.turns_per_second,
-        errors=sum(run.errors.values()),
+        slowest=run.slowest if run.slowest > 0 else math.nan,
+        refused=run.refused.total(),
+        failed=run.failed.total(),
     )
 
 
@@ -174,8 +202,16 @@ def median_of_runs(rows: Sequence[Summary]) -> Summary:
         stats=stats,
         turns=round(statistics.median([r.turns for r in rows])),
         turns_per_second=_median([r.turns_per_second for r in rows]),
-        errors=round(statistics.median([r.errors for r in rows])),
+        slowest=_median([r.slowest for r in rows]),
+        refused=round(statistics.median([r.refused for r in rows])),
+        failed=round(statistics.median([r.failed for r in rows])),
     )
+
+
+def describe_errors(title: str, errors: Counter[str]) -> str:
+    """``title: none``, or each error by request, status and code with its count."""
+    listed = ", ".join(f"{key} x{n}" for key, n in sorted(errors.items())) or "none"
+    return f"{title}: {listed}"
 
 
 def _ms(value: float) -> str:
@@ -184,7 +220,7 @@ def _ms(value: float) -> str:
 
 HEADER = (
     f"{'run':>6} {'learners':>8} | {'sign-in p50/p95/max ms':>22} | {'start p50/p95/max ms':>20} | "
-    f"{'turn p50/p95/max ms':>20} | {'turns':>5} {'turns/s':>7} {'errors':>6}"
+    f"{'turn p50/p95/max ms':>20} | {'turns':>5} {'turns/s':>7} | {'slowest ms':>10} {'refused':>7} {'failed':>6}"
 )
 
 
@@ -196,7 +232,7 @@ def format_row(row: Summary) -> str:
     rate = "-" if math.isnan(row.turns_per_second) else f"{row.turns_per_second:.2f}"
     return (
         f"{row.label:>6} {row.learners:>8} | {triple('sign_in', 22)} | {triple('start', 20)} | "
-        f"{triple('turn', 20)} | {row.turns:>5} {rate:>7} {row.errors:>6}"
+        f"{triple('turn', 20)} | {row.turns:>5} {rate:>7} | {_ms(row.slowest):>10} {row.refused:>7} {row.failed:>6}"
     )
 
 
@@ -287,31 +323,41 @@ class Learner:
     rng: random.Random
 
     async def request(self, api: httpx.AsyncClient, kind: str, path: str, **kwargs: Any) -> httpx.Response:
-        """POST, timed under ``kind``; a 503 is counted and tried again after its Retry-After."""
+        """POST, timed under ``kind``. A 503 with Retry-After is counted as refused and tried again
+        after it (up to MAX_503_RETRIES times); anything else that goes wrong is counted as failed
+        and abandons the session."""
         said = kwargs if path.endswith("/turns") else None
-        for _ in range(MAX_503_RETRIES + 1):
+        for attempt in range(MAX_503_RETRIES + 1):
             started = time.perf_counter()
             try:
                 response = await api.post(path, **kwargs)
             except httpx.TimeoutException:
-                self.run.errors[f"{kind} timeout"] += 1
+                self.run.took(started)
+                self.run.failed[f"{kind} timeout"] += 1
                 raise Abandoned from None
             except httpx.HTTPError as exc:
-                self.run.errors[f"{kind} {type(exc).__name__}"] += 1
+                self.run.took(started)
+                self.run.failed[f"{kind} {type(exc).__name__}"] += 1
                 raise Abandoned from None
+            elapsed = self.run.took(started)
             if response.status_code < 400:
-                self.run.latencies[kind].append((time.perf_counter() - started) * 1000)
+                self.run.latencies[kind].append(elapsed)
                 return response
-            key = error_key(response)
-            self.run.errors[f"{kind} {key}"] += 1
-            if key == "409 nothing_pending" and path.endswith("/turns/retry") and said is not None:
-                path, kwargs = path.removesuffix("/retry"), said  # never stored (the database broke): say it again
+            key = f"{kind} {error_key(response)}"
+            if key.endswith(" 409 nothing_pending") and path.endswith("/turns/retry") and said is not None:
+                # The refused turn was never stored (the database broke): say it again. Part of
+                # that refusal's retry, so refused too; nothing is lost.
+                self.run.refused[key] += 1
+                path, kwargs = path.removesuffix("/retry"), said
                 continue
-            if response.status_code != 503:
+            if not refused(response) or attempt == MAX_503_RETRIES:
+                self.run.failed[key] += 1
                 raise Abandoned
+            self.run.refused[key] += 1
             await asyncio.sleep(retry_after(response.headers))
             if path.endswith("/turns"):  # the turn is kept pending: deliver it again, don't say it twice
                 path, kwargs = f"{path}/retry", {}
+        self.run.failed[f"{kind} gave up"] += 1  # the last attempt was answered 409 nothing_pending
         raise Abandoned
 
     async def practise(self, base_url: str, scenario: str, replies: int, delay: float) -> None:
@@ -339,6 +385,12 @@ class Learner:
                     await self.request(api, "end", f"/api/sessions/{session}/end", json={"reason": "finished"})
             except Abandoned:
                 return
+
+
+def refused(response: httpx.Response) -> bool:
+    """Overload answered as it should be: 503 with a Retry-After saying when to come back. The API
+    sends one with every 503; a 503 without (a proxy, a crash page) is a failure like a 502."""
+    return response.status_code == 503 and "Retry-After" in response.headers
 
 
 def error_key(response: httpx.Response) -> str:
@@ -448,15 +500,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = measure(args, args.url or settings.api_url)
     rows = [summarise(str(r + 1), result) for r, result in enumerate(results)]
     print(format_row(median_of_runs(rows)))
-    errors: Counter[str] = Counter()
-    for result in results:
-        errors.update(result.errors)
-    if errors:
-        print("errors (all runs): " + ", ".join(f"{key} x{n}" for key, n in sorted(errors.items())))
-    else:
-        print("errors: none")
+    refused_all: Counter[str] = sum((result.refused for result in results), Counter())
+    failed_all: Counter[str] = sum((result.failed for result in results), Counter())
+    print(describe_errors("refused, retried (all runs)", refused_all))
+    print(describe_errors("failed (all runs)", failed_all))
+    print(f"slowest request (all runs): {_ms(max(result.slowest for result in results))} ms")
     print(f"learners: {args.learners}")
-    return 1 if errors else 0
+    return 1 if failed_all else 0
 
 
 if __name__ == "__main__":

@@ -16,8 +16,12 @@ import pytest
 from bench.load import (
     HEADER,
     KINDS,
+    MAX_503_RETRIES,
+    Abandoned,
+    Learner,
     RunResult,
     Stats,
+    describe_errors,
     error_key,
     format_row,
     main,
@@ -50,31 +54,36 @@ def test_stats_use_the_median_not_the_mean() -> None:
     assert empty.count == 0 and math.isnan(empty.p50)
 
 
-def _run(turn_ms: list[float], *, turns: int, seconds: float, errors: int = 0) -> RunResult:
+def _run(
+    turn_ms: list[float], *, turns: int, seconds: float, refused: int = 0, failed: int = 0, slowest: float = 0.0
+) -> RunResult:
     run = RunResult(learners=2, turns=turns, seconds=seconds)
     run.latencies["sign_in"] = [200.0, 300.0]
     run.latencies["start"] = [50.0]
     run.latencies["turn"] = turn_ms
-    run.errors = Counter({"503 engine_unavailable": errors}) if errors else Counter()
+    run.refused = Counter({"turn 503 engine_unavailable": refused}) if refused else Counter()
+    run.failed = Counter({"turn timeout": failed}) if failed else Counter()
+    run.slowest = slowest or max([300.0, *turn_ms])
     return run
 
 
 def test_summary_and_median_of_runs() -> None:
     rows = [
         summarise("1", _run([100.0, 200.0], turns=10, seconds=5.0)),
-        summarise("2", _run([300.0, 400.0], turns=10, seconds=2.0, errors=3)),
-        summarise("3", _run([150.0, 250.0], turns=10, seconds=4.0)),
+        summarise("2", _run([300.0, 400.0], turns=10, seconds=2.0, refused=3, failed=1, slowest=9000.0)),
+        summarise("3", _run([150.0, 250.0], turns=10, seconds=4.0, refused=1)),
     ]
-    assert rows[0].turns_per_second == 2.0 and rows[1].errors == 3
+    assert rows[0].turns_per_second == 2.0 and (rows[1].refused, rows[1].failed) == (3, 1)
+    assert rows[1].slowest == 9000
     assert rows[0].stats["turn"].p50 == 150 and rows[0].stats["sign_in"].p50 == 250
     median = median_of_runs(rows)
     assert median.label == "median" and median.learners == 2
     assert median.stats["turn"].p50 == 200  # the median of 150, 350, 200
     assert median.stats["turn"].max == 250  # the median of 200, 400, 250
     assert median.turns_per_second == 2.5  # the median of 2.0, 5.0, 2.5
-    assert median.errors == 0
+    assert (median.refused, median.failed, median.slowest) == (1, 0, 300)
     line = format_row(median)
-    assert "200/250/250" in line and "2.50" in line
+    assert "200/250/250" in line and "2.50" in line and line.endswith("300       1      0")
     assert len(line) == len(HEADER)
 
 
@@ -104,6 +113,79 @@ def test_retry_after_and_error_keys() -> None:
     refused = httpx.Response(503, json={"error": {"code": "engine_unavailable", "message": "..."}})
     assert error_key(refused) == "503 engine_unavailable"
     assert error_key(httpx.Response(502, text="Bad Gateway")) == "502 ?"
+
+
+def _learner(answers: list[httpx.Response | Exception]) -> tuple[Learner, httpx.AsyncClient, list[str]]:
+    """A learner whose requests get ``answers`` in turn, from no server; the paths asked are listed."""
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        reply = answers.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    api = httpx.AsyncClient(base_url="http://bench.test", transport=httpx.MockTransport(answer))
+    return Learner(1, RunResult(learners=1), 5.0, 0.0, 0.0, random.Random(1)), api, asked
+
+
+def _busy(retry: str | None = "0") -> httpx.Response:
+    headers = {"Retry-After": retry} if retry is not None else {}
+    return httpx.Response(503, headers=headers, json={"error": {"code": "engine_unavailable"}})
+
+
+async def test_a_503_with_retry_after_is_refused_and_retried_not_failed() -> None:
+    learner, api, asked = _learner([_busy(), _busy(), httpx.Response(200, json={"ok": True})])
+    async with api:
+        await learner.request(api, "turn", "/api/sessions/7/turns", json={"text": "..."})
+    run = learner.run
+    assert run.refused == Counter({"turn 503 engine_unavailable": 2}) and not run.failed
+    assert asked == ["/api/sessions/7/turns", "/api/sessions/7/turns/retry", "/api/sessions/7/turns/retry"]
+    assert len(run.latencies["turn"]) == 1 and run.slowest >= run.latencies["turn"][0]
+    assert run.errors.total() == 2
+
+
+async def test_a_refused_turn_never_stored_is_said_again_and_still_only_refused() -> None:
+    gone = httpx.Response(409, json={"error": {"code": "nothing_pending"}})
+    learner, api, asked = _learner([_busy(), gone, httpx.Response(200, json={})])
+    async with api:
+        await learner.request(api, "turn", "/api/sessions/7/turns", json={"text": "..."})
+    assert asked[-1] == "/api/sessions/7/turns" and not learner.run.failed
+    assert learner.run.refused == Counter({"turn 503 engine_unavailable": 1, "turn 409 nothing_pending": 1})
+
+
+@pytest.mark.parametrize(
+    ("answers", "failed"),
+    [
+        ([httpx.Response(500, json={"error": {"code": "internal"}})], "sign_in 500 internal"),
+        ([_busy(retry=None)], "sign_in 503 engine_unavailable"),  # no Retry-After: not the API's overload answer
+        ([httpx.ReadTimeout("slow")], "sign_in timeout"),
+        ([httpx.ConnectError("refused")], "sign_in ConnectError"),
+    ],
+)
+async def test_anything_else_fails_and_abandons(answers: list[httpx.Response | Exception], failed: str) -> None:
+    learner, api, _ = _learner(answers)
+    async with api:
+        with pytest.raises(Abandoned):
+            await learner.request(api, "sign_in", "/api/auth/token", data={})
+    assert learner.run.failed == Counter({failed: 1}) and not learner.run.refused
+    assert learner.run.slowest > 0  # a failed request still counts towards the slowest
+
+
+async def test_a_503_given_up_on_is_failed() -> None:
+    learner, api, _ = _learner([_busy() for _ in range(MAX_503_RETRIES + 1)])
+    async with api:
+        with pytest.raises(Abandoned):
+            await learner.request(api, "start", "/api/sessions", json={})
+    assert learner.run.refused == Counter({"start 503 engine_unavailable": MAX_503_RETRIES})
+    assert learner.run.failed == Counter({"start 503 engine_unavailable": 1})
+
+
+def test_describe_errors() -> None:
+    assert describe_errors("failed", Counter()) == "failed: none"
+    listed = describe_errors("refused", Counter({"turn 503 engine_unavailable": 3, "end 503 service_busy": 1}))
+    assert listed == "refused: end 503 service_busy x1, turn 503 engine_unavailable x3"
 
 
 def test_usernames() -> None:
