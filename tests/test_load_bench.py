@@ -1,5 +1,7 @@
 """The pure parts of the load generator (bench/load.py): percentiles, summaries, medians of
-runs, pacing, and its arguments. No server: the measuring itself is exercised by running it."""
+runs, pacing, refused against failed requests (from a mock transport), topologies and their
+comparison, its arguments, and reading memory from /proc (bench/memory.py). No server: the
+measuring itself is exercised by running it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from bench.load import (
     HEADER,
@@ -21,16 +24,22 @@ from bench.load import (
     Learner,
     RunResult,
     Stats,
+    Topology,
+    TopologyResult,
     describe_errors,
+    describe_memory,
     error_key,
+    format_comparison,
     format_row,
-    main,
     median_of_runs,
     parse_args,
     percentile,
+    plan_topologies,
     ramp_offsets,
     retry_after,
     summarise,
+    throughput_ratio,
+    throwaway_databases,
     typing_pause,
     username,
 )
@@ -201,8 +210,10 @@ def test_arguments() -> None:
         0.0,
         1,
         60.0,
-        1,
+        [1],
     )
+    assert args.workers is None and args.postgres is None and not args.all_postgres
+    assert args.topologies == [Topology(1, 1, postgres=False)]
     assert not args.start_stack and not args.create_users and args.url is None
     args = parse_args(
         ["--learners", "50", "--replies", "3", "--pause", "15", "--jitter", "5", "--ramp", "5", "--runs", "3"]
@@ -223,6 +234,15 @@ def test_arguments() -> None:
         ["--engines", "0"],
         ["--start-stack", "--url", "http://127.0.0.1:8000"],
         ["--start-stack", "--database-url", "sqlite:///x.db"],
+        ["--start-stack", "--engines", "1,0"],
+        ["--start-stack", "--engines", "1,,2"],
+        ["--start-stack", "--engines", "1,two"],
+        ["--start-stack", "--engines", ""],
+        ["--start-stack", "--engines", "1,2", "--workers", "1,2,3"],  # neither one value nor one per topology
+        ["--engines", "1,2"],  # a list without --start-stack: the running stack is one topology
+        ["--engines", "2", "--workers", "1,2"],
+        ["--postgres", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"],
+        ["--all-postgres"],
     ],
 )
 def test_bad_arguments_are_refused(argv: list[str]) -> None:
@@ -231,9 +251,81 @@ def test_bad_arguments_are_refused(argv: list[str]) -> None:
     assert exc.value.code == 2
 
 
-def test_only_one_engine_for_now(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--engines", "2"]) == 2
-    assert "only 1 engine" in capsys.readouterr().err
+def test_topologies_from_the_arguments() -> None:
+    def planned(*argv: str) -> list[Topology]:
+        return list(parse_args(["--start-stack", *argv]).topologies)
+
+    assert planned("--engines", "1,2") == [Topology(1, 1, False), Topology(2, 2, True)]  # workers follow engines
+    assert planned("--engines", " 1, 2 ,4") == [Topology(1, 1, False), Topology(2, 2, True), Topology(4, 4, True)]
+    assert planned("--engines", "1,2", "--workers", "2") == [Topology(1, 2, True), Topology(2, 2, True)]
+    assert planned("--engines", "2,2", "--workers", "1,2") == [Topology(2, 1, True), Topology(2, 2, True)]
+    assert planned("--engines", "1,2", "--all-postgres") == [Topology(1, 1, True), Topology(2, 2, True)]
+    assert planned("--postgres", "postgresql://postgres@db:5432/test") == [Topology(1, 1, False)]
+    running = parse_args(["--engines", "2", "--workers", "3"])  # one value each: describes the running stack
+    assert running.topologies == [Topology(2, 3, True)]
+
+
+def test_topology_labels() -> None:
+    assert Topology(1, 1, False).label == "1 engine, 1 worker, sqlite"
+    assert Topology(2, 2, True).label == "2 engines, 2 workers, postgresql"
+    assert Topology(1, 3, True).label == "1 engine, 3 workers, postgresql"
+
+
+def test_plan_topologies_refuses_mismatched_lists() -> None:
+    with pytest.raises(ValueError, match="--workers has 2 values and --engines 3"):
+        plan_topologies([1, 2, 3], [1, 2])
+
+
+def test_throughput_ratio() -> None:
+    assert throughput_ratio(6.5, 4.0) == "1.62x"
+    assert throughput_ratio(4.0, 4.0) == "1.00x"
+    assert throughput_ratio(2.0, 4.0) == "0.50x"
+    assert throughput_ratio(math.nan, 4.0) == "-" and throughput_ratio(4.0, math.nan) == "-"
+    assert throughput_ratio(4.0, 0.0) == "-"
+
+
+def test_comparison_table() -> None:
+    one = [
+        summarise("1", _run([100.0, 200.0], turns=10, seconds=5.0)),  # 2.0 turns/s
+        summarise("2", _run([300.0, 400.0], turns=10, seconds=2.5, refused=2, slowest=11_000.0)),  # 4.0
+        summarise("3", _run([150.0, 250.0], turns=10, seconds=4.0, failed=1)),  # 2.5
+    ]
+    two = [summarise("1", _run([100.0, 120.0], turns=10, seconds=2.5, refused=5))]  # 4.0 turns/s
+    results = [
+        TopologyResult("1 engine, 1 worker, sqlite", tuple(one), rss=1536 * 1024 * 1024),
+        TopologyResult("2 engines, 2 workers, postgresql", tuple(two), rss=3 * 1024**3),
+        TopologyResult("4 engines, 4 workers, postgresql", problem="StackError: no Redis answers"),
+    ]
+    header, first, second, third = format_comparison(results)
+    assert header.startswith("topology                         | turns/s |") and header.endswith("memory MiB")
+    assert len(first) == len(second) == len(header)
+    cells = [cell.split() for cell in first.split("|")]
+    # Medians of runs for rates and latencies; the slowest over all runs; refused, failed summed.
+    assert cells[1:] == [["2.50"], ["200/250"], ["300"], ["50"], ["11000"], ["2", "1"], ["1.00x"], ["1536"]]
+    cells = [cell.split() for cell in second.split("|")]
+    assert cells[1:] == [["4.00"], ["110/120"], ["300"], ["50"], ["300"], ["5", "0"], ["1.60x"], ["3072"]]
+    assert third == "4 engines, 4 workers, postgresql | not measured: StackError: no Redis answers"
+    assert [r.failed for r in results] == [1, 0, 0]
+
+
+def test_comparison_without_a_first_measurement_or_memory() -> None:
+    row = summarise("1", _run([100.0], turns=4, seconds=2.0))
+    lines = format_comparison([TopologyResult("a", problem="down"), TopologyResult("b", (row,))])
+    assert lines[2].split("|")[7].strip() == "-" and lines[2].split("|")[8].strip() == "-"  # no ratio, no memory
+    assert lines[0].startswith("topology | ")  # as wide as the longest label
+
+
+def test_describe_memory() -> None:
+    mib = 1024 * 1024
+    by_service = {
+        "action server": GroupMemory(300 * mib, 1),
+        "Rasa server": GroupMemory(700 * mib, 1),
+        "API": GroupMemory(400 * mib, 3),
+    }
+    assert describe_memory(by_service) == (
+        "memory: 1400 MiB resident (5 processes): Rasa server 700, API 400 (3 processes), action server 300"
+    )
+    assert describe_memory({"API": GroupMemory(mib, 1)}) == "memory: 1 MiB resident (1 process): API 1"
 
 
 # ---------------------------------------------------------------- memory (bench/memory.py)
@@ -272,3 +364,27 @@ def test_memory_by_group_sums_every_process_of_the_group() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_throwaway_databases_are_made_and_dropped() -> None:
+    """Against a real PostgreSQL server, only if PRACTICE_TEST_POSTGRES_URL names one (as the PostgreSQL tier)."""
+    server = os.environ.get("PRACTICE_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("PRACTICE_TEST_POSTGRES_URL is not set")
+    with throwaway_databases(server) as (api_url, tracker_url):
+        assert make_url(tracker_url).database == f"{make_url(api_url).database}_engine"
+        for url in (api_url, tracker_url):
+            database = create_engine(url)
+            try:
+                with database.connect() as connection:
+                    assert connection.execute(text("SELECT 1")).scalar() == 1
+            finally:
+                database.dispose()
+    admin = create_engine(server)
+    try:
+        with admin.connect() as connection:
+            names = {make_url(api_url).database, make_url(tracker_url).database}
+            left = connection.execute(text("SELECT datname FROM pg_database")).scalars()
+            assert not names & set(left)
+    finally:
+        admin.dispose()
