@@ -632,6 +632,11 @@ class Stack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def service_pids(self) -> dict[str, int]:
+        """Name -> process id of each running server; each leads its own process group (the load
+        bench sums the memory of those groups, children included)."""
+        return {s.name: s.process.pid for s in self._services if s.process is not None and s.alive}
+
 
 def _kill_group(service: _Service, signum: signal.Signals) -> None:
     """Signal the server and everything it started (it leads its own process group)."""
