@@ -6,11 +6,13 @@ works from an installed package too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def upgrade(database: Engine, revision: str = "head") -> None:
     the others find the tables already at ``revision`` (PostgreSQL's DDL is transactional).
     """
     config = alembic_config()
-    with database.begin() as connection:
+    with database.connect() as connection, _sqlite_foreign_keys_off(connection), connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
@@ -44,6 +46,32 @@ def upgrade(database: Engine, revision: str = "head") -> None:
             log.info("database predates migrations: stamping revision %s", FIRST_REVISION)
             command.stamp(config, FIRST_REVISION)
         command.upgrade(config, revision)
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:  # raising rolls the whole upgrade back
+                raise RuntimeError(f"the upgrade would leave {len(broken)} rows pointing at nothing")
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite's foreign keys off while migrating, back on after (other dialects: nothing).
+
+    To change a table SQLite copies it and drops the old one (Alembic's batch mode); with
+    foreign keys on, that drop cascades: migration 0003's copy of ``users`` once deleted every
+    practice session and turn. SQLite's own procedure for rebuilding a table turns them off
+    first and runs ``PRAGMA foreign_key_check`` before committing, as ``upgrade`` does. The
+    pragma is ignored inside a transaction, so it is set before one begins.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def current_revision(database: Engine) -> str | None:

@@ -196,3 +196,37 @@ def test_the_turn_lease_columns_keep_every_session_and_turn_and_reverse(settings
         assert c.execute(text("SELECT id FROM practice_sessions")).all() == [("s1",)]
         assert c.execute(text("SELECT learner_text FROM turns")).all() == [("Hello",)]
     database.dispose()
+
+
+def test_upgrading_keeps_every_learner_s_sessions_and_turns(settings):
+    """SQLite copies a table to change it (batch mode): with foreign keys on, dropping the old
+    ``users`` table in 0003 cascaded to every practice session and turn. Migrations now run
+    with SQLite's foreign keys off, as SQLite's own table-rebuild procedure asks."""
+    database = make_database(settings)
+    upgrade(database, "0002")
+    with database.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO users (id, username, role, is_active, token_version, created_at) "
+                "VALUES (7, 'sam', 'learner', true, 0, '2026-01-01 00:00:00')"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO practice_sessions (id, owner_id, scenario_id, status, seed, opening, closing, created_at) "
+                "VALUES ('s1', 7, 'gp_reception_appointment', 'active', 1, '[]', '[]', '2026-01-01 00:00:00')"
+            )
+        )
+        c.execute(
+            text(
+                'INSERT INTO turns (session_id, "index", learner_text, patient_lines, status, created_at) '
+                "VALUES ('s1', 1, 'What happened?', '[]', 'answered', '2026-01-01 00:00:01')"
+            )
+        )
+    upgrade(database)
+    with database.connect() as c:
+        assert c.execute(text("SELECT id, owner_id FROM practice_sessions")).all() == [("s1", 7)]
+        assert c.execute(text("SELECT learner_text FROM turns")).all() == [("What happened?",)]
+        if database.dialect.name == "sqlite":  # and the API's connections enforce them again
+            assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.dispose()
