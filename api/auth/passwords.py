@@ -11,10 +11,39 @@ the next successful sign-in (``needs_rehash``, ``api.auth.signin``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # OWASP: m=19 MiB, t=2, p=1
+ARGON2_MEMORY_KIB = 19 * 1024
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def _give_hashing_memory_back() -> None:
+    """Make glibc return each hash's 19 MiB to the system when the hash is done.
+
+    glibc serves big allocations with mmap and unmaps them on free, but the first such free
+    raises its threshold to that size (up to 32 MiB), after which 19 MiB buffers come from the
+    heap of the calling thread's arena and stay there. Hashes run in pool threads, so every
+    thread's arena kept one: measured, 200 checks in 40 threads left 900 MiB resident. (The old
+    64 MiB buffers were above the cap, so always unmapped.) Setting the threshold explicitly
+    turns the raising off. Only on glibc; elsewhere nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)  # glibc's own starting value, now fixed
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): its malloc differs anyway
+        return
+
+
+_give_hashing_memory_back()
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=ARGON2_MEMORY_KIB, parallelism=1)  # OWASP: m=19 MiB, t=2, p=1
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256

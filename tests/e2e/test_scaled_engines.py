@@ -1,8 +1,8 @@
 """Two Rasa servers, one conversation: the scaled topology (`practice run --engines 2 --workers 2`).
 
 The servers share a PostgreSQL tracker store and Rasa's Redis lock store (throwaway databases
-on the server ``PRACTICE_TEST_POSTGRES_URL`` names; Redis on ``PRACTICE_REDIS_URL``; the test
-skips, saying why, without either). It proves that a conversation whose turns land on
+on the server ``PRACTICE_TEST_POSTGRES_URL`` names; a redis-server of the test's own; the
+test skips, saying why, without either). It proves that a conversation whose turns land on
 different servers keeps its state and its order:
 
 - sent turn by turn to alternating servers, a conversation gets exactly the replies it gets
@@ -11,11 +11,16 @@ different servers keeps its state and its order:
   Rasa's lock store queues them across servers (two servers each reading the same tracker
   would number two turns alike);
 - through the API's two workers, a learner's session is answered while one Rasa server is
-  stopped mid-session: its turns go to the other (``api.engine.pool``), none lost or doubled.
+  stopped mid-session: its turns go to the other (``api.engine.pool``), none lost or doubled;
+- with Redis gone mid-session, a turn is refused 503 and kept pending; once Redis is back,
+  retrying it answers it, once; the same for one engine's action server going away.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +31,6 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from actions.settings import Settings
 from api.engine import learner_message, start_scenario_message, webhook_body, webhook_url
 from practice.supervisor import Stack, StackConfig, free_port, redis_answers
 from tests.api.postgres import postgres_database
@@ -44,13 +48,49 @@ REPLIES = [
 ]
 CALM_REPLIES = [REPLIES[0], REPLIES[1], REPLIES[3], REPLIES[4]]  # nothing that could end the session early
 PASSWORD = "a long scaled-topology practice password"
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class PrivateRedis:
+    """A Redis server of this test's own (nothing kept on disk), so it can be stopped mid-session
+    without touching the machine's."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not redis_answers(self.url, timeout=0.5):
+            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
 @pytest.fixture(scope="module")
-def scaled_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    redis_url = Settings().redis_url
-    if not redis_answers(redis_url):
-        pytest.skip(f"the scaled topology needs Redis: none answers at PRACTICE_REDIS_URL ({redis_url})")
+def redis() -> Iterator[PrivateRedis]:
+    if REDIS_SERVER is None:
+        pytest.skip("the scaled topology's test needs redis-server (Debian's redis-server package) on PATH")
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def scaled_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis: PrivateRedis
+) -> Iterator[Stack]:
+    redis_url = redis.url
     with postgres_database() as database_url, postgres_database(migrated=False) as tracker_url:
         model: Path = request.getfixturevalue("trained_model")
         rasa_port = free_port()
@@ -156,3 +196,66 @@ def test_a_learner_goes_on_when_one_rasa_server_stops_mid_session(scaled_stack: 
     assert [turn["learner_text"] for turn in turns] == said  # each once, in order
     assert all(turn["status"] == "answered" for turn in turns)
     assert [turn["score_card"]["turn"] for turn in turns] == [1, 2, 3, 4]
+
+
+def signed_in(stack: Stack) -> httpx.Client:
+    from api.auth.bootstrap import create_user_at
+
+    username = f"scaled-{uuid.uuid4().hex[:8]}"
+    create_user_at(stack.config.resolved_database_url, role="learner", username=username, password=PASSWORD)
+    client = httpx.Client(base_url=stack.config.api_url, timeout=120)
+    token = client.post("/api/auth/token", data={"username": username, "password": PASSWORD}).json()
+    client.headers["Authorization"] = f"Bearer {token['access_token']}"
+    return client
+
+
+def retry_until_answered(client: httpx.Client, session_id: str, within: float = 60.0) -> dict[str, Any]:
+    """Retry the pending turn, as the chat's Retry button does, until it is answered."""
+    deadline = time.monotonic() + within
+    while True:
+        response = client.post(f"/api/sessions/{session_id}/turns/retry")
+        if response.status_code == 200:
+            return dict(response.json())
+        assert response.status_code == 503 and "Retry-After" in response.headers, response.text
+        assert time.monotonic() < deadline, f"still refused after {within:.0f} s: {response.text}"
+        time.sleep(1.0)
+
+
+def test_redis_going_away_mid_session_keeps_the_turn_for_a_retry(scaled_stack: Stack, redis: PrivateRedis) -> None:
+    with signed_in(scaled_stack) as client:
+        session = client.post("/api/sessions", json={"scenario_id": SCENARIO, "seed": 9}).json()
+        first = client.post(f"/api/sessions/{session['id']}/turns", json={"text": CALM_REPLIES[0]})
+        assert first.status_code == 200, first.text
+        redis.stop()
+        try:
+            refused = client.post(f"/api/sessions/{session['id']}/turns", json={"text": CALM_REPLIES[1]})
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["code"] == "engine_unavailable" and "Retry-After" in refused.headers
+        finally:
+            redis.start()
+        retry_until_answered(client, session["id"])
+        turns = client.get(f"/api/sessions/{session['id']}").json()["turns"]
+    assert [turn["learner_text"] for turn in turns] == CALM_REPLIES[:2]  # the refused one kept, stored once
+    assert [turn["status"] for turn in turns] == ["answered", "answered"]
+
+
+def test_one_engine_s_action_server_going_away_keeps_the_turn_for_a_retry(scaled_stack: Stack) -> None:
+    with signed_in(scaled_stack) as client:
+        session = client.post("/api/sessions", json={"scenario_id": SCENARIO, "seed": 11}).json()
+        scaled_stack.stop_service("action server")  # engine 1's; engine 2 keeps its own
+        try:
+            answered = 0
+            for reply in CALM_REPLIES[:3]:
+                response = client.post(f"/api/sessions/{session['id']}/turns", json={"text": reply})
+                if response.status_code == 503:  # it reached engine 1: kept pending, retried
+                    assert "Retry-After" in response.headers
+                    retry_until_answered(client, session["id"])
+                else:
+                    assert response.status_code == 200, response.text
+                answered += 1
+        finally:
+            scaled_stack.start_service("action server")
+        turns = client.get(f"/api/sessions/{session['id']}").json()["turns"]
+    assert answered == 3
+    assert [turn["learner_text"] for turn in turns] == CALM_REPLIES[:3]
+    assert all(turn["status"] == "answered" for turn in turns)
