@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -222,7 +223,7 @@ def retry_until_answered(client: httpx.Client, session_id: str, within: float = 
 
 
 def test_redis_going_away_mid_session_keeps_the_turn_for_a_retry(scaled_stack: Stack, redis: PrivateRedis) -> None:
-    with signed_in(scaled_stack) as client:
+    with closing(signed_in(scaled_stack)) as client:
         session = client.post("/api/sessions", json={"scenario_id": SCENARIO, "seed": 9}).json()
         first = client.post(f"/api/sessions/{session['id']}/turns", json={"text": CALM_REPLIES[0]})
         assert first.status_code == 200, first.text
@@ -240,7 +241,7 @@ def test_redis_going_away_mid_session_keeps_the_turn_for_a_retry(scaled_stack: S
 
 
 def test_one_engine_s_action_server_going_away_keeps_the_turn_for_a_retry(scaled_stack: Stack) -> None:
-    with signed_in(scaled_stack) as client:
+    with closing(signed_in(scaled_stack)) as client:
         session = client.post("/api/sessions", json={"scenario_id": SCENARIO, "seed": 11}).json()
         scaled_stack.stop_service("action server")  # engine 1's; engine 2 keeps its own
         try:
