@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     # The scaled topology (`practice run --engines N --workers M`, docs/DESIGN.md "Scaling out"):
     # Rasa servers (each with its own action server) sharing one SQL tracker store and Redis
     # lock store, and API worker processes; more than one of either needs PostgreSQL.
+    # Turns each API process lets wait on each Rasa server at once; a turn that finds no place
+    # within ``engine_queue_timeout`` seconds is answered 503 ``engine_busy`` (kept, retryable)
+    # instead of queueing behind a saturated engine (api/engine/pool.py says why these numbers).
+    engine_max_in_flight: int = Field(default=8, ge=1)
+    engine_queue_timeout: float = Field(default=5.0, gt=0)
     engines: int = Field(default=1, ge=1, le=16)
     api_workers: int = Field(default=1, ge=1, le=64)
     redis_url: str = DEFAULT_REDIS_URL  # Rasa's lock store when there is more than one engine

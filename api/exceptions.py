@@ -24,6 +24,7 @@ Our exception hierarchy:
   + EngineFailure (502 engine_error)
     - EngineUnavailable (503 engine_unavailable, Retry-After: 5)
       · EngineUnreachable (503 engine_unavailable: the connection was refused, nothing was sent)
+      · EngineBusy (503 engine_busy, Retry-After: 2: too many turns waiting for the engine, nothing was sent)
     - EngineTimeout (504 engine_timeout)
     - EngineError (502 engine_error)
       · EngineReportedError (502 engine_<the code the action sent>, e.g. engine_unknown_scenario)
@@ -222,6 +223,20 @@ class EngineUnreachable(EngineUnavailable):
     server may take it (``api.engine.pool``) without the turn being processed twice. Once a
     request has been sent, a failure is an ``EngineUnavailable`` or ``EngineTimeout`` instead:
     that server may have taken the turn, and only the learner's retry may send it again."""
+
+
+class EngineBusy(EngineUnavailable):
+    """Too many turns are already with the engine and this one waited ``PRACTICE_ENGINE_QUEUE_TIMEOUT``
+    for a place (``api.engine.pool``): it was never sent, is kept, and trying again shortly works.
+    Overload answered at once, rather than every learner's turn queueing behind a saturated engine."""
+
+    code = "engine_busy"
+    headers = {"Retry-After": "2"}
+
+    def __init__(
+        self, message: str = "the practice patient is busy with many people at once; try again in a moment"
+    ) -> None:
+        super().__init__(message)
 
 
 class EngineTimeout(EngineFailure):

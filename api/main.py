@@ -61,7 +61,7 @@ class PracticeApp(FastAPI):
 
 
 def make_engine(settings: Settings) -> DialogueEngine:
-    """The Rasa server, or a pool of them when ``PRACTICE_RASA_URL`` names several."""
+    """The Rasa server(s) ``PRACTICE_RASA_URL`` names, behind the pool's admission (api/engine/pool.py)."""
     clients = [
         EngineClient(
             url,
@@ -71,7 +71,12 @@ def make_engine(settings: Settings) -> DialogueEngine:
         )
         for url in settings.rasa_urls
     ]
-    return clients[0] if len(clients) == 1 else EnginePool(clients, tracker_url=settings.engine_tracker_url)
+    return EnginePool(
+        clients,
+        tracker_url=settings.engine_tracker_url,
+        max_in_flight=settings.engine_max_in_flight,
+        queue_timeout=settings.engine_queue_timeout,
+    )
 
 
 def create_app(

@@ -40,6 +40,10 @@ ENGINE_WORDING: dict[str, str] = {
     "engine_unavailable": (
         "The practice patient is not available just now. Nothing you wrote is lost: try again in a minute."
     ),
+    "engine_busy": (
+        "The practice patient is busy with a lot of people at once. Nothing you wrote is lost: "
+        "try again in a few seconds."
+    ),
     "engine_timeout": (
         "The practice patient took too long to answer. Nothing you wrote is lost: try again in a minute."
     ),

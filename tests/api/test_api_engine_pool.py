@@ -10,7 +10,7 @@ import pytest
 
 from actions.settings import Settings
 from api.engine import EngineClient, EnginePool
-from api.exceptions import EngineTimeout, EngineUnreachable
+from api.exceptions import EngineBusy, EngineTimeout, EngineUnreachable
 from api.main import make_engine
 
 REPLY = [{"recipient_id": "s", "custom": {"type": "patient_line", "text": "Hm."}}]
@@ -114,12 +114,45 @@ async def test_the_pool_is_up_while_any_server_answers():
     assert not await EnginePool([answering(False), answering(False)]).status()
 
 
-def test_one_rasa_url_is_one_client_and_several_are_a_pool():
-    one = make_engine(Settings(rasa_url="http://127.0.0.1:5005/"))
-    assert isinstance(one, EngineClient) and one.base_url == "http://127.0.0.1:5005"
+def test_the_rasa_urls_become_one_pool_with_the_settings_admission():
+    one = make_engine(Settings(rasa_url="http://127.0.0.1:5005/", engine_queue_timeout=3))
+    assert isinstance(one, EnginePool) and [c.base_url for c in one.clients] == ["http://127.0.0.1:5005"]
+    assert one.queue_timeout == 3
     several = make_engine(Settings(rasa_url=" http://10.0.0.1:5005/ , http://10.0.0.2:5005"))
     assert isinstance(several, EnginePool)
     assert [c.base_url for c in several.clients] == ["http://10.0.0.1:5005", "http://10.0.0.2:5005"]
+
+
+async def test_a_turn_that_finds_no_place_is_refused_at_once_and_never_sent():
+    slow = FakeServer("slow", delay=0.5)
+    pool = EnginePool([slow.client()], max_in_flight=1, queue_timeout=0.1)
+    first = asyncio.create_task(pool.send("s1", "first"))
+    await asyncio.sleep(0.05)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(EngineBusy) as refused:
+        await pool.send("s2", "second")
+    assert asyncio.get_running_loop().time() - started < 0.4  # told at once, not after the slow turn
+    assert refused.value.status_code == 503 and refused.value.retryable
+    assert refused.value.code == "engine_busy" and refused.value.headers == {"Retry-After": "2"}
+    await first
+    assert slow.received == ["first"]  # the refused turn never reached the engine
+    await pool.send("s2", "second")  # a place is free again
+    assert slow.received == ["first", "second"]
+
+
+async def test_turns_wait_in_order_for_a_place_within_the_timeout():
+    server = FakeServer("a", delay=0.05)
+    pool = EnginePool([server.client()], max_in_flight=1, queue_timeout=2.0)
+    await asyncio.gather(*(pool.send("s", f"turn {n}") for n in range(5)))
+    assert server.received == [f"turn {n}" for n in range(5)]
+
+
+async def test_places_grow_with_the_servers():
+    a, b = FakeServer("a", delay=0.2), FakeServer("b", delay=0.2)
+    pool = EnginePool([a.client(), b.client()], max_in_flight=1, queue_timeout=0.05)
+    both = [asyncio.create_task(pool.send("s", n)) for n in ("one", "two")]
+    await asyncio.gather(*both)  # one place per server: two at once, neither refused
+    assert len(a.received) == len(b.received) == 1
 
 
 def test_an_empty_pool_is_refused():

@@ -16,6 +16,7 @@ from actions.settings import Settings
 from api.auth.tokens import issue_access_token
 from api.db import utcnow
 from api.exceptions import (
+    EngineBusy,
     EngineError,
     EngineFailure,
     EngineReportedError,
@@ -29,6 +30,7 @@ from api.web.session import COOKIE
 ENGINE_FAILURES = [
     EngineFailure("the Rasa engine could not answer"),
     EngineUnavailable("the Rasa engine is not reachable"),
+    EngineBusy(),
     EngineTimeout("the Rasa engine did not answer within 5 s"),
     EngineError("the Rasa engine answered HTTP 500"),
     EngineReportedError("the Rasa engine reported 'no_scenario': no scenario", engine_code="no_scenario"),
