@@ -45,7 +45,7 @@ each on a fresh stack: E Rasa servers, each with its own action server, and W AP
 processes (``--workers``: as many as engines by default; one value for all, or one per
 topology). For each, the stack is started, its ``--runs`` are made, its resident memory is
 printed (RSS summed over every process of the stack, uvicorn's and Rasa's children included:
-bench/memory.py), and it is stopped before the next starts, so no two compete for the
+bench/process_groups.py), and it is stopped before the next starts, so no two compete for the
 cores. 1 engine with 1 worker keeps SQLite, as ``make run``; a scaled topology needs PostgreSQL
 (SQLite allows one writer at a time) and gets two throwaway databases, the API's and the
 tracker store's, on the server ``--postgres`` names (its own database is only connected to,
@@ -83,7 +83,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from actions.settings import Settings  # noqa: E402 - sys.path set above, for running as a script
-from bench.memory import GroupMemory, memory_by_group  # noqa: E402
+from bench.process_groups import GroupMemory, memory_by_group  # noqa: E402
 
 PASSWORD = "a long load benchmark password"  # test accounts only
 DEFAULT_SCENARIO = "gp_reception_appointment"

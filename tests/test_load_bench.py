@@ -1,7 +1,7 @@
 """The pure parts of the load generator (bench/load.py): percentiles, summaries, medians of
 runs, pacing, refused against failed requests (from a mock transport), topologies and their
-comparison, its arguments, and reading memory from /proc (bench/memory.py). No server: the
-measuring itself is exercised by running it."""
+comparison, its arguments, and reading memory and CPU time from /proc (bench/process_groups.py).
+No server: the measuring itself is exercised by running it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import math
 import os
 import random
 import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -43,7 +45,19 @@ from bench.load import (
     typing_pause,
     username,
 )
-from bench.memory import GroupMemory, memory_by_group, process_group_of, rss_of, rss_of_status
+from bench.process_groups import (
+    CLOCK_TICKS,
+    GroupMemory,
+    StatCpu,
+    cpu_by_group,
+    cpu_of_stat,
+    cpu_seconds_between,
+    cpu_seconds_of,
+    memory_by_group,
+    process_group_of,
+    rss_of,
+    rss_of_status,
+)
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -328,7 +342,7 @@ def test_describe_memory() -> None:
     assert describe_memory({"API": GroupMemory(mib, 1)}) == "memory: 1 MiB resident (1 process): API 1"
 
 
-# ---------------------------------------------------------------- memory (bench/memory.py)
+# ---------------------------------------------------------------- memory and CPU (bench/process_groups.py)
 
 
 def test_process_group_is_read_after_the_command_name() -> None:
@@ -361,6 +375,71 @@ def test_memory_by_group_sums_every_process_of_the_group() -> None:
         theirs = memory_by_group([child.pid])[child.pid]
         assert theirs.processes == 1 and theirs.rss > 0
         assert memory_by_group([os.getpgrp()])[os.getpgrp()].processes == ours.processes
+    finally:
+        child.kill()
+        child.wait()
+
+
+# A stat line as proc(5) lays it out: pid, (name), state, ppid, pgrp, session, tty, tpgid, flags,
+# 4 fault counts, utime 250, stime 50, cutime 3, cstime 4, priority, nice, threads, 0, starttime 123456, ...
+STAT = "4242 (uvicorn (x) y) S 1 777 777 0 -1 4194560 100 0 0 0 250 50 3 4 20 0 5 0 123456 1000000 300"
+
+
+def test_cpu_of_stat_is_user_plus_system_after_the_command_name() -> None:
+    assert cpu_of_stat(STAT) == StatCpu(start=123456, ticks=300)  # children's cutime, cstime not counted
+    assert process_group_of(STAT) == 777
+
+
+def test_cpu_seconds_between_two_readings() -> None:
+    before = {(10, 1): 100, (11, 1): 50, (12, 1): 40}
+    after = {
+        (10, 1): 100 + CLOCK_TICKS,  # a second more
+        (11, 7): CLOCK_TICKS // 2,  # pid 11 reused by a process started in between: from 0
+        (13, 9): CLOCK_TICKS // 2,  # a new process: from 0
+    }  # 12 has gone: lost
+    assert cpu_seconds_between(before, after) == 2.0
+    assert cpu_seconds_between({}, {}) == 0.0
+
+
+def test_cpu_of_this_process() -> None:
+    end = time.process_time() + 0.1
+    while time.process_time() < end:  # use some CPU, so that there is something to read
+        pass
+    read, own = cpu_seconds_of(os.getpid()), time.process_time()
+    assert read >= 0.1 and abs(read - own) < 0.1  # ticks against the kernel's exact clock
+    assert cpu_seconds_of(2**22 + 1) == 0.0  # no such process
+    ours = cpu_by_group([os.getpgrp()])[os.getpgrp()]
+    mine = [ticks for (pid, _), ticks in ours.items() if pid == os.getpid()]
+    assert len(mine) == 1 and mine[0] / CLOCK_TICKS >= read
+
+
+def test_cpu_by_group_sees_a_busy_child_in_its_own_group() -> None:
+    # The child waits to be told to start, so the first reading is before its work: then uses 0.3 s
+    # of CPU (by its own clock, so a busy machine only makes it take longer) and stays alive.
+    busy = (
+        "import sys, time\n"
+        "sys.stdin.readline()\n"
+        "end = time.process_time() + 0.3\n"
+        "while time.process_time() < end: pass\n"
+        "print('done', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", busy], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        before = cpu_by_group([child.pid, 2**22 + 1])
+        assert list(before[child.pid]) == [(child.pid, cpu_of_stat(Path(f"/proc/{child.pid}/stat").read_text()).start)]
+        assert before[2**22 + 1] == {}  # a group with no process
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "done\n"
+        after = cpu_by_group([child.pid])
+        used = cpu_seconds_between(before[child.pid], after[child.pid])
+        assert 0.2 <= used < 5
+        assert cpu_seconds_between({}, after[child.pid]) >= used  # had the group not been read before: from 0
+        assert os.getpid() not in {pid for pid, _ in after[child.pid]}  # our own CPU is not the child's
     finally:
         child.kill()
         child.wait()
