@@ -43,17 +43,25 @@ Sign-in throttling counts only failures, so many learners from one address are f
 Topologies: ``--engines 1,2`` (with ``--start-stack``) measures one topology after another,
 each on a fresh stack: E Rasa servers, each with its own action server, and W API worker
 processes (``--workers``: as many as engines by default; one value for all, or one per
-topology). For each, the stack is started, its ``--runs`` are made, its resident memory is
-printed (RSS summed over every process of the stack, uvicorn's and Rasa's children included:
-bench/memory.py), and it is stopped before the next starts, so no two compete for the
-cores. 1 engine with 1 worker keeps SQLite, as ``make run``; a scaled topology needs PostgreSQL
-(SQLite allows one writer at a time) and gets two throwaway databases, the API's and the
-tracker store's, on the server ``--postgres`` names (its own database is only connected to,
-to create and drop them), dropped once that stack has stopped; ``--all-postgres`` puts 1x1 on
-PostgreSQL too. Several engines share Rasa's Redis lock store at PRACTICE_REDIS_URL. At the
-end a table compares the topologies: turns/s, turn p50/p95, sign-in and start p95 (medians of
-runs), the slowest request, refused and failed (over all runs), turns/s as a multiple of the
-first topology's, and memory. Without ``--start-stack``, ``--engines`` and ``--workers`` take one
+topology). For each, the stack is started, its ``--runs`` are made, and it is stopped before the
+next starts, so no two compete for the cores. After its runs, what the stack cost is printed
+(bench/process_groups.py, summing over every process of each server's process group,
+uvicorn's, Rasa's and the action server's children included): its resident memory, then where
+the CPU went: the user + system time each server used between just before the first run and
+just after the last, as CPU ms per answered turn for each server and in total, and the total
+CPU seconds as cores kept busy over that wall time ("1.93 of 2 cores busy"). Why: once one
+engine's stack keeps every core busy, a second engine cannot add throughput, and this shows
+it. Per answered turn means all the stack's CPU over the turns answered, so sign-ins
+(deliberately slow hashing) and session starts are in it. The load generator's own CPU, on the
+same cores, is printed beside it and not counted. 1 engine with 1 worker keeps SQLite, as
+``make run``; a scaled topology needs PostgreSQL (SQLite allows one writer at a time) and gets
+two throwaway databases, the API's and the tracker store's, on the server ``--postgres`` names
+(its own database is only connected to, to create and drop them), dropped once that stack has
+stopped; ``--all-postgres`` puts 1x1 on PostgreSQL too. Several engines share Rasa's Redis lock
+store at PRACTICE_REDIS_URL. At the end a table compares the topologies: turns/s, turn p50/p95,
+sign-in and start p95 (medians of runs), the slowest request, refused and failed (over all
+runs), turns/s as a multiple of the first topology's, memory, CPU ms per answered turn (total)
+and cores busy. Without ``--start-stack``, ``--engines`` and ``--workers`` take one
 value each and only label the running stack's row.
 """
 
@@ -63,6 +71,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import os
 import random
 import statistics
 import sys
@@ -70,7 +79,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +92,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from actions.settings import Settings  # noqa: E402 - sys.path set above, for running as a script
-from bench.memory import GroupMemory, memory_by_group  # noqa: E402
+from bench.process_groups import (  # noqa: E402
+    CpuReading,
+    GroupMemory,
+    cpu_by_group,
+    cpu_seconds_between,
+    memory_by_group,
+)
 
 PASSWORD = "a long load benchmark password"  # test accounts only
 DEFAULT_SCENARIO = "gp_reception_appointment"
@@ -296,13 +311,38 @@ def plan_topologies(
 
 
 @dataclass(frozen=True)
+class StackCpu:
+    """The CPU time each server's process group used during a topology's runs, and what it is
+    set against: the wall time between the two readings, the turns answered in it, the machine's
+    cores. ``own``: the load generator's CPU in the same time, on the same cores, not the stack's."""
+
+    seconds: Mapping[str, float]  # by server name
+    wall: float  # seconds
+    turns: int
+    cores: int
+    own: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def ms_per_turn(self, seconds: float) -> float:
+        return seconds * 1000 / self.turns if self.turns else math.nan
+
+    def busy(self, seconds: float) -> float:
+        """How many cores ``seconds`` of CPU keeps busy on average over the runs."""
+        return seconds / self.wall if self.wall > 0 else math.nan
+
+
+@dataclass(frozen=True)
 class TopologyResult:
-    """A topology's runs (none if it could not be measured, and why), and its stack's memory."""
+    """A topology's runs (none if it could not be measured, and why), its stack's memory and CPU."""
 
     label: str
     runs: tuple[Summary, ...] = ()
     rss: int | None = None  # bytes, summed over every process of the stack after the runs
     problem: str | None = None
+    cpu: StackCpu | None = None  # used by every process of the stack during the runs
 
     @property
     def failed(self) -> int:
@@ -318,12 +358,15 @@ def throughput_ratio(turns_per_second: float, first: float) -> str:
 
 COMPARE_COLUMNS = (
     f"{'turns/s':>7} | {'turn p50/p95 ms':>15} | {'sign-in p95':>11} | {'start p95':>9} | "
-    f"{'slowest ms':>10} | {'refused':>7} {'failed':>6} | {'vs first':>8} | {'memory MiB':>10}"
+    f"{'slowest ms':>10} | {'refused':>7} {'failed':>6} | {'vs first':>8} | {'memory MiB':>10} | "
+    f"{'CPU ms/turn':>11} | {'cores busy':>10}"
 )
 COMPARE_LEGEND = (
     "turns/s and latencies: medians of each topology's runs; slowest (any request, refused and failed "
     "included), refused and failed: over all its runs; vs first: turns/s over the first topology's; "
-    "memory: resident, summed over every process of the stack after its runs"
+    "memory: resident, summed over every process of the stack after its runs; CPU ms/turn: user + system "
+    "time of every process of the stack during its runs (sign-ins and session starts included) over the "
+    "turns answered; cores busy: that CPU time over the runs' wall time, of the machine's cores"
 )
 
 
@@ -341,11 +384,14 @@ def format_comparison(results: Sequence[TopologyResult]) -> list[str]:
         turn = median.stats["turn"]
         slowest = max((r.slowest for r in result.runs if not math.isnan(r.slowest)), default=math.nan)
         memory = "-" if result.rss is None else f"{result.rss / MIB:.0f}"
+        cpu = result.cpu
+        per_turn = "-" if cpu is None else _ms(cpu.ms_per_turn(cpu.total))
+        busy = "-" if cpu is None else f"{_cores(cpu.busy(cpu.total))}/{cpu.cores}"
         lines.append(
             f"{result.label:<{width}} | {rate:>7} | {f'{_ms(turn.p50)}/{_ms(turn.p95)}':>15} | "
             f"{_ms(median.stats['sign_in'].p95):>11} | {_ms(median.stats['start'].p95):>9} | {_ms(slowest):>10} | "
             f"{sum(r.refused for r in result.runs):>7} {result.failed:>6} | "
-            f"{throughput_ratio(median.turns_per_second, first):>8} | {memory:>10}"
+            f"{throughput_ratio(median.turns_per_second, first):>8} | {memory:>10} | {per_turn:>11} | {busy:>10}"
         )
     return lines
 
@@ -357,6 +403,23 @@ def describe_memory(by_service: dict[str, GroupMemory]) -> str:
     parts = sorted(by_service.items(), key=lambda item: (-item[1].rss, item[0]))
     each = ", ".join(f"{name} {m.rss / MIB:.0f}" + _processes(m.processes, only_if_several=True) for name, m in parts)
     return f"memory: {total / MIB:.0f} MiB resident{_processes(processes)}: {each}"
+
+
+def describe_cpu(cpu: StackCpu) -> list[str]:
+    """Where the CPU went during the runs: the total and the cores it kept busy (and the load
+    generator's own, beside it), then CPU ms per answered turn by server, largest first, and in total."""
+    parts = sorted(cpu.seconds.items(), key=lambda item: (-item[1], item[0]))
+    each = ", ".join(f"{name} {_ms(cpu.ms_per_turn(seconds))}" for name, seconds in parts)
+    return [
+        f"CPU: {cpu.total:.1f} s in {cpu.wall:.1f} s of runs, {_cores(cpu.busy(cpu.total))} of "
+        f"{_count(cpu.cores, 'core')} busy; the load generator itself {_cores(cpu.busy(cpu.own))} more",
+        f"CPU ms per answered turn ({_count(cpu.turns, 'turn')}, sign-ins and starts included): "
+        f"{each}; total {_ms(cpu.ms_per_turn(cpu.total))}",
+    ]
+
+
+def _cores(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}"
 
 
 def _processes(n: int, *, only_if_several: bool = False) -> str:
@@ -655,12 +718,48 @@ def free_block(size: int, host: str = "127.0.0.1", tries: int = 100) -> int:
     raise StackError(f"found no {size} consecutive free ports on {host}")
 
 
-def measure(args: argparse.Namespace, base_url: str) -> list[Summary]:
-    """The runs against one stack, a line each as it ends, then their median, errors and slowest."""
+class CpuWatch:
+    """The CPU time each server's process group uses between ``start`` and ``stop``, and this
+    process's (the load generator's). ``pids`` gives each server's name and process group leader
+    (``Stack.service_pids``) and is asked at both ends: a server restarted in between counts from
+    its restart, what it used before is lost, as is any process that exited (bench/process_groups.py)."""
+
+    def __init__(self, pids: Callable[[], Mapping[str, int]]) -> None:
+        self.pids = pids
+        self.before: dict[str, CpuReading] = {}
+        self.after: dict[str, CpuReading] = {}
+        self.own = self.wall = 0.0
+
+    def _read(self) -> dict[str, CpuReading]:
+        pids = self.pids()
+        groups = cpu_by_group(pids.values())
+        return {name: groups[pid] for name, pid in pids.items()}
+
+    def start(self) -> None:
+        self.before = self._read()
+        self.own, self.wall = time.process_time(), time.perf_counter()
+
+    def stop(self) -> None:
+        self.own, self.wall = time.process_time() - self.own, time.perf_counter() - self.wall
+        self.after = self._read()
+
+    def used(self, turns: int) -> StackCpu:
+        """What was used between start and stop, set against ``turns`` answered in that time."""
+        seconds = {name: cpu_seconds_between(self.before.get(name, {}), now) for name, now in self.after.items()}
+        return StackCpu(seconds, self.wall, turns, cores=os.cpu_count() or 1, own=self.own)
+
+
+def measure(args: argparse.Namespace, base_url: str, watch: CpuWatch | None = None) -> list[Summary]:
+    """The runs against one stack, a line each as it ends, then their median, errors and slowest.
+    ``watch``, if given, is started just before the first run and stopped just after the last."""
     print(HEADER, flush=True)
     results = []
+    if watch:
+        watch.start()
     for r in range(args.runs):
         result = asyncio.run(one_run(args, base_url, seed=args.seed + r))
+        if watch and r == args.runs - 1:
+            watch.stop()
         print(format_row(summarise(str(r + 1), result)), flush=True)
         results.append(result)
     rows = [summarise(str(r + 1), result) for r, result in enumerate(results)]
@@ -673,7 +772,7 @@ def measure(args: argparse.Namespace, base_url: str) -> list[Summary]:
 
 def measure_topology(args: argparse.Namespace, topology: Topology, model: Path) -> TopologyResult:
     """A fresh stack of this topology (throwaway PostgreSQL databases if it uses them), its runs,
-    its memory, then everything stopped and dropped, whatever happened."""
+    its memory and CPU, then everything stopped and dropped, whatever happened."""
     from practice.supervisor import Stack, StackConfig, StackError
 
     print(f"\n== {topology.label}", flush=True)
@@ -703,12 +802,16 @@ def measure_topology(args: argparse.Namespace, topology: Topology, model: Path) 
             stack.start(timeout=400)
             cleanup.callback(stack.stop)
             create_users(config.resolved_database_url, args.learners)
-            rows = measure(args, config.api_url)
+            watch = CpuWatch(stack.service_pids)
+            rows = measure(args, config.api_url, watch)
             pids = stack.service_pids()
             groups = memory_by_group(pids.values())
             by_service = {name: groups[pid] for name, pid in pids.items()}
             print(describe_memory(by_service), flush=True)
-            return TopologyResult(topology.label, tuple(rows), rss=sum(m.rss for m in by_service.values()))
+            cpu = watch.used(turns=sum(row.turns for row in rows))
+            print("\n".join(describe_cpu(cpu)), flush=True)
+            rss = sum(m.rss for m in by_service.values())
+            return TopologyResult(topology.label, tuple(rows), rss=rss, cpu=cpu)
     except (StackError, OperationalError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
         print(f"{topology.label}: not measured. {problem}", file=sys.stderr, flush=True)

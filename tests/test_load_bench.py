@@ -1,15 +1,19 @@
 """The pure parts of the load generator (bench/load.py): percentiles, summaries, medians of
 runs, pacing, refused against failed requests (from a mock transport), topologies and their
-comparison, its arguments, and reading memory from /proc (bench/memory.py). No server: the
-measuring itself is exercised by running it."""
+comparison, its arguments, and reading memory and CPU time from /proc (bench/process_groups.py).
+No server: the measuring itself is exercised by running it."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
 import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,11 +25,14 @@ from bench.load import (
     KINDS,
     MAX_503_RETRIES,
     Abandoned,
+    CpuWatch,
     Learner,
     RunResult,
+    StackCpu,
     Stats,
     Topology,
     TopologyResult,
+    describe_cpu,
     describe_errors,
     describe_memory,
     error_key,
@@ -43,7 +50,19 @@ from bench.load import (
     typing_pause,
     username,
 )
-from bench.memory import GroupMemory, memory_by_group, process_group_of, rss_of, rss_of_status
+from bench.process_groups import (
+    CLOCK_TICKS,
+    GroupMemory,
+    StatCpu,
+    cpu_by_group,
+    cpu_of_stat,
+    cpu_seconds_between,
+    cpu_seconds_of,
+    memory_by_group,
+    process_group_of,
+    rss_of,
+    rss_of_status,
+)
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -291,19 +310,24 @@ def test_comparison_table() -> None:
         summarise("3", _run([150.0, 250.0], turns=10, seconds=4.0, failed=1)),  # 2.5
     ]
     two = [summarise("1", _run([100.0, 120.0], turns=10, seconds=2.5, refused=5))]  # 4.0 turns/s
+    cpu_one = StackCpu({"Rasa server": 12.0, "API": 6.0}, wall=10.0, turns=30, cores=2)  # 600 ms/turn
+    cpu_two = StackCpu({"Rasa server": 5.0, "Rasa server 2": 5.0, "API": 9.5}, wall=10.0, turns=10, cores=2)
     results = [
-        TopologyResult("1 engine, 1 worker, sqlite", tuple(one), rss=1536 * 1024 * 1024),
-        TopologyResult("2 engines, 2 workers, postgresql", tuple(two), rss=3 * 1024**3),
+        TopologyResult("1 engine, 1 worker, sqlite", tuple(one), rss=1536 * 1024 * 1024, cpu=cpu_one),
+        TopologyResult("2 engines, 2 workers, postgresql", tuple(two), rss=3 * 1024**3, cpu=cpu_two),
         TopologyResult("4 engines, 4 workers, postgresql", problem="StackError: no Redis answers"),
     ]
     header, first, second, third = format_comparison(results)
-    assert header.startswith("topology                         | turns/s |") and header.endswith("memory MiB")
+    assert header.startswith("topology                         | turns/s |")
+    assert header.endswith("| memory MiB | CPU ms/turn | cores busy")
     assert len(first) == len(second) == len(header)
     cells = [cell.split() for cell in first.split("|")]
     # Medians of runs for rates and latencies; the slowest over all runs; refused, failed summed.
-    assert cells[1:] == [["2.50"], ["200/250"], ["300"], ["50"], ["11000"], ["2", "1"], ["1.00x"], ["1536"]]
+    assert cells[1:9] == [["2.50"], ["200/250"], ["300"], ["50"], ["11000"], ["2", "1"], ["1.00x"], ["1536"]]
+    assert cells[9:] == [["600"], ["1.80/2"]]  # CPU ms per answered turn, cores busy
     cells = [cell.split() for cell in second.split("|")]
-    assert cells[1:] == [["4.00"], ["110/120"], ["300"], ["50"], ["300"], ["5", "0"], ["1.60x"], ["3072"]]
+    assert cells[1:9] == [["4.00"], ["110/120"], ["300"], ["50"], ["300"], ["5", "0"], ["1.60x"], ["3072"]]
+    assert cells[9:] == [["1950"], ["1.95/2"]]  # CPU ms per answered turn, cores busy
     assert third == "4 engines, 4 workers, postgresql | not measured: StackError: no Redis answers"
     assert [r.failed for r in results] == [1, 0, 0]
 
@@ -311,7 +335,8 @@ def test_comparison_table() -> None:
 def test_comparison_without_a_first_measurement_or_memory() -> None:
     row = summarise("1", _run([100.0], turns=4, seconds=2.0))
     lines = format_comparison([TopologyResult("a", problem="down"), TopologyResult("b", (row,))])
-    assert lines[2].split("|")[7].strip() == "-" and lines[2].split("|")[8].strip() == "-"  # no ratio, no memory
+    assert [cell.strip() for cell in lines[2].split("|")[7:]] == ["-", "-", "-", "-"]  # no ratio, memory, CPU
+    assert len(lines[2]) == len(lines[0])
     assert lines[0].startswith("topology | ")  # as wide as the longest label
 
 
@@ -328,7 +353,29 @@ def test_describe_memory() -> None:
     assert describe_memory({"API": GroupMemory(mib, 1)}) == "memory: 1 MiB resident (1 process): API 1"
 
 
-# ---------------------------------------------------------------- memory (bench/memory.py)
+def test_stack_cpu_and_its_description() -> None:
+    cpu = StackCpu(
+        {"action server": 1.5, "Rasa server": 30.0, "API": 19.5, "action server 2": 1.5, "Rasa server 2": 30.0},
+        wall=42.0,
+        turns=100,
+        cores=2,
+        own=4.2,
+    )
+    assert cpu.total == 82.5 and cpu.ms_per_turn(cpu.total) == 825 and cpu.busy(cpu.total) == 82.5 / 42
+    assert describe_cpu(cpu) == [
+        "CPU: 82.5 s in 42.0 s of runs, 1.96 of 2 cores busy; the load generator itself 0.10 more",
+        "CPU ms per answered turn (100 turns, sign-ins and starts included): "
+        "Rasa server 300, Rasa server 2 300, API 195, action server 15, action server 2 15; total 825",
+    ]
+    none = StackCpu({"API": 0.0}, wall=0.0, turns=0, cores=1)  # nothing answered: no figures, no division by 0
+    assert math.isnan(none.ms_per_turn(1.0)) and math.isnan(none.busy(1.0))
+    assert describe_cpu(none) == [
+        "CPU: 0.0 s in 0.0 s of runs, - of 1 core busy; the load generator itself - more",
+        "CPU ms per answered turn (0 turns, sign-ins and starts included): API -; total -",
+    ]
+
+
+# ---------------------------------------------------------------- memory and CPU (bench/process_groups.py)
 
 
 def test_process_group_is_read_after_the_command_name() -> None:
@@ -364,6 +411,102 @@ def test_memory_by_group_sums_every_process_of_the_group() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+# A stat line as proc(5) lays it out: pid, (name), state, ppid, pgrp, session, tty, tpgid, flags,
+# 4 fault counts, utime 250, stime 50, cutime 3, cstime 4, priority, nice, threads, 0, starttime 123456, ...
+STAT = "4242 (uvicorn (x) y) S 1 777 777 0 -1 4194560 100 0 0 0 250 50 3 4 20 0 5 0 123456 1000000 300"
+
+
+def test_cpu_of_stat_is_user_plus_system_after_the_command_name() -> None:
+    assert cpu_of_stat(STAT) == StatCpu(start=123456, ticks=300)  # children's cutime, cstime not counted
+    assert process_group_of(STAT) == 777
+
+
+def test_cpu_seconds_between_two_readings() -> None:
+    before = {(10, 1): 100, (11, 1): 50, (12, 1): 40}
+    after = {
+        (10, 1): 100 + CLOCK_TICKS,  # a second more
+        (11, 7): CLOCK_TICKS // 2,  # pid 11 reused by a process started in between: from 0
+        (13, 9): CLOCK_TICKS // 2,  # a new process: from 0
+    }  # 12 has gone: lost
+    assert cpu_seconds_between(before, after) == 2.0
+    assert cpu_seconds_between({}, {}) == 0.0
+
+
+def test_cpu_of_this_process() -> None:
+    end = time.process_time() + 0.1
+    while time.process_time() < end:  # use some CPU, so that there is something to read
+        pass
+    read, own = cpu_seconds_of(os.getpid()), time.process_time()
+    assert read >= 0.1 and abs(read - own) < 0.1  # ticks against the kernel's exact clock
+    assert cpu_seconds_of(2**22 + 1) == 0.0  # no such process
+    ours = cpu_by_group([os.getpgrp()])[os.getpgrp()]
+    mine = [ticks for (pid, _), ticks in ours.items() if pid == os.getpid()]
+    assert len(mine) == 1 and mine[0] / CLOCK_TICKS >= read
+
+
+# Waits to be told to start, so a first reading can come before its work; then uses 0.3 s of CPU
+# (by its own clock, so a busy machine only makes it take longer), says so, and stays alive.
+BUSY = (
+    "import sys, time\n"
+    "sys.stdin.readline()\n"
+    "end = time.process_time() + 0.3\n"
+    "while time.process_time() < end: pass\n"
+    "print('done', flush=True)\n"
+    "time.sleep(30)\n"
+)
+
+
+@contextlib.contextmanager
+def _busy_child() -> Iterator[subprocess.Popen[str]]:
+    """A child in a session (so a process group) of its own, as the supervisor starts each server."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", BUSY], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        yield child
+    finally:
+        child.kill()
+        child.wait()
+
+
+def _work(child: subprocess.Popen[str]) -> None:
+    """Tell the busy child to work, and wait until it has."""
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline() == "done\n"
+
+
+def test_cpu_by_group_sees_a_busy_child_in_its_own_group() -> None:
+    with _busy_child() as child:
+        before = cpu_by_group([child.pid, 2**22 + 1])
+        assert list(before[child.pid]) == [(child.pid, cpu_of_stat(Path(f"/proc/{child.pid}/stat").read_text()).start)]
+        assert before[2**22 + 1] == {}  # a group with no process
+        _work(child)
+        after = cpu_by_group([child.pid])
+        used = cpu_seconds_between(before[child.pid], after[child.pid])
+        assert 0.2 <= used < 5
+        assert cpu_seconds_between({}, after[child.pid]) >= used  # had the group not been read before: from 0
+        assert os.getpid() not in {pid for pid, _ in after[child.pid]}  # our own CPU is not the child's
+
+
+def test_cpu_watch_counts_each_server_between_start_and_stop() -> None:
+    with _busy_child() as busy, _busy_child() as idle, _busy_child() as restarted:
+        servers = {"Rasa server": busy.pid, "API": idle.pid, "action server": idle.pid}
+        watch = CpuWatch(lambda: dict(servers))
+        watch.start()
+        _work(busy)
+        _work(restarted)  # as if the action server had been restarted during the runs: a new group
+        servers["action server"] = restarted.pid
+        watch.stop()
+        cpu = watch.used(turns=10)
+    assert set(cpu.seconds) == {"Rasa server", "API", "action server"}
+    assert cpu.seconds["Rasa server"] >= 0.2 and cpu.seconds["API"] < 0.1
+    assert cpu.seconds["action server"] >= 0.2  # the new group counts from 0
+    assert cpu.turns == 10 and cpu.cores == os.cpu_count() and 0 < cpu.wall < 30
+    assert 0 <= cpu.own < cpu.wall + 0.1  # the load generator's own: it only waited
 
 
 def test_throwaway_databases_are_made_and_dropped() -> None:
