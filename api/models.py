@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from actions.vocabulary import (
@@ -59,6 +59,8 @@ class SignInFailure(Base):
     key_kind: Mapped[SignInKey] = mapped_column(String(8))
     key: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # False while the attempt is still checking its password; True once it failed (api.auth.throttle).
+    settled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Cohort(Base):

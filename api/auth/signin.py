@@ -38,6 +38,11 @@ def _withdraw(db: Session, attempt: Attempt, throttle: SignInThrottle) -> None:
     db.commit()
 
 
+def _fail(db: Session, attempt: Attempt, throttle: SignInThrottle) -> None:
+    throttle.failed(db, attempt)
+    db.commit()
+
+
 def _succeed(db: Session, attempt: Attempt, throttle: SignInThrottle, user: User, new_hash: str | None) -> None:
     throttle.succeeded(db, attempt)
     if new_hash is not None:
@@ -70,6 +75,7 @@ async def authenticate(
         await run_in_threadpool(_withdraw, db, attempt, throttle)
         raise
     if not matches or user is None or not active:
+        await run_in_threadpool(_fail, db, attempt, throttle)
         raise Unauthorized("username or password is wrong (or the account is deactivated)", code="invalid_credentials")
     await run_in_threadpool(_succeed, db, attempt, throttle, user, new_hash)
     return user

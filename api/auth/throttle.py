@@ -24,13 +24,19 @@ Why these defaults (``PRACTICE_SIGNIN_*``, actions/settings.py):
   a password reset should not lock itself out.
 
 How it works across worker processes: the failures are rows in ``sign_in_failures`` (one
-per key), so every process counts the same ones. An attempt first records itself as a
-failure and commits, then counts the failures already there (itself excluded): two attempts
-racing each other both see each other, so no more than the limit ever reach the password
-check, however many workers there are. A refused attempt takes its rows back (hammering
+per key), so every process counts the same ones. An attempt first records itself, unsettled,
+and commits, then counts the rows already there (itself excluded): two attempts racing each
+other both see each other, so no more than the limit ever reach the password check at once,
+however many workers there are. A wrong password settles its rows: they are failures now.
+Only settled failures lock a key out (429 with the minutes until the oldest expires). When
+the limit is reached only because of attempts still checking their passwords, which is what
+a class of 60 behind one hospital address signing in at the same moment looks like, the
+attempt is answered 503 ``service_busy`` with ``Retry-After: 2`` instead: nobody has failed,
+and in a moment those attempts are done. A refused attempt takes its rows back (hammering
 does not extend the wait); a successful one takes them back and clears its account's
 failures; one that never had its password checked, because the password workers were busy
-(503 ``service_busy``, ``api.auth.hashing``), takes them back too. Rows older than the window are deleted with every attempt.
+(503 ``service_busy``, ``api.auth.hashing``), takes them back too. Rows older than the window
+are deleted with every attempt, unsettled ones left by a worker that died mid-check included.
 
 What is stored: a keyed hash (HMAC-SHA256 with the app's secret key) of the name as typed and
 of the address, never the values themselves (they are personal data); the hash is keyed so a
@@ -51,17 +57,18 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from actions.settings import Settings
 from actions.vocabulary import SignInKey
 from api.db import utcnow
-from api.exceptions import TooManyAttempts
+from api.exceptions import ServiceBusy, TooManyAttempts
 from api.models import SignInFailure
 
 log = logging.getLogger(__name__)
 
+CROWDED = 0  # _wait: the limit is reached only by attempts still checking (no lock-out, a moment's wait)
 UNKNOWN_ADDRESS = "unknown"  # ASGI servers may leave out the client (a Unix socket, some test transports)
 
 
@@ -106,22 +113,32 @@ class SignInThrottle:
 
     def begin(self, db: Session, *, username: str, address: str) -> Attempt:
         """Count this attempt as a failure unless it proves otherwise; ``TooManyAttempts`` (its
-        rows taken back) when the name or the address already has its limit of failures."""
+        rows taken back) when the name or the address already has its limit of failures,
+        ``ServiceBusy`` when it has its limit only with attempts still checking."""
         now = self.clock()
         keys: dict[SignInKey, str] = {"account": self.key("account", username), "address": self.key("address", address)}
-        rows = [SignInFailure(key_kind=kind, key=key, at=now) for kind, key in keys.items()]
+        rows = [SignInFailure(key_kind=kind, key=key, at=now, settled=False) for kind, key in keys.items()]
         db.execute(delete(SignInFailure).where(SignInFailure.at <= now - self.policy.window))
         db.add_all(rows)
         db.commit()
         ids = tuple(row.id for row in rows)
         waits = {kind: self._wait(db, kind, key, now, ids) for kind, key in keys.items()}
-        refused = {kind: wait for kind, wait in waits.items() if wait is not None}
-        if refused:
+        locked = {kind: wait for kind, wait in waits.items() if wait is not None and wait > 0}
+        crowded = [kind for kind, wait in waits.items() if wait == CROWDED]
+        if locked or crowded:
             db.execute(delete(SignInFailure).where(SignInFailure.id.in_(ids)))
             db.commit()
-            log.info("sign-in refused before the password check: too many failures per %s", " and ".join(refused))
-            raise TooManyAttempts(max(refused.values()))
+        if locked:
+            log.info("sign-in refused before the password check: too many failures per %s", " and ".join(locked))
+            raise TooManyAttempts(max(locked.values()))
+        if crowded:
+            log.info("sign-in deferred: too many attempts checking at once per %s", " and ".join(crowded))
+            raise ServiceBusy("many people are signing in from the same place at once; try again in a moment")
         return Attempt(account_key=keys["account"], row_ids=ids)
+
+    def failed(self, db: Session, attempt: Attempt) -> None:
+        """The password was wrong (or the name unknown): the attempt is a failure now. The caller commits."""
+        db.execute(update(SignInFailure).where(SignInFailure.id.in_(attempt.row_ids)).values(settled=True))
 
     def succeeded(self, db: Session, attempt: Attempt) -> None:
         """The password was right: the attempt was no failure, and the account starts afresh
@@ -137,10 +154,11 @@ class SignInThrottle:
         db.execute(delete(SignInFailure).where(SignInFailure.id.in_(attempt.row_ids)))
 
     def _wait(self, db: Session, kind: SignInKey, key: str, now: datetime, own: tuple[int, ...]) -> int | None:
-        """Seconds until this key has fewer failures than its limit in the window; None if it has now."""
+        """Seconds until this key has fewer failures than its limit in the window; None if it has
+        now; ``CROWDED`` if it has, but only counting attempts still checking their passwords."""
         limit = self.policy.limit(kind)
-        times = db.scalars(
-            select(SignInFailure.at)
+        rows = db.execute(
+            select(SignInFailure.at, SignInFailure.settled)
             .where(
                 SignInFailure.key_kind == kind,
                 SignInFailure.key == key,
@@ -149,9 +167,12 @@ class SignInThrottle:
             )
             .order_by(SignInFailure.at)
         ).all()
-        if len(times) < limit:
+        if len(rows) < limit:
             return None
-        frees_at = times[len(times) - limit] + self.policy.window  # the failure whose expiry leaves limit - 1
+        failures = [at for at, settled in rows if settled]
+        if len(failures) < limit:
+            return CROWDED
+        frees_at = failures[len(failures) - limit] + self.policy.window  # the failure whose expiry leaves limit - 1
         return max(1, math.ceil((frees_at - now).total_seconds()))
 
 

@@ -265,3 +265,32 @@ async def test_the_openapi_document_describes_the_refusal(anon):
     refused = doc["paths"]["/api/auth/token"]["post"]["responses"]["429"]
     assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
     assert refused["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+async def test_a_class_signing_in_at_once_from_one_address_waits_a_moment_and_is_never_locked_out(
+    running, client_at, make_user, clock, verifications, settings
+):
+    """Fifty attempts still checking their passwords fill the address's count: the next is told
+    to try again in a moment (503, Retry-After: 2), not locked out for minutes (429), since
+    nobody has failed; once those attempts settle as failures, the address is locked out."""
+    make_user("lena")
+    throttle = SignInThrottle(ThrottlePolicy.from_settings(settings), running.state.secret_key, clock=clock)
+    with running.state.sessionmaker() as db:
+        in_flight = [
+            throttle.begin(db, username=f"learner{n}", address="192.0.2.10")
+            for n in range(settings.signin_max_failures_per_address)
+        ]
+    room = client_at("192.0.2.10")
+    crowded = await sign_in(room, "lena")
+    assert crowded.status_code == 503 and crowded.json()["error"]["code"] == "service_busy"
+    assert crowded.headers["retry-after"] == "2" and verifications == []
+    with running.state.sessionmaker() as db:  # the class's sign-ins finish: every one succeeded
+        for attempt in in_flight:
+            throttle.withdrawn(db, attempt)
+        db.commit()
+    assert (await sign_in(room, "lena")).status_code == 200  # the deferred one, a moment later
+    with running.state.sessionmaker() as db:  # fifty wrong passwords instead: real failures
+        for n in range(settings.signin_max_failures_per_address):
+            throttle.failed(db, throttle.begin(db, username=f"guess{n}", address="192.0.2.10"))
+        db.commit()
+    assert (await sign_in(room, "lena")).status_code == 429
