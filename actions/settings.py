@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     # Argon2 hashes checked or made at once (each ~18 ms of one core, off the event loop);
     # a sign-in waiting longer than ``signin_queue_timeout`` seconds for a turn is answered 503.
     password_hash_workers: int = Field(default=2, ge=1)
-    signin_queue_timeout: float = Field(default=10.0, gt=0)
+    signin_queue_timeout: float = Field(default=5.0, gt=0)  # with the pool wait, well under 10 s in all
     # The scaled topology (`practice run --engines N --workers M`, docs/DESIGN.md "Scaling out"):
     # Rasa servers (each with its own action server) sharing one SQL tracker store and Redis
     # lock store, and API worker processes; more than one of either needs PostgreSQL.
