@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from actions.settings import Settings
 from api.db import DbSession, utcnow
@@ -71,6 +73,9 @@ class TurnLock:
     (409). No database connection is held while waiting or while the engine answers: the
     request's transaction ends first, and the lease is taken and given back in short
     transactions of its own. An unknown session id is not leased: the service's 404 follows.
+
+    Every database call runs in a worker thread, never on the event loop; ending the request's
+    transaction and giving the lease back run even if the request is cancelled meanwhile.
     """
 
     locks: SessionLocks
@@ -82,7 +87,7 @@ class TurnLock:
     @asynccontextmanager
     async def hold(self, session_id: str) -> AsyncIterator[None]:
         # Only reads so far (the user, maybe the session): ending them frees the pooled connection.
-        self.db.commit()
+        await run_in_threadpool(self.db.commit)
         deadline = asyncio.get_running_loop().time() + self.wait
         lock = self.locks.lock(session_id)
         try:
@@ -100,11 +105,11 @@ class TurnLock:
             except BaseException:
                 # Whatever the service keeps it has committed; ending the reads left open frees
                 # the request's connection before the lease's own transaction takes one.
-                self.db.rollback()
+                await _to_the_end(self.db.rollback)
                 raise
             finally:
                 if token is not None:
-                    self._give_back(session_id, token)
+                    await _to_the_end(self._give_back, session_id, token)
         finally:
             lock.release()
 
@@ -113,10 +118,7 @@ class TurnLock:
         token = secrets.token_hex(16)
         loop = asyncio.get_running_loop()
         while True:
-            with self.leases() as db:
-                lease = turn_lease.try_take(
-                    db, session_id=session_id, token=token, now=utcnow(), seconds=self.lease_seconds
-                )
+            lease = await run_in_threadpool(self._try_take, session_id, token)
             if lease is Lease.TAKEN:
                 return token
             if lease is Lease.NO_SESSION:
@@ -126,6 +128,10 @@ class TurnLock:
                 log.info("session %s: another request's turn outlasted the wait", session_id)
                 raise TurnInProgress()
             await asyncio.sleep(min(LEASE_POLL_SECONDS, left))
+
+    def _try_take(self, session_id: str, token: str) -> Lease:
+        with self.leases() as db:
+            return turn_lease.try_take(db, session_id=session_id, token=token, now=utcnow(), seconds=self.lease_seconds)
 
     def _give_back(self, session_id: str, token: str) -> None:
         """Free the lease; if the database cannot be reached, leave it to expire rather than
@@ -140,6 +146,13 @@ class TurnLock:
             log.warning(
                 "session %s: turn lease not given back (%s); it expires by itself", session_id, type(exc).__name__
             )
+
+
+async def _to_the_end(work: Callable[..., object], *args: object) -> None:
+    """``work(*args)`` in a worker thread, shielded from cancellation: clean-up that ran
+    synchronously, and so always finished, when it ran on the event loop."""
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(work, *args)
 
 
 def get_app_settings(request: Request) -> Settings:

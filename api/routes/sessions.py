@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, status
+from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import Outcome, SessionStatus
 from api.auth.dependencies import CurrentUser
@@ -44,6 +45,8 @@ def _session_out(session: PracticeSession, scenarios: Mapping[str, Any]) -> Sess
 
 
 def _turn_result(turn: Any) -> TurnResult:
+    """The turn and its session: reading ``turn.session`` may query the database (the service's
+    session object may be gone from the identity map), so async routes call this in a thread."""
     session = turn.session
     return TurnResult(
         turn=TurnOut.model_validate(turn),
@@ -130,16 +133,17 @@ async def create_turn(
     user: CurrentUser,
 ) -> TurnResult:
     """Say something to the patient; the reply comes back with feedback on what you said."""
+    owner_id = user.id  # read now: waiting for the turn expires what the request loaded
     async with locks.hold(session_id):
         turn = await sessions.send_turn(
             db=db,
             engine=engine,
             session_id=session_id,
-            owner_id=user.id,
+            owner_id=owner_id,
             text=body.text,
             max_chars=settings.max_message_chars,
         )
-    return _turn_result(turn)
+    return await run_in_threadpool(_turn_result, turn)
 
 
 @router.post("/{session_id}/turns/retry", response_model=TurnResult, responses=ENGINE_RESPONSES)
@@ -147,9 +151,10 @@ async def retry_turn(
     session_id: str, db: DbSession, engine: EngineDep, locks: LocksDep, user: CurrentUser
 ) -> TurnResult:
     """Send the message that is still waiting for a reply again."""
+    owner_id = user.id  # read now: waiting for the turn expires what the request loaded
     async with locks.hold(session_id):
-        turn = await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
-    return _turn_result(turn)
+        turn = await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=owner_id)
+    return await run_in_threadpool(_turn_result, turn)
 
 
 @router.post("/{session_id}/end", response_model=EndResult, responses=ENGINE_RESPONSES)
@@ -163,9 +168,10 @@ async def end_session(
 ) -> EndResult:
     """End the conversation (``finished``, or ``safety`` to step away) and get the summary."""
     reason = body.reason if body is not None else "finished"
+    owner_id = user.id  # read now: waiting for the turn expires what the request loaded
     async with locks.hold(session_id):
         session = await sessions.end_session(
-            db=db, engine=engine, session_id=session_id, owner_id=user.id, reason=reason
+            db=db, engine=engine, session_id=session_id, owner_id=owner_id, reason=reason
         )
     return EndResult(
         session=SessionState.model_validate(session),

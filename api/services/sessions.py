@@ -4,6 +4,14 @@ and retry turns, end it, read it back.
 Functions are keyword-only and take their collaborators (database session, engine client,
 scenario library) as arguments, so routes and tests wire them as they like. Logs carry ids,
 statuses and timings only; never what the learner or the patient said.
+
+The ones that talk to the engine are async, and split in steps: the database work (read and
+check, store what is pending; then record the answer) is plain functions run in a worker
+thread (``run_in_threadpool``), so a slow query never holds up the event loop and the other
+requests it serves; the engine call between them is awaited on the loop. Each step before the
+engine call ends by committing, so no database connection is held while the engine answers
+(``expire_on_commit`` is off: the objects stay loaded), and a slow engine cannot drain the pool.
+The steps use the request's database session one after another, never two at once.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import EndReason, Outcome, SessionEndReason, SessionStatus
 from api.db import utcnow
@@ -99,13 +108,6 @@ def _with_hint(exc: EngineFailure, hint: str) -> EngineFailure:
     return type(exc)(message)
 
 
-async def _ask(db: Session, engine: DialogueEngine, sender: str, message: str) -> list[dict[str, Any]]:
-    """Send to the engine holding no database connection: the transaction ends first (objects
-    stay loaded: ``expire_on_commit`` is off), so a slow engine cannot drain the pool."""
-    db.commit()
-    return await engine.send(sender, message)
-
-
 def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
@@ -137,12 +139,11 @@ async def start_session(
         seed=secrets.randbelow(SEED_RANGE) if seed is None else seed,
         status="starting",
     )
-    db.add(session)
-    db.commit()
+    await run_in_threadpool(_store, db, session)
     started = time.perf_counter()
     message = start_scenario_message(scenario_id, str(session.seed))
     try:
-        reply = EngineReply.from_messages(await _ask(db, engine, session.id, message))
+        reply = EngineReply.from_messages(await engine.send(session.id, message))
         if not reply.patient_lines:
             reply.raise_reported_error()
             raise EngineUnavailable(
@@ -150,18 +151,31 @@ async def start_session(
                 "(is the action server running?)"
             )
     except EngineFailure as exc:
-        session.status = "failed"
-        session.ended_at = utcnow()
-        db.commit()
+        await run_in_threadpool(_not_started, db, session)
         log.warning(
             "session %s failed to start (%s) after %.0f ms", session.id, type(exc).__name__, _elapsed_ms(started)
         )
         raise
-    session.opening = reply.patient_lines
-    session.status = "active"
-    db.commit()
+    await run_in_threadpool(_opened, db, session, reply.patient_lines)
     log.info("session %s started scenario=%s in %.0f ms", session.id, scenario_id, _elapsed_ms(started))
     return session
+
+
+def _store(db: Session, session: PracticeSession) -> None:
+    db.add(session)
+    db.commit()
+
+
+def _not_started(db: Session, session: PracticeSession) -> None:
+    session.status = "failed"
+    session.ended_at = utcnow()
+    db.commit()
+
+
+def _opened(db: Session, session: PracticeSession, opening: list[dict[str, Any]]) -> None:
+    session.opening = opening
+    session.status = "active"
+    db.commit()
 
 
 async def send_turn(
@@ -174,6 +188,17 @@ async def send_turn(
     while one is pending. If the engine refuses it for any other reason (retrying would fail the
     same way), the turn is kept as ``failed`` and the learner carries on or ends the session.
     """
+    session, turn = await run_in_threadpool(
+        _store_pending, db, session_id=session_id, owner_id=owner_id, text=text, max_chars=max_chars
+    )
+    log.info("session %s turn %d stored as pending", session_id, turn.index)
+    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+
+
+def _store_pending(
+    db: Session, *, session_id: str, owner_id: int, text: str, max_chars: int
+) -> tuple[PracticeSession, Turn]:
+    """The session and the learner's message, stored as its next turn (``pending``) and committed."""
     session = _get_session(db, session_id, owner_id)
     cleaned = normalise_message(text, max_chars=max_chars)
     _require_active(session)
@@ -195,26 +220,34 @@ async def send_turn(
             f"another message for session {session_id!r} arrived at the same time; reload and try again",
             code="turn_conflict",
         ) from None
-    log.info("session %s turn %d stored as pending", session_id, turn.index)
-    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+    return session, turn
 
 
 async def retry_turn(*, db: Session, engine: DialogueEngine, session_id: str, owner_id: int) -> Turn:
     """Deliver the pending turn again (same row, never a new one)."""
+    session, turn = await run_in_threadpool(_load_pending, db, session_id, owner_id)
+    log.info("session %s turn %d retried", session_id, turn.index)
+    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+
+
+def _load_pending(db: Session, session_id: str, owner_id: int) -> tuple[PracticeSession, Turn]:
+    """The session and its pending turn; the reading transaction ends (nothing is held while the
+    engine answers)."""
     session = _get_session(db, session_id, owner_id)
     _require_active(session)
     turn = _pending_turn(db, session_id)
     if turn is None:
         raise Conflict(f"practice session {session_id!r} has no message waiting to be retried", code="nothing_pending")
-    log.info("session %s turn %d retried", session_id, turn.index)
-    return await _deliver(db=db, engine=engine, session=session, turn=turn)
+    db.commit()
+    return session, turn
 
 
 async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSession, turn: Turn) -> Turn:
+    """Send the stored turn to the engine (the caller's step has committed) and record the answer."""
     started = time.perf_counter()
     kept = f"Your message was kept; retry it with POST /api/sessions/{session.id}/turns/retry once the engine is back."
     try:
-        reply = EngineReply.from_messages(await _ask(db, engine, session.id, learner_message(turn.learner_text)))
+        reply = EngineReply.from_messages(await engine.send(session.id, learner_message(turn.learner_text)))
         if not reply.patient_lines and reply.summary is None:
             reply.raise_reported_error()
             # Rasa answers nothing when it cannot reach the action server: an outage.
@@ -229,17 +262,9 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
         )
         if exc.retryable:
             raise _with_hint(exc, kept) from exc
-        turn.status = "failed"
-        db.commit()
+        await run_in_threadpool(_set_aside, db, turn)
         raise _with_hint(exc, SET_ASIDE) from exc
-    now = utcnow()
-    turn.patient_lines = reply.patient_lines
-    turn.score_card = reply.score_card
-    turn.status = "answered"
-    turn.answered_at = now
-    if reply.summary is not None:
-        _finish(session, reply.summary, reason="conversation", now=now)
-    db.commit()
+    await run_in_threadpool(_answered, db, session, turn, reply)
     if session.status == "ended":
         engine.forget([session.id])  # the transcript is the record now
     log.info(
@@ -250,6 +275,23 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
         session.status,
     )
     return turn
+
+
+def _set_aside(db: Session, turn: Turn) -> None:
+    turn.status = "failed"
+    db.commit()
+
+
+def _answered(db: Session, session: PracticeSession, turn: Turn, reply: EngineReply) -> None:
+    """The patient's answer and its score card on the turn; the session ends if the patient ended it."""
+    now = utcnow()
+    turn.patient_lines = reply.patient_lines
+    turn.score_card = reply.score_card
+    turn.status = "answered"
+    turn.answered_at = now
+    if reply.summary is not None:
+        _finish(session, reply.summary, reason="conversation", now=now)
+    db.commit()
 
 
 def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: SessionEndReason, now: datetime) -> None:
@@ -267,13 +309,12 @@ async def end_session(
 
     If the engine cannot answer, the session stays active and the engine error is raised.
     """
-    session = _get_session(db, session_id, owner_id)
+    session = await run_in_threadpool(_load_to_end, db, session_id, owner_id)
     if session.status == "ended":
         return session
-    _require_active(session)
     started = time.perf_counter()
     try:
-        reply = EngineReply.from_messages(await _ask(db, engine, session.id, end_session_message(reason)))
+        reply = EngineReply.from_messages(await engine.send(session.id, end_session_message(reason)))
         if reply.summary is None:
             reply.raise_reported_error()
             raise EngineUnavailable(
@@ -282,14 +323,34 @@ async def end_session(
     except EngineFailure as exc:
         log.warning("session %s not ended (%s); it stays active", session.id, type(exc).__name__)
         raise _with_hint(exc, "The session stays open; try ending it again.") from exc
-    session.closing = reply.patient_lines
-    _finish(session, reply.summary, reason=reason, now=utcnow())
-    db.commit()
+    await run_in_threadpool(_ended, db, session, reply.patient_lines, reply.summary, reason)
     engine.forget([session.id])  # the transcript is the record now
     log.info(
         "session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started)
     )
     return session
+
+
+def _load_to_end(db: Session, session_id: str, owner_id: int) -> PracticeSession:
+    """The session; unless it has ended already, it must be active, and the reading transaction
+    ends (nothing is held while the engine answers)."""
+    session = _get_session(db, session_id, owner_id)
+    if session.status != "ended":
+        _require_active(session)
+        db.commit()
+    return session
+
+
+def _ended(
+    db: Session,
+    session: PracticeSession,
+    closing: list[dict[str, Any]],
+    summary: dict[str, Any],
+    reason: EndReason,
+) -> None:
+    session.closing = closing
+    _finish(session, summary, reason=reason, now=utcnow())
+    db.commit()
 
 
 def list_sessions(

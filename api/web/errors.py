@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 
 from api.error_handlers import (
     database_unavailable,
@@ -108,7 +109,9 @@ def error_page(
 
 
 def _failure_page(request: Request, exc: PracticeError) -> Response:
-    """The page (or, for the chat's script, the JSON) for one of the API's failures."""
+    """The page (or, for the chat's script, the JSON) for one of the API's failures. Called in
+    a worker thread: a request that failed may have rolled back, and the page reads the
+    signed-in user (its name, its role) again from the database."""
     log_failure(request, exc)
     if isinstance(exc, EngineFailure):
         message = engine_message(exc)
@@ -138,14 +141,14 @@ class WebRoute(APIRoute):
                     return practice_error_response(exc)
                 return sign_in_redirect(request, expired=exc.expired)
             except PracticeError as exc:
-                return _failure_page(request, exc)
+                return await run_in_threadpool(_failure_page, request, exc)
             except DBAPIError as exc:  # a broken database connection is a page too, not JSON
                 failure = database_unavailable(exc)
                 if failure is None:
                     raise
-                return _failure_page(request, failure)
+                return await run_in_threadpool(_failure_page, request, failure)
             except PoolTimeout as exc:  # no database connection came free: busy, a page too
-                return _failure_page(request, service_busy(exc))
+                return await run_in_threadpool(_failure_page, request, service_busy(exc))
             except RequestValidationError as exc:
                 log.info("%s %s -> 422 validation_error", request.method, request.url.path)
                 if wants_json(request):

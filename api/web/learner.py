@@ -9,10 +9,12 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import END_REASONS, OUTCOMES, EndReason, Theme
 from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
+from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError, TurnInProgress
 from api.models import PracticeSession, Turn, User
@@ -192,47 +194,99 @@ async def say(
     text: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Send a reply. If the last one is still waiting for the patient (the engine was down),
-    sending the same words again retries it; the words typed are never lost on an error."""
-    session = _own(db, user, session_id)
+    sending the same words again retries it; the words typed are never lost on an error.
+
+    Async for the engine's sake only: reading the session and building the page that follows
+    (which may read the database again) run in worker threads, never on the event loop."""
+    owner_id = user.id  # read now: waiting for the turn expires what the request loaded
+    session = await run_in_threadpool(_own, db, user, session_id)
     try:
         async with locks.hold(session_id):
-            pending = next((t for t in session.turns if t.status == "pending"), None)
-            cleaned = sessions.normalise_message(text, max_chars=settings.max_message_chars)
-            if pending is not None and pending.learner_text == cleaned:
-                turn = await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=user.id)
-            elif pending is not None:
-                raise Conflict(
-                    "Your previous reply is still waiting for the patient. Send it again first "
-                    "(it is shown above), then carry on.",
-                    code="turn_pending",
-                )
-            else:
-                turn = await sessions.send_turn(
-                    db=db,
-                    engine=engine,
-                    session_id=session_id,
-                    owner_id=user.id,
-                    text=text,
-                    max_chars=settings.max_message_chars,
-                )
+            turn = await _reply_or_retry(
+                db=db,
+                engine=engine,
+                session=session,
+                session_id=session_id,
+                owner_id=owner_id,
+                text=text,
+                max_chars=settings.max_message_chars,
+            )
     except PracticeError as exc:  # the engine's failures among them
         log_failure(request, exc)
-        if isinstance(exc, EngineFailure):
-            message = engine_message(exc, turn=True)
-        elif isinstance(exc, InvalidMessage):
-            message = "Please type a reply first." if exc.code == "message_empty" else sentence(exc.message) + "."
-        else:
-            message = exc.message
+        message = _reply_error(exc)
         if wants_json(request):
             return practice_error_response(exc, message)
-        db.expire_all()
-        session = _own(db, user, session_id)
-        if session.status == "ended":
-            return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
-        ctx = {**_chat_context(session, scenarios), "draft": text, "error": message, "error_code": exc.code}
-        response = render(request, "chat.html", ctx, status_code=exc.status_code)
-        response.headers.update(exc.headers or {})
-        return response
+        return await run_in_threadpool(_chat_again, request, db, user, session_id, scenarios, text, message, exc)
+    return await run_in_threadpool(_after_reply, request, db, session, turn, scenarios)
+
+
+async def _reply_or_retry(
+    *,
+    db: DbSession,
+    engine: DialogueEngine,
+    session: PracticeSession,
+    session_id: str,
+    owner_id: int,
+    text: str,
+    max_chars: int,
+) -> Turn:
+    """Retry the pending reply if these are its words; refuse other words while it is pending."""
+    pending = await run_in_threadpool(_pending_of, session)
+    cleaned = sessions.normalise_message(text, max_chars=max_chars)
+    if pending is not None and pending.learner_text == cleaned:
+        return await sessions.retry_turn(db=db, engine=engine, session_id=session_id, owner_id=owner_id)
+    if pending is not None:
+        raise Conflict(
+            "Your previous reply is still waiting for the patient. Send it again first "
+            "(it is shown above), then carry on.",
+            code="turn_pending",
+        )
+    return await sessions.send_turn(
+        db=db, engine=engine, session_id=session_id, owner_id=owner_id, text=text, max_chars=max_chars
+    )
+
+
+def _pending_of(session: PracticeSession) -> Turn | None:
+    """The session's pending turn, its turns read again (waiting for the turn expired them)."""
+    return next((t for t in session.turns if t.status == "pending"), None)
+
+
+def _reply_error(exc: PracticeError) -> str:
+    """What the chat says when a reply was not answered."""
+    if isinstance(exc, EngineFailure):
+        return engine_message(exc, turn=True)
+    if isinstance(exc, InvalidMessage):
+        return "Please type a reply first." if exc.code == "message_empty" else sentence(exc.message) + "."
+    return exc.message
+
+
+def _chat_again(
+    request: Request,
+    db: DbSession,
+    user: User,
+    session_id: str,
+    scenarios: Mapping[str, Any],
+    draft: str,
+    error: str,
+    exc: PracticeError,
+) -> Response:
+    """The chat as stored now, the words typed kept in the box, saying what went wrong (the
+    report if the session has ended meanwhile)."""
+    db.expire_all()
+    session = _own(db, user, session_id)
+    if session.status == "ended":
+        return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+    ctx = {**_chat_context(session, scenarios), "draft": draft, "error": error, "error_code": exc.code}
+    response = render(request, "chat.html", ctx, status_code=exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def _after_reply(
+    request: Request, db: DbSession, session: PracticeSession, turn: Turn, scenarios: Mapping[str, Any]
+) -> Response:
+    """The answered turn for the chat's script, else back to the chat (or the report if the
+    patient ended the conversation)."""
     db.refresh(session)
     if wants_json(request):
         return _turn_json(request, session, turn, scenarios)
@@ -266,32 +320,42 @@ async def end(
     scenarios: ScenariosDep,
     reason: Annotated[str, Form(pattern=END_REASON_PATTERN)] = "finished",
 ) -> Response:
-    session = _own(db, user, session_id)
+    owner_id = user.id  # read now: waiting for the turn expires what the request loaded
+    session = await run_in_threadpool(_own, db, user, session_id)
     try:
         async with locks.hold(session_id):
             session = await sessions.end_session(
                 db=db,
                 engine=engine,
                 session_id=session_id,
-                owner_id=user.id,
+                owner_id=owner_id,
                 reason=cast(EndReason, reason),  # END_REASON_PATTERN let only an EndReason through
             )
     except (EngineFailure, TurnInProgress) as exc:
         if reason == "safety":  # support comes first: show it even if the engine cannot close the conversation
-            return render(
-                request,
-                "step_away.html",
-                {
-                    "session": session,
-                    "title": _title(scenarios, session.scenario_id),
-                    "support": _support(None),
-                    "not_closed": engine_message(exc) if isinstance(exc, EngineFailure) else STILL_ANSWERING,
-                },
-            )
+            not_closed = engine_message(exc) if isinstance(exc, EngineFailure) else STILL_ANSWERING
+            return await run_in_threadpool(_not_closed_page, request, session, scenarios, not_closed)
         raise
     if reason == "safety":
         return RedirectResponse(f"/practise/sessions/{session.id}/step-away", status_code=303)
     return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+
+
+def _not_closed_page(
+    request: Request, session: PracticeSession, scenarios: Mapping[str, Any], not_closed: str
+) -> Response:
+    """The step-away page with its support, saying the conversation could not be closed (in a
+    worker thread: the failed end expired the session, which is read again)."""
+    return render(
+        request,
+        "step_away.html",
+        {
+            "session": session,
+            "title": _title(scenarios, session.scenario_id),
+            "support": _support(None),
+            "not_closed": not_closed,
+        },
+    )
 
 
 @router.get("/practise/sessions/{session_id}/step-away")
