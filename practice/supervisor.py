@@ -27,6 +27,7 @@ import hashlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -294,6 +295,16 @@ def _answers_sql(url: URL) -> bool:
         database.dispose()
 
 
+def use_write_ahead_log(sqlite_file: Path) -> None:
+    """Put Rasa's SQLite tracker store in write-ahead-log mode before Rasa opens it (the mode
+    is kept in the file; Rasa's own SQLAlchemy engine sets no pragmas): Rasa reads a tracker
+    while it writes another's events, and a journal rewrite per commit was the slowest part of
+    a turn's storage (docs/DESIGN.md, "Under load")."""
+    sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(sqlite_file)) as trackers:
+        trackers.execute("PRAGMA journal_mode=WAL")
+
+
 def redis_answers(redis_url: str, timeout: float = 2.0) -> bool:
     """True if a Redis server answers PING at ``redis_url`` (no client library needed for this)."""
     parts = urlsplit(redis_url)
@@ -431,6 +442,8 @@ class Stack:
         for url in (cfg.resolved_database_url, cfg.resolved_tracker_url):
             if url.startswith("postgresql"):
                 ensure_postgres_database(url)
+        if cfg.engines == 1 and not cfg.engine_tracker_url:
+            use_write_ahead_log(cfg.tracker_db)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._services = self._build_services()

@@ -121,3 +121,14 @@ def test_no_redis_is_told_before_anything_starts(tmp_path: Path) -> None:
     )
     with pytest.raises(StackError, match="no Redis answers"):
         Stack(cfg).start()
+
+
+def test_one_engine_s_sqlite_tracker_store_uses_the_write_ahead_log(tmp_path: Path) -> None:
+    import sqlite3
+
+    from practice.supervisor import use_write_ahead_log
+
+    trackers = tmp_path / "state" / "rasa-trackers.db"
+    use_write_ahead_log(trackers)
+    with sqlite3.connect(trackers) as rasa:  # as Rasa's own connection will find it
+        assert rasa.execute("PRAGMA journal_mode").fetchone() == ("wal",)
