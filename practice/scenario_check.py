@@ -11,6 +11,11 @@ level. This adds what a trainer needs to know before learners meet the scenario:
   learner move, and reports the fewest turns to each outcome. The calm ending must fit in
   the scenario's turn budget.
 
+It also reports the variety a session can draw on: how many lines each act has at each
+level (the patient never repeats a line while an unused one remains for that act and level,
+so thin cells are where a long conversation starts repeating itself). Informational for now:
+issue 20 asks for five per act and level on average.
+
 It runs without Rasa or spaCy, so it is quick enough for an author's edit-check loop.
 Every problem is one line: ``file: field: problem``.
 """
@@ -25,7 +30,7 @@ from typing import Any
 from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed_act
 from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
 from actions.scenarios import Scenario, ScenarioError, cue_weights, load_scenario
-from actions.vocabulary import LEVELS, OUTCOMES, Outcome
+from actions.vocabulary import ACTS, LEVELS, OUTCOMES, Outcome
 from practice.dialogue import Behaviour, load_behaviour
 
 # One typical reply's cues for each learner move: what a learner making that move says.
@@ -66,14 +71,55 @@ class _State:
     boundaries: int
 
 
+LINES_WANTED = 5  # per act and level, on average (issue 20): enough for a long conversation
+
+
+@dataclass(frozen=True)
+class LineCoverage:
+    """How many lines each act has at each level: the variety a session can draw on."""
+
+    counts: dict[tuple[str, str, str], int]  # (scenario id, act, level) -> lines
+
+    @classmethod
+    def of(cls, scenarios: Iterable[Scenario]) -> LineCoverage:
+        """One scenario's cells, or the library's (several scenarios' cells together)."""
+        return cls(
+            {
+                (scenario.id, act, level): len(scenario.lines_for(act, level))
+                for scenario in scenarios
+                for act in ACTS
+                for level in LEVELS
+            }
+        )
+
+    @property
+    def mean(self) -> float:
+        return sum(self.counts.values()) / len(self.counts) if self.counts else 0.0
+
+    @property
+    def fewest(self) -> int:
+        return min(self.counts.values(), default=0)
+
+    def thin(self, wanted: int = LINES_WANTED) -> list[tuple[str, str, str]]:
+        """The (scenario id, act, level) cells with fewer than ``wanted`` lines."""
+        return [cell for cell, count in self.counts.items() if count < wanted]
+
+    def summary(self) -> str:
+        return (
+            f"lines per act and level: mean {self.mean:.1f}, fewest {self.fewest}; "
+            f"{len(self.thin())} of {len(self.counts)} below {LINES_WANTED}"
+        )
+
+
 @dataclass
 class Report:
-    """One file's check: its problems, and the fewest turns to each reachable outcome."""
+    """One file's check: its problems, the fewest turns to each reachable outcome, its variety."""
 
     path: Path
     scenario: Scenario | None = None
     problems: list[str] = field(default_factory=list)
     fewest_turns: dict[str, int] = field(default_factory=dict)
+    coverage: LineCoverage | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,9 +133,10 @@ class Report:
             for outcome in (RESOLVED, *OUTCOMES)
             if outcome in self.fewest_turns
         )
+        variety = f"; {self.coverage.summary()}" if self.coverage else ""
         return (
             f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
-            f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}"
+            f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}{variety}"
         )
 
 
@@ -186,6 +233,7 @@ def check_file(path: Path, behaviour: Behaviour, weights: Mapping[str, float]) -
         report.problems.extend(str(error).splitlines())
         return report
     report.scenario = scenario
+    report.coverage = LineCoverage.of([scenario])
     report.problems.extend(opportunity_problems(scenario, path))
     report.fewest_turns = fewest_turns_to_outcomes(scenario, behaviour, weights, difficulty(scenario.difficulty))
     for outcome in required_outcomes(scenario):

@@ -107,3 +107,22 @@ def test_typical_cues_read_as_their_own_move() -> None:
     for move, cues in MOVE_CUES.items():
         if cues:
             assert moves.read("", [CueHit(c, 0, 1, 0.9) for c in cues]).id == move
+
+
+def test_the_variety_of_lines_is_counted_per_act_and_level(tmp_path: Path) -> None:
+    from actions.vocabulary import ACTS
+    from practice.scenario_check import LINES_WANTED, LineCoverage
+
+    data = minimal()
+    data["lines"]["vent"]["calm"] = ["one", "two", "three", "four", "five", "six"]
+    [report] = check_paths([write(tmp_path, data)])
+    coverage = report.coverage
+    assert coverage is not None and len(coverage.counts) == len(ACTS) * len(LEVELS)
+    assert coverage.counts[("tiny", "vent", "calm")] == 6
+    assert ("tiny", "vent", "calm") not in coverage.thin() and ("tiny", "thank", "calm") in coverage.thin()
+    expected_mean = sum(coverage.counts.values()) / len(coverage.counts)
+    assert coverage.mean == pytest.approx(expected_mean)
+    assert f"below {LINES_WANTED}" in report.summary() and "lines per act and level: mean" in report.summary()
+    assert report.scenario is not None
+    library = LineCoverage.of([report.scenario, report.scenario.model_copy(update={"id": "twin"})])
+    assert len(library.counts) == 2 * len(coverage.counts) and library.mean == pytest.approx(coverage.mean)

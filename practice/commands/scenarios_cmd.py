@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_check(args: argparse.Namespace) -> int:
     """Check every file named (or the whole library) and report on all of them."""
     from actions.scenarios import ScenarioError, scenario_dir
-    from practice.scenario_check import check_paths
+    from practice.scenario_check import LineCoverage, check_paths
 
     paths = list(args.paths) or [scenario_dir()]
     missing = [path for path in paths if not path.exists()]
@@ -71,6 +71,9 @@ def run_check(args: argparse.Namespace) -> int:
             for problem in report.problems:
                 print(f"     {problem}")
     failed = sum(not report.ok for report in reports)
+    loaded = [report.scenario for report in reports if report.scenario is not None]
+    if len(loaded) > 1:
+        print(f"\nAll {len(loaded)} scenarios, {LineCoverage.of(loaded).summary()}.")
     print(f"\n{len(reports) - failed} of {len(reports)} scenario files ok.")
     return 1 if failed else 0
 
