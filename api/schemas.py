@@ -54,9 +54,15 @@ class SessionEnd(Request):
     reason: EndReason = "finished"
 
 
+ServiceState = Literal["up", "busy", "down"]
+
+
 class Health(BaseModel):
+    """Always 200 while the API answers; what it depends on, each ``up`` or not."""
+
     status: Literal["ok"] = "ok"
     engine: Literal["up", "down"]
+    database: ServiceState = "up"
 
 
 class ScenarioList(BaseModel):

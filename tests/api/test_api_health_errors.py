@@ -9,11 +9,30 @@ from api.exceptions import EngineUnavailable
 
 async def test_health_up_and_down(client, engine):
     r = await client.get("/api/health")
-    assert r.json() == {"status": "ok", "engine": "up"}
+    assert r.json() == {"status": "ok", "engine": "up", "database": "up"}
     engine.up = False
     r = await client.get("/api/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "engine": "down"}
+    assert r.json() == {"status": "ok", "engine": "down", "database": "up"}
+
+
+async def test_health_says_when_the_database_does_not_answer(client, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    database = app.state.database
+
+    def refuse(error):
+        def connect():
+            raise error
+
+        return connect
+
+    monkeypatch.setattr(database, "connect", refuse(OperationalError("SELECT 1", {}, Exception("gone"))))
+    r = await client.get("/api/health")
+    assert r.status_code == 200 and r.json()["database"] == "down"
+    monkeypatch.setattr(database, "connect", refuse(PoolTimeout("no connection free")))
+    assert (await client.get("/api/health")).json()["database"] == "busy"
 
 
 async def test_unknown_route_and_method_use_the_error_shape(client):

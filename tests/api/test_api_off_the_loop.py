@@ -164,12 +164,14 @@ async def longest_gap_while(work: Awaitable[T]) -> tuple[float, T]:
     return longest, await task
 
 
-async def slowest_health_check_until(anon: httpx.AsyncClient, done: asyncio.Future[Any]) -> float:
-    """Seconds the slowest of back-to-back ``GET /api/health`` took until ``done`` is."""
+async def slowest_cheap_request_until(anon: httpx.AsyncClient, done: asyncio.Future[Any]) -> float:
+    """Seconds the slowest of back-to-back ``GET /docs`` (served on the loop, no database work;
+    the health check now asks the database too) took until ``done`` is."""
     slowest = 0.0
     while not done.done():
         started = time.monotonic()
-        assert (await anon.get("/api/health")).status_code == 200
+        assert (await anon.get("/docs")).status_code == 200
+        await asyncio.sleep(0)  # an in-memory request never waits: give the loop's other work its turn
         slowest = max(slowest, time.monotonic() - started)
     return slowest
 
@@ -178,10 +180,10 @@ async def test_a_slow_database_holds_up_its_own_reply_not_the_event_loop(client,
     sid = (await start())["id"]
     slow_database()
     turn = asyncio.ensure_future(client.post(f"/api/sessions/{sid}/turns", json={"text": "What happened?"}))
-    gap, slowest_check = await longest_gap_while(slowest_health_check_until(anon, turn))
+    gap, slowest_check = await longest_gap_while(slowest_cheap_request_until(anon, turn))
     assert (await turn).status_code == 200
     assert gap < SLOW / 2, f"the event loop stood still for {gap:.2f} s"
-    assert slowest_check < SLOW / 2, f"a health check took {slowest_check:.2f} s"
+    assert slowest_check < SLOW / 2, f"a cheap request took {slowest_check:.2f} s"
 
 
 async def test_a_slow_database_holds_up_its_own_page_not_the_event_loop(browser_for, learner, slow_database):
