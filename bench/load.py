@@ -706,18 +706,6 @@ def throwaway_databases(server_url: str) -> Iterator[tuple[str, str]]:
             admin.dispose()
 
 
-def free_block(size: int, host: str = "127.0.0.1", tries: int = 100) -> int:
-    """The first of ``size`` consecutive free TCP ports: a scaled stack's Rasa servers and action
-    servers each take consecutive ports."""
-    from practice.supervisor import StackError, free_port, port_is_free
-
-    for _ in range(tries):
-        base = free_port(host)
-        if base + size <= 65536 and all(port_is_free(host, base + i) for i in range(1, size)):
-            return base
-    raise StackError(f"found no {size} consecutive free ports on {host}")
-
-
 class CpuWatch:
     """The CPU time each server's process group uses between ``start`` and ``stop``, and this
     process's (the load generator's). ``pids`` gives each server's name and process group leader
@@ -773,7 +761,7 @@ def measure(args: argparse.Namespace, base_url: str, watch: CpuWatch | None = No
 def measure_topology(args: argparse.Namespace, topology: Topology, model: Path) -> TopologyResult:
     """A fresh stack of this topology (throwaway PostgreSQL databases if it uses them), its runs,
     its memory and CPU, then everything stopped and dropped, whatever happened."""
-    from practice.supervisor import Stack, StackConfig, StackError
+    from practice.supervisor import Stack, StackConfig, StackError, free_port_block
 
     print(f"\n== {topology.label}", flush=True)
     try:
@@ -784,7 +772,7 @@ def measure_topology(args: argparse.Namespace, topology: Topology, model: Path) 
                 database_url, tracker_url = cleanup.enter_context(
                     throwaway_databases(args.postgres or DEFAULT_POSTGRES)
                 )
-            base = free_block(2 * topology.engines + 1)
+            base = free_port_block(2 * topology.engines + 1)
             config = StackConfig(
                 model=model,
                 rasa_port=base,

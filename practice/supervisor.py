@@ -225,6 +225,17 @@ TRACKER_URL_ENV = "RASA_TRACKER_STORE_URL"  # only in the Rasa servers' environm
 LOCK_PASSWORD_ENV = "RASA_LOCK_STORE_PASSWORD"
 
 
+def free_port_block(size: int, host: str = "127.0.0.1", tries: int = 100) -> int:
+    """The first of ``size`` consecutive free TCP ports: a scaled stack's Rasa servers and action
+    servers each take the ports after their first (tests and the load bench start stacks
+    beside `make run`)."""
+    for _ in range(tries):
+        base = free_port(host)
+        if base + size <= 65536 and all(port_is_free(host, base + i) for i in range(1, size)):
+            return base
+    raise StackError(f"found no {size} consecutive free ports on {host}")
+
+
 def write_endpoints(config: StackConfig, run_dir: Path, engine: int = 0) -> Path:
     """Rasa's endpoints file for engine ``engine`` (from 0): its own action server; trackers in
     SQLite under state for one engine; for several, the shared PostgreSQL tracker store and

@@ -132,3 +132,10 @@ def test_one_engine_s_sqlite_tracker_store_uses_the_write_ahead_log(tmp_path: Pa
     use_write_ahead_log(trackers)
     with sqlite3.connect(trackers) as rasa:  # as Rasa's own connection will find it
         assert rasa.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_block_of_free_ports_is_free_throughout() -> None:
+    from practice.supervisor import free_port_block, port_is_free
+
+    base = free_port_block(5)
+    assert all(port_is_free("127.0.0.1", base + offset) for offset in range(5))

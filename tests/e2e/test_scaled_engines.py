@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from api.engine import learner_message, start_scenario_message, webhook_body, webhook_url
-from practice.supervisor import Stack, StackConfig, free_port, redis_answers
+from practice.supervisor import Stack, StackConfig, free_port, free_port_block, redis_answers
 from tests.api.postgres import postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -94,12 +94,12 @@ def scaled_stack(
     redis_url = redis.url
     with postgres_database() as database_url, postgres_database(migrated=False) as tracker_url:
         model: Path = request.getfixturevalue("trained_model")
-        rasa_port = free_port()
+        base = free_port_block(5)  # two Rasa servers, two action servers, the API: consecutive ports
         config = StackConfig(
             model=model,
-            rasa_port=rasa_port,
-            action_port=free_port(),
-            api_port=free_port(),
+            rasa_port=base,
+            action_port=base + 2,
+            api_port=base + 4,
             state_dir=tmp_path_factory.mktemp("practice-scaled-state"),
             database_url=database_url,
             engine_tracker_url=tracker_url,
