@@ -101,6 +101,11 @@ class StackConfig:
         return self.engines > 1 or self.api_workers > 1
 
     @property
+    def sqlite_trackers(self) -> bool:
+        """Rasa keeps trackers in the SQLite file ``tracker_db``: one engine, no store named."""
+        return self.engines == 1 and not self.engine_tracker_url
+
+    @property
     def tracker_db(self) -> Path:
         """Rasa's tracker store with one engine: live conversations survive a Rasa restart."""
         return (self.state_dir / "rasa-trackers.db").resolve()
@@ -115,10 +120,10 @@ class StackConfig:
         """The tracker store's database, as the API's SQLAlchemy names it (it forgets ended
         conversations there): given, else SQLite for one engine, else ``<api database>_engine``
         on the API's PostgreSQL server (several Rasa servers must share one)."""
+        if self.sqlite_trackers:
+            return f"sqlite:///{self.tracker_db}"
         if self.engine_tracker_url:
             return self.engine_tracker_url
-        if self.engines == 1:
-            return f"sqlite:///{self.tracker_db}"
         api_database = make_url(self.resolved_database_url)
         return api_database.set(database=f"{api_database.database}_engine").render_as_string(hide_password=False)
 
@@ -242,7 +247,7 @@ def write_endpoints(config: StackConfig, run_dir: Path, engine: int = 0) -> Path
     Redis lock store, Rasa's own way to run replicated servers (secrets stay in the environment)."""
     endpoints = run_dir / ("endpoints.yml" if engine == 0 else f"endpoints-{engine + 1}.yml")
     text = f'action_endpoint:\n  url: "{config.action_urls[engine]}/webhook"\n'
-    if config.engines == 1 and not config.engine_tracker_url:
+    if config.sqlite_trackers:
         text += f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{config.tracker_db}"\n'
     else:
         # Unquoted: Rasa expands ${VAR} only in plain YAML scalars.
@@ -453,7 +458,7 @@ class Stack:
         for url in (cfg.resolved_database_url, cfg.resolved_tracker_url):
             if url.startswith("postgresql"):
                 ensure_postgres_database(url)
-        if cfg.engines == 1 and not cfg.engine_tracker_url:
+        if cfg.sqlite_trackers:
             use_write_ahead_log(cfg.tracker_db)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)

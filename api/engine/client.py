@@ -64,18 +64,15 @@ class EngineClient:
         started = time.perf_counter()
         try:
             response = await self._http().post(url, json=webhook_body(sender, message))
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent: safe to send elsewhere
-            raise EngineUnreachable(
+        except (httpx.ConnectTimeout, httpx.NetworkError) as exc:
+            # Never connected: nothing was sent, so another server may take it (api/engine/pool.py).
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+            raise (EngineUnreachable if unsent else EngineUnavailable)(
                 f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
                 "is it running? (`make run` starts it)"
             ) from exc
         except httpx.TimeoutException as exc:
             raise EngineTimeout(f"the Rasa engine at {url} did not answer within {self.timeout:g} s") from exc
-        except httpx.NetworkError as exc:
-            raise EngineUnavailable(
-                f"the Rasa engine at {url} is not reachable ({type(exc).__name__}); "
-                "is it running? (`make run` starts it)"
-            ) from exc
         except httpx.HTTPError as exc:
             raise EngineError(f"the Rasa engine at {url} failed: {type(exc).__name__}") from exc
         elapsed_ms = (time.perf_counter() - started) * 1000
