@@ -106,18 +106,19 @@ def test_a_given_tracker_store_is_used_as_it_is(tmp_path: Path) -> None:
 
 
 def test_no_redis_is_told_before_anything_starts(tmp_path: Path) -> None:
-    from practice.supervisor import free_port
+    from practice.supervisor import free_port_block
 
-    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
+    base = free_port_block(6)  # two Rasa servers, two action servers, the API, and where no Redis is
+    nothing_there = f"redis://127.0.0.1:{base + 5}/0"
     assert not redis_answers(nothing_there, timeout=0.5)
     cfg = config(
         tmp_path,
         engines=2,
         database_url=PG,
         redis_url=nothing_there,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        api_port=free_port(),
+        rasa_port=base,
+        action_port=base + 2,
+        api_port=base + 4,
     )
     with pytest.raises(StackError, match="no Redis answers"):
         Stack(cfg).start()
