@@ -9,6 +9,7 @@ Python (pydantic + PyYAML) so the actions, the API and the CLI can all share it.
 from __future__ import annotations
 
 import os
+import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,10 +28,12 @@ from pydantic_core import ErrorDetails
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from actions.settings import TAXONOMY_PATH, get_settings
-from actions.vocabulary import ACTS, LEVELS, Level, Theme
+from actions.vocabulary import ACTS, LEVELS, Level, Theme, Topic
 
 __all__ = [
+    "REACTION_MOVES",
     "THEME_LABELS",
+    "Fact",
     "Line",
     "Persona",
     "Scenario",
@@ -38,6 +41,7 @@ __all__ = [
     "cue_ids",
     "cue_weights",
     "load_scenario",
+    "parse_scenario",
     "load_library",
     "scenario_dir",
 ]
@@ -54,6 +58,10 @@ THEME_LABELS: dict[Theme, str] = {
     "bad_news": "bad news given by someone else",
 }
 MIN_LINES = 2  # at least two lines per act and level, so repeated practice differs
+MAX_LINE_CHARS = 400  # a patient line is something said in one breath, not a paragraph
+# The learner moves that feel like an attack (data/behaviour.yml's anti-patterns, and jargon):
+# a scenario's `reactions` may take up the learner's own words for each.
+REACTION_MOVES = ("threaten", "command", "blame", "argue", "dismiss", "advise", "jargon")
 
 
 class ScenarioError(Exception):
@@ -88,12 +96,38 @@ CueId = Annotated[str, AfterValidator(_known_cue)]
 Feeling = Annotated[str, Field(pattern=r"^[a-z][a-z _-]*$", max_length=40)]
 
 
+def _slots(text: str) -> list[str]:
+    """The named slots of a template: ``"{quote}? Don't you tell me that."`` -> ``["quote"]``."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:  # an unmatched brace
+        raise ValueError(f"{text!r}: {exc}; write slots as {{name}}") from None
+
+
+def _allow_slots(*allowed: str) -> Any:
+    """A check that a line names only `allowed` slots (none for a plain line)."""
+
+    def check(line: Line) -> Line:
+        for name in _slots(line.text):
+            if name not in allowed:
+                what = f"slots here are: {', '.join('{' + a + '}' for a in allowed)}" if allowed else "no slots here"
+                raise ValueError(f"unknown slot {{{name}}} in {line.text!r} ({what})")
+        return line
+
+    return AfterValidator(check)
+
+
 class Line(BaseModel):
-    """One thing the patient can say; ``opportunity`` names the feeling it voices, if any."""
+    """One thing the patient can say; ``opportunity`` names the feeling it voices, if any.
+
+    Some lines are templates with named slots filled from the learner's turn (``{quote}``: the
+    learner's words the scorer found) or from a fact (``{gist}``); each kind of line allows
+    only its own slots, so a misspelt slot is caught when the file is loaded, not in a session.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_LINE_CHARS)
     opportunity: Feeling | None = None
 
     @model_validator(mode="before")
@@ -102,8 +136,17 @@ class Line(BaseModel):
         """Most lines are plain strings in YAML; only empathic opportunities need a mapping."""
         return {"text": value} if isinstance(value, str) else value
 
+    def fill(self, **slots: str) -> str:
+        """The line with its slots filled (a plain line comes back as it is)."""
+        return self.text.format(**slots) if _slots(self.text) else self.text
 
-LineList = Annotated[list[Line], Field(min_length=MIN_LINES)]
+
+PlainLine = Annotated[Line, _allow_slots()]
+LineList = Annotated[list[PlainLine], Field(min_length=MIN_LINES)]
+# Lines for facts and templates: at least one per level (the fact's answers, the recall lines).
+AnswerList = Annotated[list[PlainLine], Field(min_length=1)]
+GistList = Annotated[list[Annotated[Line, _allow_slots("gist")]], Field(min_length=1)]
+QuoteList = Annotated[list[Annotated[Line, _allow_slots("quote")]], Field(min_length=1)]
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -135,8 +178,89 @@ class ActLines(TypedDict):
     handover: LevelLines
 
 
-if tuple(ActLines.__annotations__) != ACTS or tuple(LevelLines.__annotations__) != LEVELS:
-    raise RuntimeError("ActLines/LevelLines must list ACTS/LEVELS in order")  # edit both together
+@with_config(ConfigDict(extra="forbid"))
+class FactAnswers(TypedDict):
+    """A fact told at every level: fuller when calm, curt when angry."""
+
+    calm: AnswerList
+    uneasy: AnswerList
+    upset: AnswerList
+    angry: AnswerList
+    hostile: AnswerList
+
+
+@with_config(ConfigDict(extra="forbid"))
+class GistLines(TypedDict):
+    """Lines that may name a fact's gist (``{gist}``), at every level."""
+
+    calm: GistList
+    uneasy: GistList
+    upset: GistList
+    angry: GistList
+    hostile: GistList
+
+
+@with_config(ConfigDict(extra="forbid"))
+class QuoteLines(TypedDict, total=False):
+    """Lines that may quote the learner (``{quote}``); a level left out uses the act's lines."""
+
+    calm: QuoteList
+    uneasy: QuoteList
+    upset: QuoteList
+    angry: QuoteList
+    hostile: QuoteList
+
+
+@with_config(ConfigDict(extra="forbid"))
+class PlainLevelLines(TypedDict):
+    """Plain lines at every level, at least one each."""
+
+    calm: AnswerList
+    uneasy: AnswerList
+    upset: AnswerList
+    angry: AnswerList
+    hostile: AnswerList
+
+
+for _levels in (LevelLines, FactAnswers, GistLines, QuoteLines, PlainLevelLines):
+    if tuple(_levels.__annotations__) != LEVELS:
+        raise RuntimeError(f"{_levels.__name__} must list LEVELS in order")  # edit both together
+if tuple(ActLines.__annotations__) != ACTS:
+    raise RuntimeError("ActLines must list ACTS in order")
+
+
+class Fact(BaseModel):
+    """Something the patient knows and tells when asked (actions/facts.py matches the question).
+
+    ``keywords`` are the words a question about this fact would use beyond its topic's usual
+    words (data/topics.yml); ``asks`` are questions an author expects to reach it (the scenario
+    check reports a fact none of its own questions reaches); ``gist`` is the fact in a few words, for "I've told you: {gist}".
+    A ``guarded`` fact is close to the hidden need: the patient holds it back until the learner
+    has listened (the same rule that lets the need come out).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
+    topic: Topic
+    about: str = Field(min_length=1, max_length=200)
+    keywords: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(min_length=1)
+    gist: str = Field(min_length=1, max_length=120)
+    asks: list[Annotated[str, Field(min_length=3, max_length=MAX_LINE_CHARS)]] = Field(min_length=1)
+    guarded: bool = False
+    answers: FactAnswers
+
+
+@with_config(ConfigDict(extra="forbid"))
+class Templates(TypedDict, total=False):
+    """The patient's lines that take up what the learner asked or said (all optional as a whole,
+    but a scenario with facts needs `recall`, `holding_back` and `deflect`)."""
+
+    recall: GistLines  # a fact asked about again: "I've told you, {gist}"
+    holding_back: PlainLevelLines  # a guarded fact asked about before the learner has listened
+    deflect: PlainLevelLines  # a question the patient has no fact for
+    need_heard: PlainLevelLines  # a reflection that names the hidden need: "Yes. That's exactly it."
+    reactions: dict[str, QuoteLines]  # per anti-pattern move: "{quote}? Don't you tell me to calm down."
 
 
 class Persona(BaseModel):
@@ -170,6 +294,8 @@ class Scenario(BaseModel):
     opening: LineList
     lines: ActLines
     sensitivity: dict[CueId, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    facts: list[Fact] = Field(default_factory=list)
+    templates: Templates = Field(default_factory=lambda: Templates())
 
     def lines_for(self, act: str, level: str) -> list[Line]:
         """The lines this patient can say for ``act`` at ``level`` (a fresh list to pick from)."""
@@ -238,13 +364,53 @@ def _problem(err: ErrorDetails) -> str:
         return f"{got!r} should use only lowercase letters, digits and '_'"
     if kind == "model_type" and loc[-1:] != ("persona",):
         return f"expected a line of text or a mapping {{text, opportunity}}, got {got!r}"
+    if kind == "string_type" and isinstance(got, bool):
+        return f"YAML read this word as {got!r} (yes/no/on/off are true/false in YAML): put it in quotes"
+    if isinstance(got, str) and len(got) > 60:
+        got = got[:57] + "..."
     msg = err["msg"][0].lower() + err["msg"][1:]
     return f"{msg} (got {got!r})" if not isinstance(got, (dict, list)) else msg
 
 
-def _validation_error(path: Path, exc: ValidationError) -> ScenarioError:
-    problems = [f"{path}: {_path_of(e['loc'])}: {_problem(e)}" for e in exc.errors()]
-    return ScenarioError("\n".join(problems))
+def _cross_field_problems(data: dict[str, Any]) -> list[str]:
+    """Checks across fields, made on the raw data so they are listed with every field error:
+    fact ids are unique, reaction moves are known, facts come with the templates they need."""
+    facts = [f for f in data.get("facts") or [] if isinstance(f, dict)] if isinstance(data.get("facts"), list) else []
+    templates = data.get("templates") if isinstance(data.get("templates"), dict) else {}
+    problems: list[str] = []
+    ids = [f.get("id") for f in facts]
+    problems += [f"facts: id {i!r} is used twice" for i in sorted({str(i) for i in ids if ids.count(i) > 1})]
+    reactions = templates.get("reactions")
+    for move in reactions if isinstance(reactions, dict) else {}:
+        if move not in REACTION_MOVES:
+            problems.append(f"templates.reactions: unknown move {move!r}; moves are: {', '.join(REACTION_MOVES)}")
+    if facts:
+        problems += [
+            f"templates.{kind}: required when the scenario has facts"
+            for kind in ("recall", "deflect")
+            if kind not in templates
+        ]
+    if any(f.get("guarded") for f in facts) and "holding_back" not in templates:
+        problems.append("templates.holding_back: required when a fact is guarded")
+    return problems
+
+
+def parse_scenario(data: Any, source: str) -> Scenario:
+    """Validate a scenario's data (from a file or the authoring form); raise ``ScenarioError``
+    listing every problem at once, one ``source: field: problem`` line each."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: (top level): expected a mapping of fields, found "
+            f"{'nothing' if data is None else type(data).__name__}"
+        )
+    problems = [f"{source}: {line}" for line in _cross_field_problems(data)]
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{source}: {_path_of(e['loc'])}: {_problem(e)}" for e in exc.errors()] + problems
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    return scenario
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -261,15 +427,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}: YAML syntax error at {where}: {problem}") from exc
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{path}: (top level): expected a mapping of fields, found "
-            f"{'nothing' if data is None else type(data).__name__}"
-        )
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(path, exc) from None
+    scenario = parse_scenario(data, str(path))
     if scenario.id != path.stem:
         raise ScenarioError(f"{path}: id: {scenario.id!r} must equal the file name without extension ({path.stem!r})")
     return scenario

@@ -28,6 +28,8 @@ __all__ = [
     "ACTS",
     "Theme",
     "THEMES",
+    "Topic",
+    "TOPICS",
     "Outcome",
     "OUTCOMES",
     "EndReason",
@@ -76,6 +78,14 @@ ACTS: tuple[Act, ...] = get_args(Act)
 #: the catalogue sorts its options, and scenarios list their themes in their own order.
 Theme = Literal["distress", "uncivil", "abuse", "complaint", "refused_request", "delay", "bad_news"]
 THEMES: tuple[Theme, ...] = get_args(Theme)
+
+#: What a learner may ask the patient about: each scenario fact answers one topic, and
+#: data/topics.yml holds the words a question on each topic uses. In the order the scenario
+#: check and the authoring form list them: the story first, then the person, then the asks.
+# fmt: off
+Topic = Literal["what_happened", "how_long", "who", "symptoms", "home", "want", "afraid", "practical"]
+# fmt: on
+TOPICS: tuple[Topic, ...] = get_args(Topic)
 
 # --- practice sessions ----------------------------------------------------------------
 

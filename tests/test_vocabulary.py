@@ -25,6 +25,7 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "LEVELS": (v.Level, v.LEVELS),
     "ACTS": (v.Act, v.ACTS),
     "THEMES": (v.Theme, v.THEMES),
+    "TOPICS": (v.Topic, v.TOPICS),
     "OUTCOMES": (v.Outcome, v.OUTCOMES),
     "END_REASONS": (v.EndReason, v.END_REASONS),
     "SESSION_END_REASONS": (v.SessionEndReason, v.SESSION_END_REASONS),
