@@ -12,7 +12,7 @@ import os
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import yaml
 from pydantic import (
@@ -250,6 +250,10 @@ class Fact(BaseModel):
     guarded: bool = False
     answers: FactAnswers
 
+    def answers_at(self, level: str) -> list[Line]:
+        """How the patient tells this fact at ``level``."""
+        return list(cast(dict[str, list[Line]], self.answers)[level])
+
 
 @with_config(ConfigDict(extra="forbid"))
 class Templates(TypedDict, total=False):
@@ -304,6 +308,17 @@ class Scenario(BaseModel):
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}; levels are: {', '.join(LEVELS)}")
         return list(self.lines[act][level])
+
+    def template_lines(self, kind: str, level: str) -> list[Line]:
+        """The ``templates.<kind>`` lines at ``level`` ([] when the scenario has none)."""
+        if kind == "reactions":
+            raise ValueError("reactions are per move: use reaction_lines")
+        by_level = cast(dict[str, dict[str, list[Line]]], self.templates).get(kind, {})
+        return list(by_level.get(level, []))
+
+    def reaction_lines(self, move: str, level: str) -> list[Line]:
+        """The lines that take up the learner's words after `move` at `level` ([] when none)."""
+        return list(self.templates.get("reactions", {}).get(move, {}).get(level, []))  # type: ignore[call-overload]
 
     def sensitivity_for(self, cue: str) -> float:
         """Multiplier of the cue's effect on this patient's tension (1.0 when not listed)."""
@@ -375,8 +390,9 @@ def _problem(err: ErrorDetails) -> str:
 def _cross_field_problems(data: dict[str, Any]) -> list[str]:
     """Checks across fields, made on the raw data so they are listed with every field error:
     fact ids are unique, reaction moves are known, facts come with the templates they need."""
-    facts = [f for f in data.get("facts") or [] if isinstance(f, dict)] if isinstance(data.get("facts"), list) else []
-    templates = data.get("templates") if isinstance(data.get("templates"), dict) else {}
+    raw_facts, raw_templates = data.get("facts"), data.get("templates")
+    facts = [f for f in raw_facts if isinstance(f, dict)] if isinstance(raw_facts, list) else []
+    templates: dict[str, Any] = raw_templates if isinstance(raw_templates, dict) else {}
     problems: list[str] = []
     ids = [f.get("id") for f in facts]
     problems += [f"facts: id {i!r} is used twice" for i in sorted({str(i) for i in ids if ids.count(i) > 1})]

@@ -12,8 +12,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.difficulty import difficulty, performed_act
-from actions.patient import TERMINAL_OUTCOMES, choose_line_index
+from actions.difficulty import difficulty, listening_replies, performed_act
+from actions.facts import load_topics
+from actions.patient import TERMINAL_OUTCOMES
+from actions.patient_reply import patient_reply
 from actions.sdk.conversation import current_scenario, custom_messages
 
 
@@ -27,7 +29,8 @@ def act_events(act: str) -> list[EventType]:
 
 
 class PatientAct:
-    """Say a line for `act` at the patient's escalation level, varied across the session.
+    """Say a line for `act` at the patient's escalation level, varied across the session, or
+    answer what the learner asked (`actions.patient_reply`).
 
     The scenario's difficulty profile may hold a chosen act back (`actions.difficulty`): the
     need stays hidden until the learner has listened enough, and a boundary may be pushed
@@ -49,33 +52,35 @@ class PatientAct:
         if scenario is None:
             return []
         level = tracker.get_slot("escalation") or scenario.start_level
-        act = performed_act(
-            self.act,
+        cards = custom_messages(tracker.events, "score_card")
+        profile = difficulty(scenario.difficulty)
+        act = performed_act(self.act, level=level, cards=cards, profile=profile)
+        reply = patient_reply(
+            scenario,
+            act=act,
             level=level,
-            cards=custom_messages(tracker.events, "score_card"),
-            profile=difficulty(scenario.difficulty),
-        )
-        lines = scenario.lines_for(act, level)
-        said_before = {m["text"] for m in custom_messages(tracker.events, "patient_line")}
-        used = [i for i, line in enumerate(lines) if line.text in said_before]
-        index = choose_line_index(
-            len(lines),
+            card=cards[-1] if cards else None,
+            history=custom_messages(tracker.events, "patient_line"),
+            need_open=bool(tracker.get_slot("need_disclosed"))
+            or listening_replies(cards) >= profile.listening_before_need,
             seed=str(tracker.get_slot("seed") or "0"),
             turn=int(tracker.get_slot("turn_count") or 0),
-            act=act,
-            used=used,
+            lexicon=load_topics(),
         )
-        line = lines[index]
         dispatcher.utter_message(
             json_message={
                 "type": "patient_line",
                 "act": act,
                 "chosen": self.act,
-                "text": line.text,
+                "text": reply.text,
                 "escalation": level,
                 "tension": tracker.get_slot("tension"),
-                "opportunity": line.opportunity,
+                "opportunity": reply.opportunity,
                 "terminal": act in TERMINAL_OUTCOMES,
+                "kind": reply.kind,
+                "key": reply.key,
+                "fact": reply.fact,
+                "topic": reply.topic,
             }
         )
         if act != self.act:

@@ -80,6 +80,7 @@ class ActionScoreTurn(Action):
                 "turn": turn,
                 "move": move.id if move else OUT_OF_SCOPE,
                 "move_tentative": bool(move and move.tentative),
+                "move_cue": move.cue if move else None,
                 "said": result.text,
                 "cues": cues,
                 "score": result.score,

@@ -1,0 +1,216 @@
+"""Which of the patient's facts a learner's question asks about.
+
+Why words and not a classifier: each scenario has its own facts, written by trainers, and a
+new scenario must work without training anything. A question on a topic uses a small,
+general vocabulary whatever the scenario ("how long", "since when", "what's worrying you"),
+kept as data in ``data/topics.yml``; each fact adds the scenario's own words (``keywords``:
+"appointment", "chest"). Questions are compared as lemmas from the cue scorer's lookup
+table, so "waited", "waiting" and "waits" are one word.
+
+The question itself is the one the cue scorer found: the matcher reads the spans of the
+turn's open and closed question cues on the score card (one reading of the learner's words),
+so the patient answers exactly the questions the feedback shows.
+
+Scoring (weights and threshold in ``data/topics.yml``): a phrase of the fact's topic in the
+question, each word of its topic, each of its keywords. The best fact answers when it
+reaches the threshold and beats every fact of another topic by the margin; otherwise nothing
+matches and the patient deflects, because a deflection is natural and a wrong fact is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from actions.scenarios import Fact
+from actions.scoring.errors import DataError
+from actions.scoring.lang import get_lang, simple_tokens
+from actions.vocabulary import REPO_ROOT, TOPICS, Topic
+
+TOPICS_PATH = REPO_ROOT / "data" / "topics.yml"
+QUESTION_CUES = ("open_question", "closed_question")
+# Clitics as the words they stand for ("'s" is "is" or "has": both are function words here).
+_CLITICS = {"'s": "be", "'re": "be", "'m": "be", "'ve": "have", "'ll": "will", "'d": "would"}
+_NEGATED = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "be"}
+
+
+def lemmas(text: str) -> list[str]:
+    """The words of `text` as lemmas, with clitics spelled out ("what's" -> what, be)."""
+    lang = get_lang()
+    out: list[str] = []
+    for token in simple_tokens(text):
+        if token in ("?", "!"):
+            continue
+        if token.endswith("n't"):
+            out += [_NEGATED.get(token) or lang.lemma(token[:-3]), "not"]
+            continue
+        head, sep, tail = token.partition("'")
+        out.append(lang.lemma(head) if sep else lang.lemma(token))
+        if sep:
+            out.append(_CLITICS.get("'" + tail, tail))
+    return out
+
+
+def _has_phrase(words: Sequence[str], phrase: Sequence[str], gap: int) -> bool:
+    """The phrase's lemmas appear in order, each at most `gap` words after the one before."""
+    for start, word in enumerate(words):
+        if word != phrase[0]:
+            continue
+        at = start
+        for part in phrase[1:]:
+            window = words[at + 1 : at + 2 + gap]
+            if part not in window:
+                break
+            at = at + 1 + window.index(part)
+        else:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class TopicWords:
+    """The general vocabulary of questions on one topic, as lemmas."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    strong: frozenset[str]
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    """The fact a question asks about, how strongly, and the question's words."""
+
+    fact: Fact
+    score: float
+    question: str
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    """data/topics.yml, loaded: each topic's phrases and words, and the scoring numbers."""
+
+    topics: Mapping[Topic, TopicWords]
+    threshold: float
+    margin: float
+    phrase_weight: float
+    strong_weight: float
+    word_weight: float
+    keyword_weight: float
+    phrase_gap: int
+    common_words: frozenset[str] = frozenset()
+
+    def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
+        """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
+        words = {lemma for keyword in fact.keywords for lemma in lemmas(keyword)}
+        common = {w for w in words if w in STOP_WORDS or w in self.common_words}
+        return frozenset(words - common), frozenset(common)
+
+    def score(self, words: Sequence[str], fact: Fact) -> float:
+        """How strongly a question (as lemmas) asks about `fact` (module docstring)."""
+        topic = self.topics[fact.topic]
+        said = set(words)
+        keywords, common = self._keywords(fact)
+        phrases = sum(self.phrase_weight for phrase in topic.phrases if _has_phrase(words, phrase, self.phrase_gap))
+        strong = (said & topic.strong) - keywords
+        return (
+            phrases
+            + self.keyword_weight * len(said & keywords)
+            + self.strong_weight * len(strong)
+            + self.word_weight * len(said & ((topic.words | common) - keywords - strong))
+        )
+
+    def match(self, question: str, facts: Iterable[Fact]) -> FactMatch | None:
+        """The fact `question` asks about, or None when no fact is asked about clearly enough."""
+        words = lemmas(question)
+        scored = sorted(
+            ((self.score(words, fact), n, fact) for n, fact in enumerate(facts)), key=lambda s: (-s[0], s[1])
+        )
+        if not scored or scored[0][0] < self.threshold:
+            return None
+        best_score, _, best = scored[0]
+        rival = next((score for score, _, fact in scored[1:] if fact.topic != best.topic), 0.0)
+        if best_score - rival < self.margin:
+            return None
+        return FactMatch(best, best_score, question)
+
+    def match_any(self, questions: Iterable[str], facts: Sequence[Fact]) -> FactMatch | None:
+        """The strongest match over several questions in one turn (the last wins a tie)."""
+        found = [m for m in (self.match(q, facts) for q in questions) if m is not None]
+        return max(reversed(found), key=lambda m: m.score) if found else None
+
+
+def questions_on(card: Mapping[str, Any]) -> list[str]:
+    """The questions the scorer found in one turn (its score card), in the order asked."""
+    cues = sorted(
+        (cue for cue in card.get("cues", []) if cue.get("cue") in QUESTION_CUES and cue.get("quote")),
+        key=lambda cue: cue.get("start", 0),
+    )
+    return [str(cue["quote"]) for cue in cues]
+
+
+def _words_list(raw: Any, where: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
+        raise DataError(f"{where}: expected a list of words or phrases")
+    return [w.strip().lower() for w in raw]
+
+
+def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
+    """Check and load topics.yml: every topic has words, the numbers are positive."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("topics"), dict):
+        raise DataError(f"{path}: expected a mapping with 'topics'")
+    unknown = sorted(set(raw["topics"]) - set(TOPICS))
+    if unknown:
+        raise DataError(f"{path}: topics: unknown topic(s) {', '.join(unknown)}; topics are: {', '.join(TOPICS)}")
+    topics: dict[Topic, TopicWords] = {}
+    for topic in TOPICS:
+        entry = raw["topics"].get(topic)
+        if not isinstance(entry, dict):
+            raise DataError(f"{path}: topics.{topic}: missing (every topic needs phrases and words)")
+        where = f"{path}: topics.{topic}"
+        phrases = tuple(tuple(lemmas(p)) for p in _words_list(entry.get("phrases", []), f"{where}.phrases"))
+        strong = frozenset(w for word in _words_list(entry.get("strong", []), f"{where}.strong") for w in lemmas(word))
+        words = frozenset(w for word in _words_list(entry.get("words"), f"{where}.words") for w in lemmas(word))
+        topics[topic] = TopicWords(phrases=tuple(p for p in phrases if p), strong=strong, words=words)
+    numbers: dict[str, float] = {}
+    for name in (
+        "threshold",
+        "margin",
+        "phrase_weight",
+        "strong_weight",
+        "word_weight",
+        "keyword_weight",
+        "phrase_gap",
+    ):
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise DataError(f"{path}: {name}: expected a number of 0 or more, got {value!r}")
+        numbers[name] = float(value)
+    return TopicLexicon(
+        topics=topics,
+        threshold=numbers["threshold"],
+        margin=numbers["margin"],
+        phrase_weight=numbers["phrase_weight"],
+        strong_weight=numbers["strong_weight"],
+        word_weight=numbers["word_weight"],
+        keyword_weight=numbers["keyword_weight"],
+        phrase_gap=int(numbers["phrase_gap"]),
+        common_words=frozenset(
+            w for word in _words_list(raw.get("common_words", []), f"{path}: common_words") for w in lemmas(word)
+        ),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_topics(path: Path = TOPICS_PATH) -> TopicLexicon:
+    """topics.yml, checked (cached: the action server reads it on every question)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"{path}: cannot read the topic words: {exc}") from exc
+    return parse_topics(raw, path)

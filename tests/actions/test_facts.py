@@ -1,0 +1,122 @@
+"""Matching a learner's question to the patient's facts (actions/facts.py, data/topics.yml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.facts import TOPICS_PATH, lemmas, load_topics, parse_topics, questions_on
+from actions.scenarios import Fact
+from actions.scoring.errors import DataError
+from actions.vocabulary import LEVELS
+
+
+def fact(id: str, topic: str, keywords: list[str], guarded: bool = False) -> Fact:
+    return Fact.model_validate(
+        {
+            "id": id,
+            "topic": topic,
+            "about": id,
+            "keywords": keywords,
+            "gist": id,
+            "asks": [f"about {id}?"],
+            "guarded": guarded,
+            "answers": {level: [f"{id} at {level}"] for level in LEVELS},
+        }
+    )
+
+
+FACTS = [
+    fact("cancelled", "what_happened", ["cancel", "appointment", "text"]),
+    fact("waiting", "how_long", ["book", "month"]),
+    fact("chest", "symptoms", ["chest", "stairs"], guarded=True),
+    fact("brother", "afraid", ["brother", "heart"], guarded=True),
+    fact("shift", "practical", ["shift", "work", "see"]),
+]
+
+
+def matched(question: str) -> str | None:
+    match = load_topics().match(question, FACTS)
+    return match.fact.id if match else None
+
+
+def test_lemmas_spell_out_clitics_and_inflections() -> None:
+    assert lemmas("What's happened? I can't, they won't") == [
+        "what",
+        "be",
+        "happen",
+        "i",
+        "can",
+        "not",
+        "they",
+        "will",
+        "not",
+    ]
+    assert lemmas("waited waiting") == ["wait", "wait"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("So what's happened today?", "cancelled"),  # a topic phrase
+        ("How long ago did you book it?", "waiting"),  # phrase and a keyword
+        ("Have you been having any pain?", "chest"),  # a strong topic word
+        ("Is it your chest?", "chest"),  # a keyword of the scenario's own
+        ("What's worrying you most about all this?", "brother"),
+        ("Did you have to swap a shift at work?", "shift"),
+    ],
+)
+def test_questions_reach_their_fact(question: str, expected: str) -> None:
+    assert matched(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did you see the football last night?",  # "see" is one of the fact's keywords, but a common word
+        "Is it cold out there?",
+        "Who won the match?",  # one supporting word is not enough
+        "Do you want a cup of tea?",
+    ],
+)
+def test_questions_on_nothing_the_patient_knows_match_nothing(question: str) -> None:
+    assert matched(question) is None
+
+
+def test_a_question_between_two_topics_matches_neither() -> None:
+    # "appointment" is a keyword of one fact and "brother" of another, with nothing else to go on.
+    facts = [fact("a", "what_happened", ["appointment"]), fact("b", "who", ["brother"])]
+    assert load_topics().match("Your appointment or your brother?", facts) is None
+
+
+def test_the_strongest_of_several_questions_wins() -> None:
+    match = load_topics().match_any(["Is that okay?", "How long have you been waiting since booking?"], FACTS)
+    assert match is not None and match.fact.id == "waiting"
+
+
+def test_questions_are_read_off_the_score_card_in_order() -> None:
+    card = {
+        "cues": [
+            {"cue": "closed_question", "start": 30, "quote": "Is it your chest?"},
+            {"cue": "name_emotion", "start": 0, "quote": "You sound worried"},
+            {"cue": "open_question", "start": 10, "quote": "What happened?"},
+        ]
+    }
+    assert questions_on(card) == ["What happened?", "Is it your chest?"]
+
+
+def test_the_topic_words_are_checked() -> None:
+    raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8"))
+    del raw["topics"]["home"]
+    with pytest.raises(DataError, match="topics.home: missing"):
+        parse_topics(raw, Path("topics.yml"))
+    raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8"))
+    raw["topics"]["weather"] = {"words": ["rain"]}
+    with pytest.raises(DataError, match="unknown topic"):
+        parse_topics(raw, Path("topics.yml"))
+    raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8"))
+    raw["threshold"] = "high"
+    with pytest.raises(DataError, match="threshold"):
+        parse_topics(raw, Path("topics.yml"))
