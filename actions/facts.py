@@ -20,10 +20,10 @@ matches and the patient deflects, because a deflection is natural and a wrong fa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -104,6 +104,19 @@ class TopicLexicon:
     keyword_weight: float
     phrase_gap: int
     common_words: frozenset[str] = frozenset()
+    question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
+    lead_ins: frozenset[str] = frozenset()
+
+    def answer_topics(self, words: Sequence[str]) -> frozenset[Topic] | None:
+        """The topics a question can be about by the word that leads it ("who" asks for a
+        person), or None when its lead says nothing (a "what", an "is it", a statement)."""
+        at = 0
+        while at < len(words) and words[at] in self.lead_ins:
+            at += 1
+        for head in sorted(self.question_words, key=len, reverse=True):
+            if tuple(words[at : at + len(head)]) == head:
+                return self.question_words[head]
+        return None
 
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
         """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
@@ -174,8 +187,8 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
             raise DataError(f"{path}: topics.{topic}: missing (every topic needs phrases and words)")
         where = f"{path}: topics.{topic}"
         phrases = tuple(tuple(lemmas(p)) for p in _words_list(entry.get("phrases", []), f"{where}.phrases"))
-        strong = frozenset(w for word in _words_list(entry.get("strong", []), f"{where}.strong") for w in lemmas(word))
-        words = frozenset(w for word in _words_list(entry.get("words"), f"{where}.words") for w in lemmas(word))
+        strong = _lemma_set(entry.get("strong", []), f"{where}.strong")
+        words = _lemma_set(entry.get("words"), f"{where}.words")
         topics[topic] = TopicWords(phrases=tuple(p for p in phrases if p), strong=strong, words=words)
     numbers: dict[str, float] = {}
     for name in (
@@ -200,10 +213,29 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         word_weight=numbers["word_weight"],
         keyword_weight=numbers["keyword_weight"],
         phrase_gap=int(numbers["phrase_gap"]),
-        common_words=frozenset(
-            w for word in _words_list(raw.get("common_words", []), f"{path}: common_words") for w in lemmas(word)
-        ),
+        common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
+        question_words=_question_words(raw.get("question_words") or {}, path),
+        lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
     )
+
+
+def _lemma_set(raw: Any, where: str) -> frozenset[str]:
+    return frozenset(w for word in _words_list(raw, where) for w in lemmas(word))
+
+
+def _question_words(raw: Any, path: Path) -> dict[tuple[str, ...], frozenset[Topic]]:
+    """`question_words`: each question word (as lemmas) with the topics it can ask about."""
+    if not isinstance(raw, dict):
+        raise DataError(f"{path}: question_words: expected a mapping of question word to topics")
+    out: dict[tuple[str, ...], frozenset[Topic]] = {}
+    for word, topics in raw.items():
+        where = f"{path}: question_words.{word}"
+        names = _words_list(topics, where)
+        unknown = [t for t in names if t not in TOPICS]
+        if unknown:
+            raise DataError(f"{where}: unknown topic(s) {', '.join(unknown)}; topics are: {', '.join(TOPICS)}")
+        out[tuple(lemmas(str(word)))] = frozenset(cast(Topic, t) for t in names)
+    return out
 
 
 @lru_cache(maxsize=4)

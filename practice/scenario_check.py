@@ -13,10 +13,13 @@ level. This adds what a trainer needs to know before learners meet the scenario:
 
 It also reports the variety a session can draw on: how many lines each act has at each
 level (the patient never repeats a line while an unused one remains for that act and level,
-so thin cells are where a long conversation starts repeating itself). Informational for now:
-issue 20 asks for five per act and level on average.
+so thin cells are where a long conversation starts repeating itself; five per act and level
+on average is the aim), and what the patient can be asked about: the topics its facts cover,
+and any fact that none of its own example questions (`asks`) reaches, which is a problem:
+a learner asking the same way would get a deflection or another fact.
 
-It runs without Rasa or spaCy, so it is quick enough for an author's edit-check loop.
+It runs without Rasa, and loads only spaCy's lemma table (for the facts), so it is quick
+enough for an author's edit-check loop.
 Every problem is one line: ``file: field: problem``.
 """
 
@@ -30,7 +33,7 @@ from typing import Any
 from actions.difficulty import LISTENING_CUES, Difficulty, difficulty, performed_act
 from actions.patient import TERMINAL_OUTCOMES, level_for, next_tension, outcome_for, start_tension
 from actions.scenarios import Scenario, ScenarioError, cue_weights, load_scenario
-from actions.vocabulary import ACTS, LEVELS, OUTCOMES, Outcome
+from actions.vocabulary import ACTS, LEVELS, OUTCOMES, TOPICS, Outcome, Topic
 from practice.dialogue import Behaviour, load_behaviour
 
 # One typical reply's cues for each learner move: what a learner making that move says.
@@ -111,6 +114,46 @@ class LineCoverage:
         )
 
 
+@dataclass(frozen=True)
+class FactCoverage:
+    """What the patient can be asked about, and the facts their own example questions miss."""
+
+    topics: tuple[Topic, ...]  # covered, in TOPICS order
+    facts: int
+    unreachable: tuple[tuple[str, str, str], ...]  # (fact id, example question, what it reached instead)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> FactCoverage:
+        from actions.facts import load_topics  # spaCy's lemma table: only when a scenario has facts
+
+        unreachable: list[tuple[str, str, str]] = []
+        if scenario.facts:
+            lexicon = load_topics()
+            for fact in scenario.facts:
+                reached = [lexicon.match(question, scenario.facts) for question in fact.asks]
+                if not any(match and match.fact.id == fact.id for match in reached):
+                    match = reached[0]
+                    instead = f"fact {match.fact.id!r}" if match else "no fact (a deflection)"
+                    unreachable.append((fact.id, fact.asks[0], instead))
+        covered = {fact.topic for fact in scenario.facts}
+        return cls(tuple(t for t in TOPICS if t in covered), len(scenario.facts), tuple(unreachable))
+
+    def problems(self, path: Path) -> list[str]:
+        return [
+            f"{path}: facts.{fact}: none of its example questions reaches it ({question!r} reaches {instead}); "
+            "add the words a learner would use to its keywords"
+            for fact, question, instead in self.unreachable
+        ]
+
+    def summary(self) -> str:
+        if not self.facts:
+            return "no facts (questions get the act's lines)"
+        missing = [t for t in TOPICS if t not in self.topics]
+        return f"{self.facts} facts on {len(self.topics)} of {len(TOPICS)} topics" + (
+            f" (none on {', '.join(missing)})" if missing else ""
+        )
+
+
 @dataclass
 class Report:
     """One file's check: its problems, the fewest turns to each reachable outcome, its variety."""
@@ -120,6 +163,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     fewest_turns: dict[str, int] = field(default_factory=dict)
     coverage: LineCoverage | None = None
+    facts: FactCoverage | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,6 +178,7 @@ class Report:
             if outcome in self.fewest_turns
         )
         variety = f"; {self.coverage.summary()}" if self.coverage else ""
+        variety += f"; {self.facts.summary()}" if self.facts else ""
         return (
             f"{self.scenario.id}: difficulty {self.scenario.difficulty}, starts {self.scenario.start_level}, "
             f"budget {self.scenario.turn_budget} turns; fewest turns to {reach}{variety}"
@@ -234,7 +279,9 @@ def check_file(path: Path, behaviour: Behaviour, weights: Mapping[str, float]) -
         return report
     report.scenario = scenario
     report.coverage = LineCoverage.of([scenario])
+    report.facts = FactCoverage.of(scenario)
     report.problems.extend(opportunity_problems(scenario, path))
+    report.problems.extend(report.facts.problems(path))
     report.fewest_turns = fewest_turns_to_outcomes(scenario, behaviour, weights, difficulty(scenario.difficulty))
     for outcome in required_outcomes(scenario):
         if outcome not in report.fewest_turns:

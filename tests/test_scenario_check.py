@@ -126,3 +126,41 @@ def test_the_variety_of_lines_is_counted_per_act_and_level(tmp_path: Path) -> No
     assert report.scenario is not None
     library = LineCoverage.of([report.scenario, report.scenario.model_copy(update={"id": "twin"})])
     assert len(library.counts) == 2 * len(coverage.counts) and library.mean == pytest.approx(coverage.mean)
+
+
+def _fact(id: str, topic: str, keywords: list[str], asks: list[str]) -> dict[str, object]:
+    return {
+        "id": id,
+        "topic": topic,
+        "about": id,
+        "keywords": keywords,
+        "gist": id,
+        "asks": asks,
+        "answers": {level: [f"{id}."] for level in LEVELS},
+    }
+
+
+def _templates() -> dict[str, object]:
+    return {
+        kind: {level: ["Well, {gist}." if kind == "recall" else "Hm."] for level in LEVELS}
+        for kind in ("recall", "deflect")
+    }
+
+
+def test_topics_covered_and_unreachable_facts_are_reported(tmp_path: Path) -> None:
+    data = minimal()
+    data["facts"] = [
+        _fact("waiting", "how_long", ["queue"], ["How long have you been in the queue?"]),
+        # Its only example question is about the queue: it reaches the other fact.
+        _fact("parking", "practical", ["car"], ["Were you in the queue long?"]),
+    ]
+    data["templates"] = _templates()
+    [report] = check_paths([write(tmp_path, data)])
+    assert report.facts is not None and report.facts.topics == ("how_long", "practical")
+    [problem] = report.problems
+    assert problem.startswith(f"{tmp_path / 'tiny.yml'}: facts.parking: none of its example questions reaches it")
+    assert "reaches fact 'waiting'" in problem
+    assert "2 facts on 2 of 8 topics (none on what_happened, who, symptoms, home, want, afraid)" in report.summary()
+    data["facts"][1]["asks"] = ["Where did you leave the car?"]
+    [report] = check_paths([write(tmp_path, data)])
+    assert report.ok, report.problems
