@@ -40,18 +40,31 @@ _CLITICS = {"'s": "be", "'re": "be", "'m": "be", "'ve": "have", "'ll": "will", "
 _NEGATED = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "be"}
 
 
+@lru_cache(maxsize=1)
+def _lemma_exceptions() -> dict[str, str]:
+    """Words whose lookup lemma is wrong ("worst" -> "wrong", "evening" -> "even"), from
+    data/topics.yml's `lemma_exceptions`: they are kept as they are."""
+    raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8")) or {}
+    return {str(w).lower(): str(w).lower() for w in raw.get("lemma_exceptions") or []}
+
+
 def lemmas(text: str) -> list[str]:
     """The words of `text` as lemmas, with clitics spelled out ("what's" -> what, be)."""
     lang = get_lang()
+    keep = _lemma_exceptions()
+
+    def lemma(word: str) -> str:
+        return keep.get(word) or lang.lemma(word)
+
     out: list[str] = []
     for token in simple_tokens(text):
         if token in ("?", "!"):
             continue
         if token.endswith("n't"):
-            out += [_NEGATED.get(token) or lang.lemma(token[:-3]), "not"]
+            out += [_NEGATED.get(token) or lemma(token[:-3]), "not"]
             continue
         head, sep, tail = token.partition("'")
-        out.append(lang.lemma(head) if sep else lang.lemma(token))
+        out.append(lemma(head) if sep else lemma(token))
         if sep:
             out.append(_CLITICS.get("'" + tail, tail))
     return out
@@ -125,24 +138,32 @@ class TopicLexicon:
         return frozenset(words - common), frozenset(common)
 
     def score(self, words: Sequence[str], fact: Fact) -> float:
-        """How strongly a question (as lemmas) asks about `fact` (module docstring)."""
+        """How strongly a question (as lemmas) asks about `fact` (module docstring). Each word
+        counts once, at its strongest: a keyword that is also a strong word of the topic
+        counts as the strong word."""
         topic = self.topics[fact.topic]
-        said = set(words)
         keywords, common = self._keywords(fact)
-        phrases = sum(self.phrase_weight for phrase in topic.phrases if _has_phrase(words, phrase, self.phrase_gap))
-        strong = (said & topic.strong) - keywords
-        return (
-            phrases
-            + self.keyword_weight * len(said & keywords)
-            + self.strong_weight * len(strong)
-            + self.word_weight * len(said & ((topic.words | common) - keywords - strong))
-        )
+        total = sum(self.phrase_weight for phrase in topic.phrases if _has_phrase(words, phrase, self.phrase_gap))
+        for word in set(words):
+            weights = [
+                self.keyword_weight if word in keywords else 0.0,
+                self.strong_weight if word in topic.strong else 0.0,
+                self.word_weight if word in topic.words or word in common else 0.0,
+            ]
+            total += max(weights)
+        return total
 
     def match(self, question: str, facts: Iterable[Fact]) -> FactMatch | None:
         """The fact `question` asks about, or None when no fact is asked about clearly enough."""
         words = lemmas(question)
+        allowed = self.answer_topics(words)
         scored = sorted(
-            ((self.score(words, fact), n, fact) for n, fact in enumerate(facts)), key=lambda s: (-s[0], s[1])
+            (
+                (self.score(words, fact), n, fact)
+                for n, fact in enumerate(facts)
+                if allowed is None or fact.topic in allowed
+            ),
+            key=lambda s: (-s[0], s[1]),
         )
         if not scored or scored[0][0] < self.threshold:
             return None
