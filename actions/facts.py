@@ -42,10 +42,10 @@ _NEGATED = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "be"}
 
 @lru_cache(maxsize=1)
 def _lemma_exceptions() -> dict[str, str]:
-    """Words whose lookup lemma is wrong ("worst" -> "wrong", "evening" -> "even"), from
-    data/topics.yml's `lemma_exceptions`: they are kept as they are."""
+    """Words whose lookup lemma is wrong ("worst" -> "wrong", "does" -> "doe"), with their
+    right lemma, from data/topics.yml's `lemma_exceptions`."""
     raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8")) or {}
-    return {str(w).lower(): str(w).lower() for w in raw.get("lemma_exceptions") or []}
+    return {str(w).lower(): str(lemma).lower() for w, lemma in (raw.get("lemma_exceptions") or {}).items()}
 
 
 def lemmas(text: str) -> list[str]:
@@ -116,9 +116,18 @@ class TopicLexicon:
     word_weight: float
     keyword_weight: float
     phrase_gap: int
+    classifier_weight: float = 0.0
+    classifier_temperature: float = 1.0
     common_words: frozenset[str] = frozenset()
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
+
+    def lead_word(self, words: Sequence[str]) -> str | None:
+        """The first word after the lead-ins ("sorry, can I just ask, WHEN did..."), if any."""
+        at = 0
+        while at < len(words) and words[at] in self.lead_ins:
+            at += 1
+        return words[at] if at < len(words) else None
 
     def answer_topics(self, words: Sequence[str]) -> frozenset[Topic] | None:
         """The topics a question can be about by the word that leads it ("who" asks for a
@@ -130,6 +139,15 @@ class TopicLexicon:
             if tuple(words[at : at + len(head)]) == head:
                 return self.question_words[head]
         return None
+
+    def topic_probabilities(self, words: Sequence[str]) -> Mapping[str, float]:
+        """The topic classifier's reading of the question ({} without a corpus)."""
+        from actions.topic_classifier import features, load_classifier
+
+        classifier = load_classifier()
+        if classifier is None:
+            return {}
+        return classifier.probabilities(features(words, self.lead_word(words)), self.classifier_temperature)
 
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
         """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
@@ -157,9 +175,10 @@ class TopicLexicon:
         """The fact `question` asks about, or None when no fact is asked about clearly enough."""
         words = lemmas(question)
         allowed = self.answer_topics(words)
+        probabilities = self.topic_probabilities(words)
         scored = sorted(
             (
-                (self.score(words, fact), n, fact)
+                (self.score(words, fact) + self.classifier_weight * probabilities.get(fact.topic, 0.0), n, fact)
                 for n, fact in enumerate(facts)
                 if allowed is None or fact.topic in allowed
             ),
@@ -169,6 +188,7 @@ class TopicLexicon:
             return None
         best_score, _, best = scored[0]
         rival = next((score for score, _, fact in scored[1:] if fact.topic != best.topic), 0.0)
+        rival = max(rival, self.classifier_weight * probabilities.get("none", 0.0))
         if best_score - rival < self.margin:
             return None
         return FactMatch(best, best_score, question)
@@ -220,6 +240,8 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         "word_weight",
         "keyword_weight",
         "phrase_gap",
+        "classifier_weight",
+        "classifier_temperature",
     ):
         value = raw.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -234,6 +256,8 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         word_weight=numbers["word_weight"],
         keyword_weight=numbers["keyword_weight"],
         phrase_gap=int(numbers["phrase_gap"]),
+        classifier_weight=numbers["classifier_weight"],
+        classifier_temperature=max(numbers["classifier_temperature"], 0.1),
         common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),
         lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),

@@ -1,0 +1,116 @@
+"""Which topic a question is about, learnt from questions people ask in many situations.
+
+Why a classifier besides the topic words: a list of words cannot hold every way of asking
+("Has anyone been with you?", "How's he doing in himself?"), and a scenario's facts only add
+their own nouns. `data/topics/*.jsonl` holds questions front-line staff ask across many
+situations, each labelled with its topic or ``none`` (small talk, checks like "Is that
+okay?"); none of them come from our scenarios or from the held-out test questions.
+
+The model is multinomial naive Bayes over the question's lemmas, its lemma pairs and the word
+that leads it: a few thousand counts, trained in well under a second when the action server
+first needs it, the same on every machine (no build step, no cache to go stale). It gives a
+probability per topic; `actions.facts` adds it to each fact's word evidence, so the
+scenario's own keywords still pick between facts of one topic and a question the classifier
+reads as ``none`` needs strong words to reach a fact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from actions.scoring.errors import DataError
+from actions.vocabulary import REPO_ROOT, TOPICS
+
+CORPUS_DIR = REPO_ROOT / "data" / "topics"
+NONE = "none"
+LABELS: tuple[str, ...] = (*TOPICS, NONE)
+
+
+def features(words: Sequence[str], lead: str | None) -> list[str]:
+    """A question's features: its lemmas, adjacent lemma pairs, and the word leading it."""
+    out = list(words)
+    out += [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    if lead:
+        out.append(f"LEAD={lead}")
+    return out
+
+
+@dataclass(frozen=True)
+class TopicClassifier:
+    """Naive Bayes: log P(label) and log P(feature | label), with an unseen-feature floor."""
+
+    log_prior: Mapping[str, float]
+    log_likelihood: Mapping[str, Mapping[str, float]]
+    log_unseen: Mapping[str, float]
+
+    @classmethod
+    def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.3) -> TopicClassifier:
+        counts: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
+        docs: Counter[str] = Counter()
+        for feats, label in examples:
+            counts[label].update(set(feats))
+            docs[label] += 1
+        vocabulary = {f for c in counts.values() for f in c}
+        total_docs = sum(docs.values())
+        log_prior = {label: math.log((docs[label] + 1) / (total_docs + len(LABELS))) for label in LABELS}
+        log_likelihood: dict[str, dict[str, float]] = {}
+        log_unseen: dict[str, float] = {}
+        for label, c in counts.items():
+            denominator = sum(c.values()) + alpha * (len(vocabulary) + 1)
+            log_likelihood[label] = {f: math.log((n + alpha) / denominator) for f, n in c.items()}
+            log_unseen[label] = math.log(alpha / denominator)
+        return cls(log_prior, log_likelihood, log_unseen)
+
+    def probabilities(self, feats: Sequence[str], temperature: float = 1.0) -> dict[str, float]:
+        """P(label | question) for every label; features never seen in training are ignored.
+
+        Naive Bayes counts every word as independent evidence, so its probabilities are far
+        too sure of themselves; a `temperature` above 1 softens them."""
+        known = {f for f in feats if any(f in table for table in self.log_likelihood.values())}
+        scores = {
+            label: self.log_prior[label] + sum(self.log_likelihood[label].get(f, self.log_unseen[label]) for f in known)
+            for label in LABELS
+        }
+        top = max(scores.values())
+        exp = {label: math.exp((score - top) / temperature) for label, score in scores.items()}
+        total = sum(exp.values())
+        return {label: value / total for label, value in exp.items()}
+
+
+def read_corpus(directory: Path = CORPUS_DIR) -> list[tuple[str, str]]:
+    """Every (question, label) in the corpus files; a bad line names its file and line."""
+    examples: list[tuple[str, str]] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                question, label = str(row["q"]), str(row["topic"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DataError(f'{path}:{number}: expected {{"q": question, "topic": label}} ({exc})') from None
+            if label not in LABELS:
+                raise DataError(f"{path}:{number}: unknown topic {label!r}; topics are: {', '.join(LABELS)}")
+            examples.append((question, label))
+    return examples
+
+
+@lru_cache(maxsize=1)
+def load_classifier() -> TopicClassifier | None:
+    """The classifier trained on the corpus (None when there is no corpus: words alone decide)."""
+    from actions.facts import lemmas, load_topics
+
+    lexicon = load_topics()
+    examples = read_corpus()
+    if not examples:
+        return None
+    return TopicClassifier.train(
+        (features(words, lexicon.lead_word(words)), label)
+        for words, label in ((lemmas(q), label) for q, label in examples)
+    )
