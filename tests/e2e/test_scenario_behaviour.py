@@ -16,6 +16,7 @@ import pytest
 
 from actions.scenarios import Scenario, load_library
 from tests.e2e.conftest import Conversation, Converse
+from tests.test_patient_variety import repeats_with_fresh_lines_left
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +97,10 @@ def trail(chat: Conversation) -> list[tuple[Any, ...]]:
     return out
 
 
+def patient_lines(chat: Conversation) -> list[dict[str, Any]]:
+    return [line for turn in chat.turns for line in turn["turn"]["patient_lines"]]
+
+
 def play_skilled(chat: Conversation, scenario: Scenario) -> None:
     learner = SkilledLearner()
     line, level = last_line(chat.session), scenario.start_level
@@ -121,6 +126,7 @@ def test_a_skilled_learner_calms_the_patient_within_the_budget(converse: Convers
     assert len(chat.turns) <= scenario.turn_budget
     assert "disclose_need" in acts(chat), trail(chat)  # they heard what was really behind it
     assert summary["empathic_opportunities"]["taken"] >= 1
+    assert not repeats_with_fresh_lines_left(scenario, patient_lines(chat))
 
 
 def test_an_unskilled_learner_escalates_the_patient(converse: Converse, scenario: Scenario) -> None:
@@ -132,6 +138,7 @@ def test_an_unskilled_learner_escalates_the_patient(converse: Converse, scenario
     summary = chat.end()
     assert summary["outcome"] == "escalated", trail(chat)
     assert "disclose_need" not in acts(chat)
+    assert not repeats_with_fresh_lines_left(scenario, patient_lines(chat))
 
 
 def test_a_boundary_then_support_ends_for_safety_and_is_credited(converse: Converse, scenario: Scenario) -> None:
@@ -160,3 +167,15 @@ def test_the_same_seed_gives_the_same_conversation(converse: Converse, scenario:
             + [(line["act"], line["text"]) for turn in chat.turns for line in turn["turn"]["patient_lines"]]
         )
     assert transcripts[0] == transcripts[1]
+
+
+def test_the_patient_answers_what_was_asked_remembers_it_and_holds_back_the_need(converse: Converse) -> None:
+    """Through the real engine: a question on a fact gets it, asked again it is recalled, and a
+    guarded fact waits until the learner has listened."""
+    chat: Conversation = converse("gp_reception_appointment", seed=SEED)
+    first = last_line(chat.say("How long have you been waiting for this appointment?"))
+    assert (first["kind"], first["fact"], first["topic"]) == ("fact", "waiting", "how_long"), trail(chat)
+    early = last_line(chat.say("Have you been having any pain?"))
+    assert (early["kind"], early["fact"]) == ("holding_back", "chest"), trail(chat)
+    again = last_line(chat.say("Sorry, when did you book it?"))
+    assert again["kind"] == "recall" and "I booked it nearly a month ago" in again["text"], trail(chat)
