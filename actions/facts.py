@@ -1,20 +1,25 @@
 """Which of the patient's facts a learner's question asks about.
 
-Why words and not a classifier: each scenario has its own facts, written by trainers, and a
-new scenario must work without training anything. A question on a topic uses a small,
-general vocabulary whatever the scenario ("how long", "since when", "what's worrying you"),
-kept as data in ``data/topics.yml``; each fact adds the scenario's own words (``keywords``:
-"appointment", "chest"). Questions are compared as lemmas from the cue scorer's lookup
-table, so "waited", "waiting" and "waits" are one word.
+Why words first, and a classifier that is not per scenario: each scenario has its own facts,
+written by trainers, and a new scenario must work without training anything. A question on a
+topic uses a small, general vocabulary whatever the scenario ("how long", "since when",
+"what's worrying you"), kept as data in ``data/topics.yml``; each fact adds the scenario's own
+words (``keywords``: "appointment", "chest"). Questions are compared as lemmas from the cue
+scorer's lookup table, so "waited", "waiting" and "waits" are one word. What words cannot
+list ("Has anyone been with you?") a general topic classifier reads
+(``actions.topic_classifier``, trained on questions from many situations, none of ours).
 
 The question itself is the one the cue scorer found: the matcher reads the spans of the
 turn's open and closed question cues on the score card (one reading of the learner's words),
 so the patient answers exactly the questions the feedback shows.
 
 Scoring (weights and threshold in ``data/topics.yml``): a phrase of the fact's topic in the
-question, each word of its topic, each of its keywords. The best fact answers when it
-reaches the threshold and beats every fact of another topic by the margin; otherwise nothing
-matches and the patient deflects, because a deflection is natural and a wrong fact is not.
+question, each word of its topic, each of its keywords (each word once, at its strongest),
+plus the classifier's probability for the fact's topic. A question led by a question word
+("who", "when") is answered only by facts of that word's topics. The best fact answers when
+it reaches the threshold and beats, by the margin, every fact of another topic and the
+classifier's reading that the question is on no topic; otherwise nothing matches and the
+patient deflects, because a deflection is natural and a wrong fact is not.
 """
 
 from __future__ import annotations
@@ -122,19 +127,21 @@ class TopicLexicon:
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
 
-    def lead_word(self, words: Sequence[str]) -> str | None:
-        """The first word after the lead-ins ("sorry, can I just ask, WHEN did..."), if any."""
+    def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
         while at < len(words) and words[at] in self.lead_ins:
             at += 1
+        return at
+
+    def lead_word(self, words: Sequence[str]) -> str | None:
+        """The first word after the lead-ins ("sorry, can I just ask, WHEN did..."), if any."""
+        at = self._first_after_lead_ins(words)
         return words[at] if at < len(words) else None
 
     def answer_topics(self, words: Sequence[str]) -> frozenset[Topic] | None:
         """The topics a question can be about by the word that leads it ("who" asks for a
         person), or None when its lead says nothing (a "what", an "is it", a statement)."""
-        at = 0
-        while at < len(words) and words[at] in self.lead_ins:
-            at += 1
+        at = self._first_after_lead_ins(words)
         for head in sorted(self.question_words, key=len, reverse=True):
             if tuple(words[at : at + len(head)]) == head:
                 return self.question_words[head]
