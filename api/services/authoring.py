@@ -176,6 +176,7 @@ def create_scenario(
     summary = "first version"
     if copy_of is not None:
         data, summary = _copy_source(db, user=user, source_id=copy_of, version=copy_version, builtins=builtins)
+        data["id"] = scenario_id  # the copy is a scenario of its own
     content = checked(data, scenario_id=scenario_id)
     scenario = AuthoredScenario(id=scenario_id, created_by=user.id)
     db.add(scenario)
