@@ -40,6 +40,7 @@ __all__ = [
     "ScenarioError",
     "cue_ids",
     "cue_weights",
+    "engine_key",
     "load_scenario",
     "parse_scenario",
     "load_library",
@@ -457,16 +458,49 @@ def scenario_dir(directory: Path | str | None = None) -> Path:
     return get_settings().scenario_dir
 
 
+# How an authored scenario's version is named to the engine (file name and `id` inside):
+# `<id>__v<N>`. Authored ids never contain `__`, so the key reads back unambiguously.
+VERSION_SEPARATOR = "__v"
+
+
+def engine_key(scenario_id: str, version: int) -> str:
+    """The engine's name for version ``version`` of the authored scenario ``scenario_id``."""
+    return f"{scenario_id}{VERSION_SEPARATOR}{version}"
+
+
+def _stamp(root: Path) -> tuple[tuple[str, int], ...]:
+    """The directory's scenario files with their mtimes; none when it does not exist (yet)."""
+    if not root.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in root.glob("*.yml")))
+
+
 @lru_cache(maxsize=8)
 def _load_cached(directory: Path, stamp: tuple[tuple[str, int], ...]) -> dict[str, Scenario]:
     """Keyed on names and mtimes, so an edited, added or removed file is re-read."""
     return {Path(name).stem: load_scenario(directory / name) for name, _ in stamp}
 
 
-def load_library(directory: Path | str | None = None) -> dict[str, Scenario]:
-    """Every scenario in the directory by id; one bad file fails loudly with its problems."""
+def load_library(directory: Path | str | None = None, *, authored_dir: Path | str | None = None) -> dict[str, Scenario]:
+    """Every scenario by id: the built-in directory's, then the authored versions' (keys
+    ``<id>__v<N>``); one bad file fails loudly with its problems.
+
+    With no arguments both directories come from the settings (the action server's case: an
+    authored version published after it started is read on the next action, no restart).
+    Given a ``directory``, only the directories passed are read. The authored directory may
+    not exist yet; the built-in one must.
+    """
     root = scenario_dir(directory).resolve()
     if not root.is_dir():
         raise ScenarioError(f"{root}: scenario directory not found")
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in root.glob("*.yml")))
-    return dict(_load_cached(root, stamp))
+    library = dict(_load_cached(root, _stamp(root)))
+    if directory is None and authored_dir is None:
+        authored_dir = get_settings().authored_scenario_dir
+    if authored_dir is not None:
+        authored = Path(authored_dir).resolve()
+        if authored != root:
+            for key, scenario in _load_cached(authored, _stamp(authored)).items():
+                if key in library:
+                    raise ScenarioError(f"{authored / key}.yml: id: {key!r} is also a built-in scenario")
+                library[key] = scenario
+    return library

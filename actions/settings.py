@@ -30,6 +30,7 @@ DEFAULT_DATABASE = DEFAULT_VAR_DIR / "practice.db"
 DEFAULT_MODELS_DIR = REPO_ROOT / "models"
 DEFAULT_RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
 DEFAULT_SCENARIO_DIR = REPO_ROOT / "data" / "scenarios"
+DEFAULT_AUTHORED_SCENARIO_DIR = DEFAULT_VAR_DIR / "scenarios"
 # The cue taxonomy (not a setting: every cue id, weight and label in the project comes from it).
 TAXONOMY_PATH = REPO_ROOT / "data" / "cues" / "taxonomy.yml"
 
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     rasa_status_timeout: float = Field(default=2.0, gt=0)  # the health probe
     max_message_chars: int = Field(default=1000, ge=1)
     scenario_dir: Path = DEFAULT_SCENARIO_DIR
+    # Scenario versions written in the browser (api/services/authoring.py), one YAML file per
+    # published or previewed version (``<id>__v<N>.yml``): the action server reads them beside the
+    # built-in library without a restart. The API and every action server must share it.
+    authored_scenario_dir: Path = DEFAULT_AUTHORED_SCENARIO_DIR
     host: str = LOOPBACK  # where the servers listen (`python -m api.server`, `practice run`)
     port: int = DEFAULT_API_PORT  # the API's port
     rasa_port: int = DEFAULT_RASA_PORT  # where `practice run` starts the Rasa server

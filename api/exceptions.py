@@ -17,7 +17,9 @@ Our exception hierarchy:
   + TooManyAttempts (429 too_many_attempts, Retry-After: seconds until a failed sign-in expires)
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
+    - ScenarioProblems (422 invalid_scenario: every problem, one per line and in ``problems``)
   + InvalidMessage (422 invalid_message)
+  + TooLarge (413 too_large)
   + ScenarioLibraryError (500 scenario_library_error)
   + DatabaseUnavailable (503 database_unavailable, Retry-After: 2)
   + ServiceBusy (503 service_busy, Retry-After: 2)
@@ -154,6 +156,25 @@ class FormProblems(InvalidRequest):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class ScenarioProblems(InvalidRequest):
+    """A scenario written in the browser cannot be saved or published: every problem found, each
+    ``source: field.path: problem`` (``actions.scenarios.parse_scenario``, ``practice.scenario_check``)."""
+
+    code = "invalid_scenario"
+
+    def __init__(self, problems: list[str]) -> None:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"the scenario has {count}:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+class TooLarge(PracticeError):
+    """The request carries more than the service keeps (e.g. a scenario over its size limit)."""
+
+    status_code = 413
+    code = "too_large"
 
 
 class InvalidMessage(PracticeError):

@@ -1,5 +1,6 @@
 """Tables: accounts and cohorts, recent failed sign-ins, practice sessions (one Rasa conversation each) and their learner
-turns, assignments, reviewers' comments and cue corrections, and app-wide settings.
+turns, assignments, reviewers' comments and cue corrections, scenarios written in the browser (their versions and
+where each is published), and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from actions.vocabulary import (
@@ -41,6 +42,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(String(16), default="learner")
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # May write scenarios in the browser and publish them to the cohorts they facilitate
+    # (api/services/authoring.py); granted by an admin, to facilitators and admins only.
+    can_author: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped to invalidate every token issued so far (password change, deactivation).
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,6 +105,9 @@ class PracticeSession(Base):
     # The learner who started it. Empty only for sessions recorded before accounts existed.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scenario_id: Mapped[str] = mapped_column(String(100), index=True)
+    # The version played, for a scenario written in the browser (AuthoredScenario); None for a
+    # built-in one. The engine played it as ``<scenario_id>__v<scenario_version>``.
+    scenario_version: Mapped[int | None] = mapped_column(Integer, default=None)
     status: Mapped[SessionStatus] = mapped_column(String(16), default="starting", index=True)
     seed: Mapped[int] = mapped_column(Integer)
     opening: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # patient_line messages
@@ -195,6 +202,49 @@ class CueCorrection(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     turn: Mapped[Turn] = relationship()
+
+
+class AuthoredScenario(Base):
+    """A scenario written in the browser rather than shipped in ``data/scenarios``: its id
+    (never a built-in's, never containing ``__``) and who started it; its content is in its versions."""
+
+    __tablename__ = "authored_scenarios"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[ScenarioVersion]] = relationship(
+        order_by="ScenarioVersion.number", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ScenarioVersion(Base):
+    """One saved version (1, 2, ...) of an authored scenario: the whole scenario as JSON, never
+    changed once saved, so a session that played it can always be read against it."""
+
+    __tablename__ = "scenario_versions"
+
+    scenario_id: Mapped[str] = mapped_column(ForeignKey("authored_scenarios.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What changed against the previous version, in words: "persona.name, facts (1 added)".
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class ScenarioPublication(Base):
+    """Which version of an authored scenario a cohort's learners play: one row per scenario and
+    cohort; publishing again moves the version."""
+
+    __tablename__ = "scenario_publications"
+
+    scenario_id: Mapped[str] = mapped_column(ForeignKey("authored_scenarios.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AppSetting(Base):

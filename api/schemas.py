@@ -41,6 +41,12 @@ class Request(BaseModel):
 
 class SessionCreate(Request):
     scenario_id: str = Field(min_length=1, max_length=100)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Preview this version of a scenario you wrote; left out: the version published to you.",
+    )
     seed: int | None = Field(
         default=None, ge=0, lt=2**31, description="Replay a conversation exactly; random when left out."
     )
@@ -74,6 +80,9 @@ class SessionState(BaseModel):
 
     id: str
     scenario_id: str
+    scenario_version: int | None = Field(
+        default=None, description="The version played of a scenario written in the browser; none for a built-in one."
+    )
     status: SessionStatus
     outcome: str | None = None
 
@@ -146,6 +155,9 @@ class SessionList(BaseModel):
 class ErrorBody(BaseModel):
     code: str
     message: str
+    problems: list[str] | None = Field(
+        default=None, description="Every problem with a scenario (code `invalid_scenario`), one per entry."
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -195,6 +207,9 @@ class UserUpdate(Request):
 
     is_active: bool | None = None
     display_name: str | None = Field(default=None, max_length=120)
+    can_author: bool | None = Field(
+        default=None, description="Grant (true) or revoke (false) writing scenarios; facilitators and admins only."
+    )
 
 
 class PasswordChange(Request):
@@ -210,6 +225,7 @@ class UserOut(BaseModel):
     display_name: str | None = None
     role: Role
     is_active: bool
+    can_author: bool = Field(default=False, description="May write scenarios and publish them to their cohorts.")
     created_at: datetime
 
 
@@ -437,3 +453,79 @@ class MyExport(BaseModel):
     assignments: list[MyAssignment]
     comments_written: list[CommentOut]
     corrections_made: list[JsonObject]
+
+
+# --- scenarios written in the browser -------------------------------------------------
+
+ScenarioData = Annotated[
+    dict[str, Any],
+    Field(description="A whole scenario, as a scenario file's fields (docs/DESIGN.md); `id` may be left out."),
+]
+
+
+class AuthoredScenarioCreate(Request):
+    """A new scenario: its own ``data``, or a copy of another (``copy_of``, ``copy_version``)."""
+
+    id: str = Field(min_length=1, max_length=60, description="Lowercase words joined by single '_'.")
+    data: ScenarioData | None = None
+    copy_of: str | None = Field(default=None, max_length=100, description="A built-in scenario's id, or one of yours.")
+    copy_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Of yours: which version to copy.")
+
+
+class ScenarioVersionCreate(Request):
+    data: ScenarioData
+
+
+class ScenarioCheck(Request):
+    """A scenario to check without saving; ``id`` names it in the problems."""
+
+    id: str = Field(default="draft", min_length=1, max_length=60)
+    data: ScenarioData
+
+
+class ScenarioCheckResult(BaseModel):
+    valid: bool
+    problems: list[str] = Field(description="Every problem, one `id: field.path: problem` line each.")
+
+
+class PublishRequest(Request):
+    cohort_ids: list[Id] = Field(min_length=1, max_length=100, description="Cohorts you facilitate.")
+
+
+class PublicationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    scenario_id: str
+    cohort_id: int
+    version: int
+    published_by: int | None = None
+    published_at: datetime
+
+
+class VersionOut(BaseModel):
+    """A version's history entry: who saved it, when, what changed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    scenario_id: str
+    number: int
+    author_id: int | None = None
+    created_at: datetime
+    summary: str
+
+
+class VersionDetail(VersionOut):
+    data: JsonObject
+
+
+class AuthoredScenarioOut(BaseModel):
+    id: str
+    title: str = Field(description="The latest version's title.")
+    created_by: int | None = None
+    created_at: datetime
+    versions: list[VersionOut]
+    publications: list[PublicationOut]
+
+
+class AuthoredScenarioList(BaseModel):
+    items: list[AuthoredScenarioOut]

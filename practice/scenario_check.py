@@ -271,13 +271,28 @@ def required_outcomes(scenario: Scenario) -> tuple[Outcome, ...]:
 
 
 def check_file(path: Path, behaviour: Behaviour, weights: Mapping[str, float]) -> Report:
-    report = Report(path)
+    """Load one scenario file and check it (``check_scenario``)."""
     try:
         scenario = load_scenario(path)
     except ScenarioError as error:
-        report.problems.extend(str(error).splitlines())
-        return report
-    report.scenario = scenario
+        return Report(path, problems=str(error).splitlines())
+    return check_scenario(scenario, path, behaviour, weights)
+
+
+def check_scenario(
+    scenario: Scenario,
+    source: str | Path,
+    behaviour: Behaviour | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> Report:
+    """Check a scenario already in memory (a file's, or one written in the browser that the API
+    must check before saving it): opportunities, reachable outcomes, the turn budget, facts
+    their own questions reach. ``source`` names it in each problem line. The behaviour table
+    and cue weights default to the shipped ones."""
+    behaviour = behaviour or load_behaviour()
+    weights = cue_weights() if weights is None else weights
+    path = Path(source)
+    report = Report(path, scenario=scenario)
     report.coverage = LineCoverage.of([scenario])
     report.facts = FactCoverage.of(scenario)
     report.problems.extend(opportunity_problems(scenario, path))

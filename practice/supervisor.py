@@ -85,6 +85,9 @@ class StackConfig:
     api_port: int = DEFAULT_API_PORT
     state_dir: Path = DEFAULT_VAR_DIR
     database_url: str | None = None
+    # Where the API writes authored scenario versions and the action servers read them; unset:
+    # `scenarios/` in the state folder (`var/scenarios` under `practice run`, as the setting).
+    authored_scenario_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     restart: RestartPolicy = field(default_factory=RestartPolicy)
     # The scaled topology (docs/DESIGN.md, "Scaling out"): Rasa servers on rasa_port, +1, ...,
@@ -109,6 +112,11 @@ class StackConfig:
     def tracker_db(self) -> Path:
         """Rasa's tracker store with one engine: live conversations survive a Rasa restart."""
         return (self.state_dir / "rasa-trackers.db").resolve()
+
+    @property
+    def resolved_authored_dir(self) -> Path:
+        """The authored scenario directory every server of the stack shares."""
+        return (self.authored_scenario_dir or self.state_dir / "scenarios").resolve()
 
     @property
     def resolved_database_url(self) -> str:
@@ -354,6 +362,8 @@ class Stack:
         """Per engine an action server then its Rasa server, then the API (stopped in reverse)."""
         cfg = self.config
         base_env = {**os.environ, **cfg.extra_env}
+        # The API writes authored versions where every action server reads them (no restart).
+        base_env["PRACTICE_AUTHORED_SCENARIO_DIR"] = str(cfg.resolved_authored_dir)
         tracker_url = cfg.resolved_tracker_url
         services: list[_Service] = []
         for engine in range(cfg.engines):

@@ -52,9 +52,11 @@ def write(directory: Path, data: dict[str, Any], stem: str = "tiny") -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_env_override(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Settings are read once per process: each test reads them afresh, and leaves no trace."""
+def _no_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Settings are read once per process: each test reads them afresh, and leaves no trace;
+    the authored directory is an empty one of the test's (never a developer's var/scenarios)."""
     monkeypatch.delenv("PRACTICE_SCENARIO_DIR", raising=False)
+    monkeypatch.setenv("PRACTICE_AUTHORED_SCENARIO_DIR", str(tmp_path_factory.mktemp("authored")))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

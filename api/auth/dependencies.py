@@ -40,6 +40,17 @@ def get_current_user(request: Request, db: DbSession, token: Annotated[str | Non
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+def get_optional_user(
+    request: Request, db: DbSession, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User | None:
+    """The signed-in user, or None with no token (a bad token is still 401): for what anyone may
+    read but a signed-in user sees more of (the catalogue and the scenarios published to them)."""
+    return user_for_token(db, token, secret=request.app.state.secret_key) if token else None
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
 def require_role(*roles: Role) -> params.Depends:
     """A dependency that lets through only users whose app-wide role is one of ``roles``; use it
     as ``Annotated[User, require_role(...)]``."""

@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, auth, cohorts, health, history, privacy, reviews, scenarios, sessions, users
+from api.routes import (
+    assignments,
+    auth,
+    authoring,
+    cohorts,
+    health,
+    history,
+    privacy,
+    reviews,
+    scenarios,
+    sessions,
+    users,
+)
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(health.router)
@@ -15,3 +27,4 @@ api_router.include_router(assignments.router)
 api_router.include_router(history.router)
 api_router.include_router(reviews.router)
 api_router.include_router(privacy.router)
+api_router.include_router(authoring.router)

@@ -26,7 +26,7 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import access, reviews, sessions
+from api.services import access, authoring, reviews, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -57,13 +57,40 @@ def _turn_result(turn: Any) -> TurnResult:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionOut, responses=ENGINE_RESPONSES)
 async def create_session(
-    body: SessionCreate, db: DbSession, engine: EngineDep, scenarios: ScenariosDep, user: CurrentUser
+    body: SessionCreate,
+    db: DbSession,
+    engine: EngineDep,
+    scenarios: ScenariosDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> SessionOut:
-    """Start practising a scenario: the patient speaks first. The session is yours."""
-    session = await sessions.start_session(
-        db=db, engine=engine, scenarios=scenarios, scenario_id=body.scenario_id, seed=body.seed, owner_id=user.id
+    """Start practising a scenario: the patient speaks first. The session is yours.
+
+    A scenario written in the browser plays the version published to your cohorts; its author
+    may name any ``version`` to preview it."""
+    target = await run_in_threadpool(
+        authoring.playable,
+        db,
+        user=user,
+        scenario_id=body.scenario_id,
+        version=body.version,
+        builtins=scenarios,
+        directory=settings.authored_scenario_dir,
     )
-    return _session_out(session, scenarios)
+    session = await sessions.start_session(
+        db=db,
+        engine=engine,
+        scenarios={target.scenario_id: target.scenario},
+        scenario_id=target.scenario_id,
+        seed=body.seed,
+        owner_id=user.id,
+        scenario_version=target.version,
+        engine_key=target.engine_key,
+    )
+    out = _session_out(session, scenarios)
+    if target.version is not None:
+        out.scenario = authoring.authored_brief(target.scenario, version=target.version)
+    return out
 
 
 @router.get("", response_model=SessionList, responses={401: {"model": ErrorResponse}})
@@ -94,6 +121,7 @@ def list_sessions(
         SessionListItem(
             id=s.id,
             scenario_id=s.scenario_id,
+            scenario_version=s.scenario_version,
             status=s.status,
             outcome=s.outcome,
             created_at=s.created_at,
@@ -114,7 +142,10 @@ def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: C
     Yours, or (read only) a learner's in a cohort you facilitate or review."""
     session = access.readable_session(db, user, session_id)
     out = Transcript.model_validate(session, from_attributes=True)
-    out.scenario = _brief(scenarios, session.scenario_id)
+    if session.scenario_version is not None:
+        out.scenario = authoring.version_brief(db, session.scenario_id, session.scenario_version)
+    else:
+        out.scenario = _brief(scenarios, session.scenario_id)
     out.comments = reviews.comments(db, session.id)
     out.corrections = reviews.corrections(db, session.id)
     return out

@@ -7,6 +7,7 @@ from api.db import DbSession
 from api.exceptions import Conflict, NotFound
 from api.models import User
 from api.schemas import ErrorResponse, PathId, Responses, UserCreate, UserList, UserOut, UserUpdate
+from api.services.authoring import set_author
 from api.services.privacy import is_last_admin
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -37,9 +38,19 @@ def list_users(db: DbSession, admin: AdminUser) -> UserList:
     return UserList(items=[UserOut.model_validate(u) for u in users])
 
 
-@router.patch("/{user_id}", response_model=UserOut, responses={**ADMIN_ERRORS, 404: {"model": ErrorResponse}})
+@router.patch(
+    "/{user_id}",
+    response_model=UserOut,
+    responses={
+        **ADMIN_ERRORS,
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+    },
+)
 def update_user(user_id: PathId, body: UserUpdate, db: DbSession, admin: AdminUser) -> User:
-    """Deactivate or reactivate an account, or rename it. Deactivation revokes its tokens."""
+    """Deactivate or reactivate an account, rename it, or grant or revoke writing scenarios
+    (``can_author``: facilitators and admins only). Deactivation revokes its tokens."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(f"no user with id {user_id}", code="user_not_found")
@@ -50,5 +61,7 @@ def update_user(user_id: PathId, body: UserUpdate, db: DbSession, admin: AdminUs
         user.token_version += 1
     if body.display_name is not None:
         user.display_name = body.display_name
+    if body.can_author is not None:
+        set_author(user, body.can_author)
     db.commit()
     return user

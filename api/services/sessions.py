@@ -120,8 +120,13 @@ async def start_session(
     scenario_id: str,
     owner_id: int,
     seed: int | None = None,
+    scenario_version: int | None = None,
+    engine_key: str | None = None,
 ) -> PracticeSession:
     """Open a conversation with the scenario's patient and store the opening line.
+
+    A version of a scenario written in the browser is recorded as ``scenario_id`` and
+    ``scenario_version``, and played by the engine under its own key (``<id>__v<N>``).
 
     The seed picks the patient's lines: the same seed and the same replies give the same
     conversation, so a session can be replayed exactly. Random unless the client names one.
@@ -136,12 +141,13 @@ async def start_session(
         id=uuid.uuid4().hex,
         owner_id=owner_id,
         scenario_id=scenario_id,
+        scenario_version=scenario_version,
         seed=secrets.randbelow(SEED_RANGE) if seed is None else seed,
         status="starting",
     )
     await run_in_threadpool(_store, db, session)
     started = time.perf_counter()
-    message = start_scenario_message(scenario_id, str(session.seed))
+    message = start_scenario_message(engine_key or scenario_id, str(session.seed))
     try:
         reply = EngineReply.from_messages(await engine.send(session.id, message))
         if not reply.patient_lines:

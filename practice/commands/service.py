@@ -118,6 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         action_port=args.action_port,
         state_dir=settings.var_dir,
         database_url=settings.database_url,
+        authored_scenario_dir=settings.authored_scenario_dir,
         engines=args.engines,
         api_workers=args.workers,
         redis_url=settings.redis_url,

@@ -1,5 +1,7 @@
 """`practice user create --role admin --username NAME`: make an account straight in the database
 (the first admin especially; after that admins create users through the API).
+`practice user author --username NAME [--revoke]`: grant (or revoke) writing scenarios in the
+browser, to a facilitator or an admin (as ``PATCH /api/users/{id}`` with ``can_author``).
 
 The password comes from stdin with ``--password-stdin``, else from a prompt (asked twice).
 """
@@ -25,6 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument("--display-name", metavar="TEXT", default=None)
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(handler=run_create)
+    author = actions.add_parser("author", help="let a facilitator or admin write scenarios (or stop them)")
+    author.add_argument("--username", required=True, metavar="NAME")
+    author.add_argument("--revoke", action="store_true", help="take the permission away")
+    author.set_defaults(handler=run_author)
 
 
 def _read_password(args: argparse.Namespace) -> str | None:
@@ -65,4 +71,35 @@ def run_create(args: argparse.Namespace, *, settings: Settings | None = None) ->
     finally:
         database.dispose()
     print(f"Created {user.role} {user.username!r} (id {user.id}).")
+    return 0
+
+
+def run_author(args: argparse.Namespace, *, settings: Settings | None = None) -> int:
+    from sqlalchemy import select
+
+    from actions.settings import get_settings
+    from api.db import make_database, make_sessionmaker
+    from api.exceptions import InvalidRequest
+    from api.migrate import upgrade
+    from api.models import User
+    from api.services.authoring import set_author
+
+    settings = settings or get_settings()
+    database = make_database(settings)
+    try:
+        upgrade(database)
+        with make_sessionmaker(database)() as db:
+            user = db.scalar(select(User).where(User.username == args.username))
+            if user is None:
+                print(f"No user named {args.username!r}.", file=sys.stderr)
+                return 1
+            try:
+                set_author(user, not args.revoke)
+            except InvalidRequest as exc:
+                print(f"Not changed: {exc}.", file=sys.stderr)
+                return 1
+            db.commit()
+    finally:
+        database.dispose()
+    print(f"{args.username!r} {'may no longer' if args.revoke else 'may now'} write scenarios.")
     return 0

@@ -38,7 +38,13 @@ async def test_happy_path_start_turn_end_transcript(client, start, engine):
     assert body["turn"]["status"] == "answered"
     assert body["turn"]["score_card"]["cues"][0]["cue"] == "open_question"
     assert body["turn"]["patient_lines"][0]["text"] == "Patient reply 1."
-    assert body["session"] == {"id": sid, "scenario_id": "front_desk", "status": "active", "outcome": None}
+    assert body["session"] == {
+        "id": sid,
+        "scenario_id": "front_desk",
+        "scenario_version": None,
+        "status": "active",
+        "outcome": None,
+    }
     assert body["summary"] is None
 
     r = await client.post(f"/api/sessions/{sid}/turns", json={"text": "That sounds frustrating."})
