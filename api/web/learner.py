@@ -17,8 +17,8 @@ from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError, TurnInProgress
-from api.models import PracticeSession, Turn, User
-from api.services import access, assignments, history, reviews, sessions
+from api.models import PracticeSession, ScenarioVersion, Turn, User
+from api.services import access, assignments, authoring, history, reviews, sessions
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
@@ -35,6 +35,14 @@ def _briefs(scenarios: Mapping[str, Any]) -> list[dict[str, Any]]:
     briefs = [s.brief() for s in scenarios.values()]
     briefs.sort(key=lambda b: (b.get("difficulty") or 0, b.get("id") or ""))
     return briefs
+
+
+def _with_authored(db: DbSession, session: PracticeSession, scenarios: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The library, with the version of a scenario written in the browser that ``session`` plays."""
+    if session.scenario_version is None:
+        return scenarios
+    row = db.get(ScenarioVersion, (session.scenario_id, session.scenario_version))
+    return {**scenarios, session.scenario_id: authoring.parsed(row)} if row is not None else scenarios
 
 
 def _title(scenarios: Mapping[str, Any], scenario_id: str) -> str:
@@ -98,7 +106,8 @@ def catalogue(
     skill: str = "",
     theme: str = "",
 ) -> Response:
-    briefs = _briefs(scenarios)
+    briefs = _briefs(scenarios) + authoring.catalogue(db, user_id=user.id)
+    briefs.sort(key=lambda b: (b.get("difficulty") or 0, b.get("id") or ""))
     chosen = {"staff_role": staff_role, "setting": setting, "difficulty": difficulty, "skill": skill, "theme": theme}
     filters = []
     for spec in CATALOGUE_FILTERS:
@@ -127,10 +136,28 @@ async def start(
     db: DbSession,
     engine: EngineDep,
     scenarios: ScenariosDep,
+    settings: SettingsDep,
     scenario_id: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
+    """Start a built-in scenario, or the version of one written in the browser published to
+    one of the learner's cohorts."""
+    target = await run_in_threadpool(
+        authoring.playable,
+        db,
+        user=user,
+        scenario_id=scenario_id,
+        version=None,
+        builtins=scenarios,
+        directory=settings.authored_scenario_dir,
+    )
     session = await sessions.start_session(
-        db=db, engine=engine, scenarios=scenarios, scenario_id=scenario_id, owner_id=user.id
+        db=db,
+        engine=engine,
+        scenarios={target.scenario_id: target.scenario},
+        scenario_id=target.scenario_id,
+        owner_id=user.id,
+        scenario_version=target.version,
+        engine_key=target.engine_key,
     )
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
 
@@ -162,6 +189,7 @@ def chat(request: Request, session_id: str, user: WebUser, db: DbSession, scenar
     session = _own(db, user, session_id)
     if session.status == "ended":
         return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
+    scenarios = _with_authored(db, session, scenarios)
     return render(request, "chat.html", {**_chat_context(session, scenarios), "draft": "", "error": None})
 
 
@@ -200,6 +228,7 @@ async def say(
     (which may read the database again) run in worker threads, never on the event loop."""
     owner_id = user.id  # read now: waiting for the turn expires what the request loaded
     session = await run_in_threadpool(_own, db, user, session_id)
+    scenarios = await run_in_threadpool(_with_authored, db, session, scenarios)
     try:
         async with locks.hold(session_id):
             turn = await _reply_or_retry(
@@ -322,6 +351,7 @@ async def end(
 ) -> Response:
     owner_id = user.id  # read now: waiting for the turn expires what the request loaded
     session = await run_in_threadpool(_own, db, user, session_id)
+    scenarios = await run_in_threadpool(_with_authored, db, session, scenarios)
     try:
         async with locks.hold(session_id):
             session = await sessions.end_session(
@@ -361,6 +391,7 @@ def _not_closed_page(
 @router.get("/practise/sessions/{session_id}/step-away")
 def step_away(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     session = _own(db, user, session_id)
+    scenarios = _with_authored(db, session, scenarios)
     return render(
         request,
         "step_away.html",
@@ -391,6 +422,7 @@ def report(request: Request, session_id: str, user: WebUser, db: DbSession, scen
     session = access.readable_session(db, user, session_id)
     if session.status != "ended" and session.owner_id == user.id:
         return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
+    scenarios = _with_authored(db, session, scenarios)
     summary = session.summary or {}
     bars = cue_profile(summary)
     comments = reviews.comments(db, session.id)
