@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from starlette.datastructures import FormData
 
 from actions.scenarios import load_library, parse_scenario
 from actions.settings import DEFAULT_SCENARIO_DIR
@@ -191,7 +190,9 @@ async def test_publish_form_publishes_to_my_cohort_and_learners_see_it(world, fa
         "/author/scenarios/ward_wait/publish", data={"csrf_token": token, "version": "1", "cohort_ids": str(other)}
     )
     assert refused.status_code == 404
-    r = await fay_web.post("/author/scenarios/ward_wait/unpublish", data={"csrf_token": token, "cohort_id": str(course)})
+    r = await fay_web.post(
+        "/author/scenarios/ward_wait/unpublish", data={"csrf_token": token, "cohort_id": str(course)}
+    )
     assert r.status_code == 303
     assert 'value="ward_wait"' not in (await lena.get("/practise")).text
 
