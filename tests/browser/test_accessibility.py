@@ -11,7 +11,7 @@ import pytest
 
 from actions.vocabulary import COHORT_ROLES
 from practice.commands.screenshots import signed_in
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import Site, axe_violations, sign_in
 
 if TYPE_CHECKING:  # Playwright is installed only where the browser tests run
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -70,3 +70,33 @@ def test_the_chat_and_report_pass_axe_on_a_phone(browser: Browser, demo: Demo, a
     finally:
         for ctx in contexts.values():
             ctx.close()
+
+
+def test_the_authoring_pages_pass_axe_on_a_desktop_and_a_phone(browser: Browser, site: Site, axe_script: Path) -> None:
+    """The list, a new scenario, the edit form (with its sections open and a refused save's
+    problems showing) and the version history: no serious or critical violation."""
+    author, author_id = site.account("facilitator")
+    site.cohort({author: (author_id, "facilitator")})
+    admin, _ = site.account("admin")
+    with site.api(admin) as api:
+        assert api.patch(f"/api/users/{author_id}", json={"can_author": True}).status_code == 200
+    with site.api(author) as api:
+        copy = {"id": f"axe_{author_id}", "copy_of": "gp_reception_appointment"}
+        assert api.post("/api/authoring/scenarios", json=copy).status_code == 201
+    for options in (
+        {"viewport": {"width": 1280, "height": 900}},
+        {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    ):
+        context = browser.new_context(locale="en-GB", **options)
+        page = context.new_page()
+        sign_in(page, site.base_url, author)
+        for path in ("/author", "/author/new", f"/author/scenarios/axe_{author_id}"):
+            page.goto(f"{site.base_url}{path}")
+            assert page.locator("h1").count() == 1, path
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            assert axe_violations(page, axe_script) == [], (path, options)
+        page.get_by_label("Title", exact=True).fill("")
+        page.get_by_role("button", name="Save as version 2").click()
+        assert page.get_by_role("alert").count() == 1
+        assert axe_violations(page, axe_script) == [], ("refused save", options)
+        context.close()
