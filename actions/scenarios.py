@@ -65,6 +65,12 @@ MAX_LINE_CHARS = 400  # a patient line is something said in one breath, not a pa
 REACTION_MOVES = ("threaten", "command", "blame", "argue", "dismiss", "advise", "jargon")
 
 
+# libyaml's safe loader reads a scenario file about ten times as fast as PyYAML's own (the
+# library of twelve: 1.1 s -> 0.08 s), which the API's first request and the action server's
+# first action wait for; same safety, same error marks.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ScenarioError(Exception):
     """A scenario file cannot be used; the message says which file, field and why."""
 
@@ -438,7 +444,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, libyaml's when present
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"

@@ -188,8 +188,14 @@ async def test_a_turn_held_elsewhere_too_long_is_409_with_retry_after_and_nothin
     set_lease(app, sid, "b1" * 16, seconds_left=60)
     started = time.monotonic()
     reply = asyncio.create_task(client.post(f"/api/sessions/{sid}/turns", json={"text": "What happened?"}))
-    await asyncio.sleep(WAIT / 2)
-    assert running.state.database.pool.checkedout() == 0  # waiting holds no database connection
+    # Waiting holds no database connection: each look at the lease borrows one for a moment, so
+    # sample the pool through the wait (one look can coincide with a sample, a held one always would).
+    await asyncio.sleep(WAIT / 4)
+    samples = []
+    for _ in range(10):
+        samples.append(running.state.database.pool.checkedout())
+        await asyncio.sleep(WAIT / 20)
+    assert min(samples) == 0, samples
     r = await reply
     elapsed = time.monotonic() - started
     assert r.status_code == 409, r.text
