@@ -75,6 +75,12 @@ def lemmas(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def keyword_lemmas(keywords: tuple[str, ...]) -> frozenset[str]:
+    """A fact's keywords as lemmas, once per fact: every question is scored against every fact."""
+    return frozenset(lemma for keyword in keywords for lemma in lemmas(keyword))
+
+
 def _has_phrase(words: Sequence[str], phrase: Sequence[str], gap: int) -> bool:
     """The phrase's lemmas appear in order, each at most `gap` words after the one before."""
     for start, word in enumerate(words):
@@ -158,7 +164,7 @@ class TopicLexicon:
 
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
         """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
-        words = {lemma for keyword in fact.keywords for lemma in lemmas(keyword)}
+        words = keyword_lemmas(tuple(fact.keywords))
         common = {w for w in words if w in STOP_WORDS or w in self.common_words}
         return frozenset(words - common), frozenset(common)
 

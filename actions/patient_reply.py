@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from actions.facts import FactMatch, TopicLexicon, lemmas, questions_on
+from actions.facts import FactMatch, TopicLexicon, keyword_lemmas, lemmas, questions_on
 from actions.patient import choose_line_index
 from actions.scenarios import REACTION_MOVES, Fact, Line, Scenario
 
@@ -94,7 +94,7 @@ def _need_named(card: Mapping[str, Any], scenario: Scenario) -> bool:
     reflected = {
         w for c in card.get("cues", []) if c.get("cue") in REFLECTION_CUES for w in lemmas(c.get("quote") or "")
     }
-    need_words = {w for fact in scenario.facts if fact.guarded for k in fact.keywords for w in lemmas(k)}
+    need_words = {w for fact in scenario.facts if fact.guarded for w in keyword_lemmas(tuple(fact.keywords))}
     return bool(reflected & need_words)
 
 

@@ -68,24 +68,15 @@ async def create_session(
 
     A scenario written in the browser plays the version published to your cohorts; its author
     may name any ``version`` to preview it."""
-    target = await run_in_threadpool(
-        authoring.playable,
+    session, target = await sessions.start_playable(
         db,
+        engine=engine,
         user=user,
         scenario_id=body.scenario_id,
         version=body.version,
         builtins=scenarios,
         directory=settings.authored_scenario_dir,
-    )
-    session = await sessions.start_session(
-        db=db,
-        engine=engine,
-        scenarios={target.scenario_id: target.scenario},
-        scenario_id=target.scenario_id,
         seed=body.seed,
-        owner_id=user.id,
-        scenario_version=target.version,
-        engine_key=target.engine_key,
     )
     out = _session_out(session, scenarios)
     if target.version is not None:

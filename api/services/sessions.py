@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,7 +47,8 @@ from api.exceptions import (
     InvalidMessage,
     NotFound,
 )
-from api.models import PracticeSession, Turn
+from api.models import PracticeSession, Turn, User
+from api.services import authoring
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,42 @@ def _with_hint(exc: EngineFailure, hint: str) -> EngineFailure:
 
 def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+async def start_playable(
+    db: Session,
+    *,
+    engine: DialogueEngine,
+    user: User,
+    scenario_id: str,
+    version: int | None,
+    builtins: Mapping[str, Any],
+    directory: Path,
+    seed: int | None = None,
+) -> tuple[PracticeSession, authoring.Playable]:
+    """Start what ``user`` may play of ``scenario_id`` (``authoring.playable``: a built-in
+    scenario, the version of an authored one published to their cohorts, or an author's
+    preview of ``version``): the one way the JSON API and the pages start a session."""
+    target = await run_in_threadpool(
+        authoring.playable,
+        db,
+        user=user,
+        scenario_id=scenario_id,
+        version=version,
+        builtins=builtins,
+        directory=directory,
+    )
+    session = await start_session(
+        db=db,
+        engine=engine,
+        scenarios={target.scenario_id: target.scenario},
+        scenario_id=target.scenario_id,
+        seed=seed,
+        owner_id=user.id,
+        scenario_version=target.version,
+        engine_key=target.engine_key,
+    )
+    return session, target
 
 
 async def start_session(

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from actions.scenarios import REACTION_MOVES, THEME_LABELS
@@ -352,23 +351,14 @@ async def preview(
 ) -> Response:
     """Play this version in the practice chat (as the learner's page), before publishing it."""
     author_only(user)
-    target = await run_in_threadpool(
-        authoring.playable,
+    session, _ = await sessions.start_playable(
         db,
+        engine=engine,
         user=user,
         scenario_id=scenario_id,
         version=version,
         builtins=builtins,
         directory=settings.authored_scenario_dir,
-    )
-    session = await sessions.start_session(
-        db=db,
-        engine=engine,
-        scenarios={target.scenario_id: target.scenario},
-        scenario_id=target.scenario_id,
-        owner_id=user.id,
-        scenario_version=target.version,
-        engine_key=target.engine_key,
     )
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
 

@@ -141,23 +141,14 @@ async def start(
 ) -> Response:
     """Start a built-in scenario, or the version of one written in the browser published to
     one of the learner's cohorts."""
-    target = await run_in_threadpool(
-        authoring.playable,
+    session, _ = await sessions.start_playable(
         db,
+        engine=engine,
         user=user,
         scenario_id=scenario_id,
         version=None,
         builtins=scenarios,
         directory=settings.authored_scenario_dir,
-    )
-    session = await sessions.start_session(
-        db=db,
-        engine=engine,
-        scenarios={target.scenario_id: target.scenario},
-        scenario_id=target.scenario_id,
-        owner_id=user.id,
-        scenario_version=target.version,
-        engine_key=target.engine_key,
     )
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
 
