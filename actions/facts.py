@@ -18,8 +18,11 @@ question, each word of its topic, each of its keywords (each word once, at its s
 plus the classifier's probability for the fact's topic. A question led by a question word
 ("who", "when") is answered only by facts of that word's topics. The best fact answers when
 it reaches the threshold and beats, by the margin, every fact of another topic and the
-classifier's reading that the question is on no topic; otherwise nothing matches and the
-patient deflects, because a deflection is natural and a wrong fact is not.
+evidence that the question is on no topic: the classifier's reading of "none", and each content
+word nothing accounts for (no topic's word, nothing in the patient's facts: "Who's your
+favourite darts player?" is led like a question about people, but asks about darts).
+Otherwise nothing matches and the patient deflects, because a deflection is natural and a
+wrong fact is not.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from actions.scenarios import Fact
 from actions.scoring.errors import DataError
 from actions.scoring.lang import get_lang, simple_tokens
-from actions.vocabulary import REPO_ROOT, TOPICS, Topic
+from actions.vocabulary import LEVELS, REPO_ROOT, TOPICS, Topic
 
 TOPICS_PATH = REPO_ROOT / "data" / "topics.yml"
 QUESTION_CUES = ("open_question", "closed_question")
@@ -79,6 +82,19 @@ def lemmas(text: str) -> list[str]:
 def keyword_lemmas(keywords: tuple[str, ...]) -> frozenset[str]:
     """A fact's keywords as lemmas, once per fact: every question is scored against every fact."""
     return frozenset(lemma for keyword in keywords for lemma in lemmas(keyword))
+
+
+def fact_world(fact: Fact) -> frozenset[str]:
+    """Every word the patient's fact is told in (its keywords, gist, example questions and
+    answers), as lemmas: the things in the patient's world a question can be about."""
+    texts = (fact.about, fact.gist, *fact.keywords, *fact.asks)
+    texts += tuple(line.text for level in LEVELS for line in fact.answers_at(level))
+    return _world_lemmas(texts)
+
+
+@lru_cache(maxsize=1024)
+def _world_lemmas(texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(lemma for text in texts for lemma in lemmas(text))
 
 
 def _has_phrase(words: Sequence[str], phrase: Sequence[str], gap: int) -> bool:
@@ -132,6 +148,7 @@ class TopicLexicon:
     common_words: frozenset[str] = frozenset()
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
+    unexplained_weight: float = 0.0
 
     def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
@@ -162,6 +179,33 @@ class TopicLexicon:
             return {}
         return classifier.probabilities(features(words, self.lead_word(words)), self.classifier_temperature)
 
+    def unexplained(self, words: Sequence[str], facts: Sequence[Fact]) -> frozenset[str]:
+        """The question's content words that nothing accounts for: not a function word, not a
+        word of any topic (here or in the classifier's questions), not in the patient's world
+        (their facts). "Who's your favourite darts player?" has three, and asks about nothing
+        the patient knows; "Is anyone with you at the moment?" has none."""
+        from actions.topic_classifier import load_classifier
+
+        classifier = load_classifier()
+        topical = classifier.topical_words if classifier else frozenset()
+        content = {
+            w
+            for w in words
+            if len(w) > 2
+            and w.isalpha()
+            and w not in STOP_WORDS
+            and w not in self.common_words
+            and w not in self.lead_ins
+        }
+        content -= topical
+        for topic in self.topics.values():
+            content -= topic.strong | topic.words
+        for fact in facts:
+            if not content:
+                break
+            content -= fact_world(fact)
+        return frozenset(content)
+
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
         """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
         words = keyword_lemmas(tuple(fact.keywords))
@@ -184,7 +228,7 @@ class TopicLexicon:
             total += max(weights)
         return total
 
-    def match(self, question: str, facts: Iterable[Fact]) -> FactMatch | None:
+    def match(self, question: str, facts: Sequence[Fact]) -> FactMatch | None:
         """The fact `question` asks about, or None when no fact is asked about clearly enough."""
         words = lemmas(question)
         allowed = self.answer_topics(words)
@@ -201,7 +245,10 @@ class TopicLexicon:
             return None
         best_score, _, best = scored[0]
         rival = next((score for score, _, fact in scored[1:] if fact.topic != best.topic), 0.0)
-        rival = max(rival, self.classifier_weight * probabilities.get("none", 0.0))
+        off_topic = self.classifier_weight * probabilities.get("none", 0.0)
+        if self.unexplained_weight:
+            off_topic += self.unexplained_weight * len(self.unexplained(words, facts))
+        rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None
         return FactMatch(best, best_score, question)
@@ -274,7 +321,16 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),
         lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
+        unexplained_weight=_number(raw, "unexplained_weight", path, default=0.0),
     )
+
+
+def _number(raw: Mapping[str, Any], name: str, path: Path, default: float) -> float:
+    """An optional number of 0 or more from topics.yml."""
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise DataError(f"{path}: {name}: expected a number of 0 or more, got {value!r}")
+    return float(value)
 
 
 def _lemma_set(raw: Any, where: str) -> frozenset[str]:

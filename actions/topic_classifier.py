@@ -48,6 +48,9 @@ class TopicClassifier:
     log_prior: Mapping[str, float]
     log_likelihood: Mapping[str, Mapping[str, float]]
     log_unseen: Mapping[str, float]
+    # Words asked about on some topic at least as often as in questions on none: the words
+    # the matcher counts as accounted for (a word only small talk uses is not).
+    topical_words: frozenset[str] = frozenset()
 
     @classmethod
     def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.3) -> TopicClassifier:
@@ -65,7 +68,12 @@ class TopicClassifier:
             denominator = sum(c.values()) + alpha * (len(vocabulary) + 1)
             log_likelihood[label] = {f: math.log((n + alpha) / denominator) for f, n in c.items()}
             log_unseen[label] = math.log(alpha / denominator)
-        return cls(log_prior, log_likelihood, log_unseen)
+        topical = {
+            f
+            for f in vocabulary
+            if "_" not in f and "=" not in f and sum(counts[t][f] for t in TOPICS) >= max(counts[NONE][f], 1)
+        }
+        return cls(log_prior, log_likelihood, log_unseen, frozenset(topical))
 
     def probabilities(self, feats: Sequence[str], temperature: float = 1.0) -> dict[str, float]:
         """P(label | question) for every label; features never seen in training are ignored.

@@ -1,6 +1,6 @@
 """Does the patient answer what was asked? The fact matcher on questions written apart.
 
-Usage: .venv/bin/python bench/fact_questions.py [--whole] [--misses] [--dev]
+Usage: .venv/bin/python bench/fact_questions.py [--whole] [--misses] [--dev | --dev2]
 
 `tests/fixtures/fact_questions.yml` holds, per scenario, questions a member of staff might ask,
 each labelled with its topic, and off-topic questions, written by someone who never saw the
@@ -8,7 +8,9 @@ facts (its header says how). Each question goes the way a turn goes: the cue sco
 and the matcher (actions/facts.py) reads the questions on its score card. `--whole` matches the
 whole question instead, to tell the scorer's reading apart from the matcher. `--dev` reads
 `bench/fact_questions_dev.yml` instead: questions written apart in the same way, for tuning
-the matcher, so the held-out figures stay honest.
+the matcher, so the held-out figures stay honest. `--dev2` reads `bench/fact_questions_dev2.yml`,
+written from the scenario briefs alone by another hand: what tuning on the first set did to
+questions it never saw.
 
 Per scenario it prints:
 - right: on-topic questions answered with a fact of their topic, or deflected when the
@@ -37,6 +39,7 @@ from actions.scenarios import Fact, Scenario, load_library  # noqa: E402 - sys.p
 
 FIXTURE = ROOT / "tests" / "fixtures" / "fact_questions.yml"
 DEV = ROOT / "bench" / "fact_questions_dev.yml"  # written apart too, for tuning: the fixture stays unseen
+DEV2 = ROOT / "bench" / "fact_questions_dev2.yml"  # a second writer, briefs only: checks what tuning on DEV did
 RIGHT_WANTED = 0.85
 OFF_TOPIC_WANTED = 0.90
 
@@ -155,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dev", action="store_true", help="the development questions (for tuning), not the held-out ones"
     )
+    parser.add_argument(
+        "--dev2", action="store_true", help="the second development set (written by another hand, briefs only)"
+    )
     args = parser.parse_args(argv)
-    tallies = evaluate_library(whole if args.whole else scorer_reader(), DEV if args.dev else FIXTURE)
+    questions = DEV2 if args.dev2 else DEV if args.dev else FIXTURE
+    tallies = evaluate_library(whole if args.whole else scorer_reader(), questions)
     print(report(tallies, misses=args.misses))
     return 0 if all(t.meets_bar for t in tallies) else 1
 

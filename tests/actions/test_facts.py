@@ -85,6 +85,24 @@ def test_questions_on_nothing_the_patient_knows_match_nothing(question: str) -> 
     assert matched(question) is None
 
 
+def test_content_words_nothing_accounts_for_are_unexplained() -> None:
+    lexicon = load_topics()
+    # Words of no topic and nothing the patient knows: the question is about something else.
+    assert lexicon.unexplained(lemmas("Who's your favourite darts player?"), FACTS) >= {"dart", "player"}
+    # Topic words, function words and the patient's own world all count as explained.
+    assert lexicon.unexplained(lemmas("Is anyone with you at the moment?"), FACTS) == frozenset()
+    assert lexicon.unexplained(lemmas("Is it your chest, on the stairs?"), FACTS) == frozenset()
+
+
+def test_a_question_led_like_a_topic_about_something_else_matches_nothing() -> None:
+    # "who" leads both, but darts are nothing the patient knows.
+    facts = [*FACTS, fact("son", "who", ["son"])]
+    lexicon = load_topics()
+    assert lexicon.match("Who's your favourite darts player?", facts) is None
+    found = lexicon.match("Who's come in with you today, is it your son?", facts)
+    assert found is not None and found.fact.id == "son"
+
+
 def test_a_question_between_two_topics_matches_neither() -> None:
     # "appointment" is a keyword of one fact and "brother" of another, with nothing else to go on.
     facts = [fact("a", "what_happened", ["appointment"]), fact("b", "who", ["brother"])]
