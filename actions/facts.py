@@ -149,6 +149,28 @@ class TopicLexicon:
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
     unexplained_weight: float = 0.0
+    clause_openers: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
+    clause_embedders: frozenset[str] = frozenset()
+
+    def main_clause(self, words: Sequence[str]) -> list[str]:
+        """The question without a time clause added after its lead ("How was your dad in himself
+        WHEN HE WAS WAITING?", "Have you noticed a change SINCE SHE CAME IN?"): the clause says
+        when, the rest says what is asked. A clause is an opener ("when", "since") followed by a
+        subject pronoun, so "since yesterday" or "since when" stay. Lemmas carry no commas, so
+        the clause is taken to run to the end of the question, where such clauses go."""
+        start = self._first_after_lead_ins(words) + 1
+        for at in range(start, len(words) - 1):
+            if words[at] not in self.clause_openers or words[at + 1] not in self.subjects:
+                continue
+            if words[at - 1] in self.lead_ins or words[at - 1] in self.clause_embedders:
+                continue  # "do you know (roughly) when it started": the clause is the question
+            return list(words[:at])
+        return list(words)
+
+    def read(self, question: str) -> list[str]:
+        """A question as the matcher and the classifier read it: its main clause, as lemmas."""
+        return self.main_clause(lemmas(question))
 
     def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
@@ -230,7 +252,7 @@ class TopicLexicon:
 
     def match(self, question: str, facts: Sequence[Fact]) -> FactMatch | None:
         """The fact `question` asks about, or None when no fact is asked about clearly enough."""
-        words = lemmas(question)
+        words = self.read(question)
         allowed = self.answer_topics(words)
         probabilities = self.topic_probabilities(words)
         scored = sorted(
@@ -322,6 +344,9 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         question_words=_question_words(raw.get("question_words") or {}, path),
         lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
         unexplained_weight=_number(raw, "unexplained_weight", path, default=0.0),
+        clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
+        subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
+        clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
     )
 
 

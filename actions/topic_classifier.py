@@ -112,7 +112,7 @@ def read_corpus(directory: Path = CORPUS_DIR) -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def load_classifier() -> TopicClassifier | None:
     """The classifier trained on the corpus (None when there is no corpus: words alone decide)."""
-    from actions.facts import lemmas, load_topics
+    from actions.facts import load_topics
 
     lexicon = load_topics()
     examples = read_corpus()
@@ -120,5 +120,5 @@ def load_classifier() -> TopicClassifier | None:
         return None
     return TopicClassifier.train(
         (features(words, lexicon.lead_word(words)), label)
-        for words, label in ((lemmas(q), label) for q, label in examples)
+        for words, label in ((lexicon.read(q), label) for q, label in examples)
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from actions.facts import lemmas, load_topics  # noqa: E402 - sys.path set above
+from actions.facts import load_topics  # noqa: E402 - sys.path set above
 from actions.scenarios import load_library  # noqa: E402 - sys.path set above
 from actions.topic_classifier import LABELS, TopicClassifier, features, read_corpus  # noqa: E402 - sys.path set above
 
@@ -28,7 +28,8 @@ from actions.topic_classifier import LABELS, TopicClassifier, features, read_cor
 def cross_validate(folds: int, alpha: float, seed: int = 0) -> tuple[float, dict[str, float], Counter[tuple[str, str]]]:
     lexicon = load_topics()
     rows = [
-        (features(w, lexicon.lead_word(w)), label) for w, label in ((lemmas(q), label) for q, label in read_corpus())
+        (features(w, lexicon.lead_word(w)), label)
+        for w, label in ((lexicon.read(q), label) for q, label in read_corpus())
     ]
     random.Random(seed).shuffle(rows)
     right: Counter[str] = Counter()

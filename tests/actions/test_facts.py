@@ -103,6 +103,26 @@ def test_a_question_led_like_a_topic_about_something_else_matches_nothing() -> N
     assert found is not None and found.fact.id == "son"
 
 
+@pytest.mark.parametrize(
+    ("question", "main"),
+    [
+        ("How was your dad in himself when he was waiting?", "how be your dad in himself"),
+        ("Have you had any sleep since he came in?", "have you have any sleep"),
+        ("How long has it been since you last ate?", "how long have it be"),
+        ("Has it been like this since yesterday?", "have it be like this since yesterday"),  # no clause
+        ("Do you know roughly when it started?", "do you know roughly when it start"),  # the clause is asked
+        ("When did you last eat?", "when do you last eat"),  # a lead, not a clause
+    ],
+)
+def test_a_time_clause_after_the_lead_is_not_what_is_asked(question: str, main: str) -> None:
+    assert " ".join(load_topics().read(question)) == main
+
+
+def test_a_time_clause_does_not_decide_the_topic() -> None:
+    # "since" would make it a question about how long; what is asked is how he is.
+    assert matched("Have you had any pain since you booked it?") == "chest"
+
+
 def test_a_question_between_two_topics_matches_neither() -> None:
     # "appointment" is a keyword of one fact and "brother" of another, with nothing else to go on.
     facts = [fact("a", "what_happened", ["appointment"]), fact("b", "who", ["brother"])]
