@@ -253,6 +253,8 @@ class TopicLexicon:
     def match(self, question: str, facts: Sequence[Fact]) -> FactMatch | None:
         """The fact `question` asks about, or None when no fact is asked about clearly enough."""
         words = self.read(question)
+        if all(w in self.lead_ins for w in words):
+            return None  # "do you know?", "can you tell me?": a tag on another question, asking nothing itself
         allowed = self.answer_topics(words)
         probabilities = self.topic_probabilities(words)
         scored = sorted(

@@ -123,6 +123,11 @@ def test_a_time_clause_does_not_decide_the_topic() -> None:
     assert matched("Have you had any pain since you booked it?") == "chest"
 
 
+def test_a_tag_on_another_question_asks_nothing_itself() -> None:
+    assert matched("do you know?") is None
+    assert load_topics().match_any(["Did you book it a month ago?", "do you know?"], FACTS) is not None
+
+
 def test_a_question_between_two_topics_matches_neither() -> None:
     # "appointment" is a keyword of one fact and "brother" of another, with nothing else to go on.
     facts = [fact("a", "what_happened", ["appointment"]), fact("b", "who", ["brother"])]
