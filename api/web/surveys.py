@@ -73,7 +73,7 @@ def _form(
             "heading": PHASE_HEADINGS[phase],
             "scale": scale,
             "values": {k: str(v) for k, v in values.items()},
-            "errors": [text for texts in by_item.values() for text in texts],
+            "errors": [(item, text) for item, texts in by_item.items() for text in texts],
             "by_item": by_item,
         },
         status_code=status_code,

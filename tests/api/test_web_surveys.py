@@ -41,7 +41,7 @@ async def test_the_learner_is_offered_the_questionnaire_and_a_refused_form_keeps
     assert (await lena.post(f"/practise/confidence/{course}/pre", data=sent)).status_code == 403  # no CSRF token
     refused = await lena.post(f"/practise/confidence/{course}/pre", data={**sent, "csrf_token": token})
     assert refused.status_code == 422 and "Please check the form" in refused.text
-    assert f'aria-describedby="q-{ITEMS[0]}-error"' in refused.text and "choose an answer" in refused.text
+    assert f'aria-describedby="q-{ITEMS[0]}-error"' in refused.text and "Choose an answer for" in refused.text
     assert checked(refused.text) == {item: "4" for item in ITEMS[1:]}  # what was chosen stays chosen
     saved = await lena.post(
         f"/practise/confidence/{course}/pre", data={**sent, f"item-{ITEMS[0]}": "2", "csrf_token": token}
