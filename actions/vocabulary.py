@@ -54,6 +54,8 @@ __all__ = [
     "CORRECTION_KINDS",
     "CueFamily",
     "CUE_FAMILIES",
+    "SurveyPhase",
+    "SURVEY_PHASES",
 ]
 
 #: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
@@ -147,3 +149,10 @@ CORRECTION_KINDS: tuple[CorrectionKind, ...] = get_args(CorrectionKind)
 #: helpful families first, then the anti-patterns that harm.
 CueFamily = Literal["active_listening", "de_escalation", "anti_pattern"]
 CUE_FAMILIES: tuple[CueFamily, ...] = get_args(CueFamily)
+
+# --- what the course measures ---------------------------------------------------------
+
+#: When a learner rated their confidence (data/confidence.yml): before their first practice in
+#: a cohort, or after the course; in time order, so "before" comes first wherever both show.
+SurveyPhase = Literal["pre", "post"]
+SURVEY_PHASES: tuple[SurveyPhase, ...] = get_args(SurveyPhase)

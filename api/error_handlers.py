@@ -21,7 +21,14 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.exceptions import DatabaseUnavailable, EngineFailure, PracticeError, ScenarioProblems, ServiceBusy
+from api.exceptions import (
+    AnswerProblems,
+    DatabaseUnavailable,
+    EngineFailure,
+    PracticeError,
+    ScenarioProblems,
+    ServiceBusy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +77,9 @@ def log_failure(request: Request, exc: PracticeError) -> None:
 
 def practice_error_response(exc: PracticeError, message: str | None = None) -> JSONResponse:
     """The exception's status, code and headers; its message unless the caller words it for a person.
-    A scenario's problems also come as a list (``problems``), so a form can show each by its field."""
-    if isinstance(exc, ScenarioProblems):
+    A scenario's (or a questionnaire's) problems also come as a list (``problems``), so a form can
+    show each by its field."""
+    if isinstance(exc, ScenarioProblems | AnswerProblems):
         body = {"error": {"code": exc.code, "message": exc.message, "problems": exc.problems}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     return error_response(exc.status_code, exc.code, exc.message if message is None else message, exc.headers)

@@ -18,6 +18,7 @@ Our exception hierarchy:
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
     - ScenarioProblems (422 invalid_scenario: every problem, one per line and in ``problems``)
+    - AnswerProblems (422 invalid_answers: every unanswered or off-scale item, in ``problems``)
   + InvalidMessage (422 invalid_message)
   + TooLarge (413 too_large)
   + ScenarioLibraryError (500 scenario_library_error)
@@ -167,6 +168,17 @@ class ScenarioProblems(InvalidRequest):
     def __init__(self, problems: list[str]) -> None:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         super().__init__(f"the scenario has {count}:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+class AnswerProblems(InvalidRequest):
+    """Answers to the confidence questionnaire that cannot be kept: every item missing, unknown
+    or off the scale, each ``item_id: problem`` (``actions.confidence.ConfidenceScale.check_answers``)."""
+
+    code = "invalid_answers"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
         self.problems = problems
 
 

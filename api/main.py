@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from actions.confidence import load_scale
 from actions.settings import Settings, get_settings
 from api.auth.hashing import make_password_workers
 from api.auth.tokens import resolve_secret_key
@@ -113,6 +114,7 @@ def create_app(
     app.state.settings = settings
     app.state.secret_key = resolve_secret_key(settings)
     app.state.engine = engine_client
+    load_scale()  # data/confidence.yml: a malformed file stops the start, saying what is wrong
     app.state.scenarios = ScenarioCatalog(scenario_loader or _library_loader(settings))
     app.state.session_locks = SessionLocks()
     install_error_handlers(app)

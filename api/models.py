@@ -1,6 +1,7 @@
 """Tables: accounts and cohorts, recent failed sign-ins, practice sessions (one Rasa conversation each) and their learner
 turns, assignments, reviewers' comments and cue corrections, scenarios written in the browser (their versions and
-where each is published), and app-wide settings.
+where each is published), what the course measures (learners' confidence before and after, satisfaction with each
+session), and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
 
@@ -26,6 +27,7 @@ from actions.vocabulary import (
     SessionEndReason,
     SessionStatus,
     SignInKey,
+    SurveyPhase,
     TurnStatus,
 )
 from api.db import Base, UTCDateTime, utcnow
@@ -76,6 +78,9 @@ class Cohort(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a facilitator opened the after-course confidence questionnaire (api/services/surveys.py);
+    # None: not open yet, so learners answer "before" and no "after".
+    post_survey_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     members: Mapped[list[CohortMember]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", passive_deletes=True
@@ -245,6 +250,34 @@ class ScenarioPublication(Base):
     version: Mapped[int] = mapped_column(Integer)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConfidenceResponse(Base):
+    """A learner's answers to the confidence scale (data/confidence.yml) for one cohort, before
+    their first practice in it ("pre") or after the course ("post"); answering again replaces
+    them. Only the learner reads them; staff see the cohort's aggregates (api/services/surveys.py)."""
+
+    __tablename__ = "confidence_responses"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id", "phase", name="uq_confidence_user_cohort_phase"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[SurveyPhase] = mapped_column(String(8))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)  # item id -> point on the scale
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionRating(Base):
+    """The learner's one optional line of satisfaction with a practice session: a rating 1-5 and
+    a short comment. Goes with the session (deletion, retention)."""
+
+    __tablename__ = "session_ratings"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AppSetting(Base):

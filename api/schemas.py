@@ -9,7 +9,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from actions.vocabulary import AssignmentStatus, CohortRole, CorrectionKind, EndReason, Role, SessionStatus, TurnStatus
+from actions.vocabulary import (
+    AssignmentStatus,
+    CohortRole,
+    CorrectionKind,
+    EndReason,
+    Role,
+    SessionStatus,
+    SurveyPhase,
+    TurnStatus,
+)
 
 JsonObject = dict[str, Any]
 
@@ -156,7 +165,9 @@ class ErrorBody(BaseModel):
     code: str
     message: str
     problems: list[str] | None = Field(
-        default=None, description="Every problem with a scenario (code `invalid_scenario`), one per entry."
+        default=None,
+        description="Every problem with a scenario (code `invalid_scenario`) or with questionnaire answers "
+        "(code `invalid_answers`), one per entry.",
     )
 
 
@@ -443,6 +454,123 @@ class RetentionOut(BaseModel):
     days: int | None
 
 
+# --- confidence and satisfaction (data/confidence.yml, api/services/surveys.py) ---------
+
+
+class ScaleItem(BaseModel):
+    id: str
+    text: str
+
+
+class ScaleOut(BaseModel):
+    """The confidence questionnaire: its items (ours, from the course's aims) and labelled points."""
+
+    title: str
+    intro: str
+    stem: str
+    min: int
+    max: int
+    anchors: dict[int, str]
+    items: list[ScaleItem]
+    satisfaction_question: str
+    satisfaction_anchors: dict[int, str]
+    comment_max_chars: int
+
+
+class ConfidenceAnswers(Request):
+    answers: dict[str, int] = Field(description="Every item's id -> a point on the scale (`GET /api/me/confidence`).")
+
+
+class ConfidenceOut(BaseModel):
+    """One of your answers (yours alone: staff see only a cohort's aggregates)."""
+
+    cohort_id: int
+    cohort_name: str
+    phase: SurveyPhase
+    answers: dict[str, int]
+    mean: float
+    answered_at: datetime
+
+
+class QuestionnaireState(BaseModel):
+    """Where you are with one cohort's questionnaires."""
+
+    cohort_id: int
+    cohort_name: str
+    pre_answered: bool
+    pre_offered: bool = Field(description="True until you answer it or first practise after joining the cohort.")
+    pre_accepted: bool = Field(
+        description="Before-course answers are taken until the after-course questionnaire opens."
+    )
+    post_open: bool
+    post_answered: bool
+
+
+class MyConfidence(BaseModel):
+    scale: ScaleOut
+    cohorts: list[QuestionnaireState]
+    responses: list[ConfidenceOut]
+
+
+class RatingCreate(Request):
+    rating: int = Field(ge=1, le=5, description="1 very dissatisfied ... 5 very satisfied.")
+    comment: str | None = Field(default=None, max_length=1000, description="Optional; at most 280 characters.")
+
+
+class RatingOut(BaseModel):
+    session_id: str
+    rating: int
+    comment: str | None
+    rated_at: datetime
+
+
+class ItemChange(BaseModel):
+    id: str
+    text: str
+    mean_pre: float
+    mean_post: float
+    difference: float
+
+
+class ConfidenceSummary(BaseModel):
+    """A cohort's confidence, 1 to the scale's top: every value is None when fewer than `min_n`
+    learners stand behind it. The change compares the same learners (`n_paired`: both answered)."""
+
+    n_pre: int
+    n_post: int
+    n_paired: int
+    mean_pre: float | None = Field(description="Mean over every learner who answered before.")
+    mean_post: float | None = Field(description="Mean over every learner who answered after.")
+    paired_mean_pre: float | None
+    paired_mean_post: float | None
+    difference: float | None = Field(description="Paired mean after minus paired mean before.")
+    percent_change: float | None = Field(description="The difference as a percentage of the paired mean before.")
+    items: list[ItemChange] = Field(description="Per item, paired learners; empty when hidden.")
+
+
+class SatisfactionSummary(BaseModel):
+    n: int
+    mean: float | None
+    percent_satisfied: float | None = Field(description="Share of ratings of 4 or 5, in percent.")
+
+
+class CohortMeasures(BaseModel):
+    """What the course measured for one cohort: aggregates only, never a learner's answers."""
+
+    cohort_id: int
+    min_n: int = Field(description="Aggregates of fewer learners (or ratings) than this are hidden.")
+    scale_min: int
+    scale_max: int
+    post_open: bool
+    post_opened_at: datetime | None
+    confidence: ConfidenceSummary
+    satisfaction: SatisfactionSummary
+
+
+class PostQuestionnaire(Request):
+    open: bool
+
+
 class MyExport(BaseModel):
     """Everything the service holds about you."""
 
@@ -453,6 +581,8 @@ class MyExport(BaseModel):
     assignments: list[MyAssignment]
     comments_written: list[CommentOut]
     corrections_made: list[JsonObject]
+    confidence: list[ConfidenceOut] = Field(default_factory=list, description="Your confidence answers.")
+    satisfaction: list[RatingOut] = Field(default_factory=list, description="Your ratings of your sessions.")
 
 
 # --- scenarios written in the browser -------------------------------------------------

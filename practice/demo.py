@@ -71,6 +71,8 @@ class Demo:
             Page("step-away", f"/practise/sessions/{self.safety_id}/step-away", "learner"),
             Page("history", "/practise/history", "learner"),
             Page("my-assignments", "/practise/assignments", "learner"),
+            Page("confidence", "/practise/confidence", "learner"),
+            Page("confidence-form", f"/practise/confidence/{self.cohort_id}/post", "learner"),
             Page("cohorts", "/facilitate", "facilitator"),
             Page("cohort", f"/facilitate/cohorts/{self.cohort_id}", "facilitator"),
             Page("new-assignment", f"/facilitate/cohorts/{self.cohort_id}/assignments/new", "facilitator"),
@@ -104,9 +106,31 @@ def _converse(api: httpx.Client, replies: list[str], *, seed: int, end: str | No
     return str(session["id"])
 
 
+def _sign_in(api_url: str, username: str, password: str) -> httpx.Client:
+    token = httpx.post(f"{api_url}/api/auth/token", data={"username": username, "password": password}, timeout=30)
+    token.raise_for_status()
+    return httpx.Client(
+        base_url=api_url, headers={"Authorization": f"Bearer {token.json()['access_token']}"}, timeout=120
+    )
+
+
+def _answers(point: int, lift: int = 0) -> dict[str, Any]:
+    from actions.confidence import load_scale
+
+    items = [i.id for i in load_scale().items]
+    return {"answers": {item: min(5, point + (lift if n % 2 == 0 else 0)) for n, item in enumerate(items)}}
+
+
+# Three more learners' confidence before and after (answers only, no practice), so the cohort
+# page has a change to show: aggregates of fewer than three are hidden.
+CLASSMATES = {"Lee Chen": (2, 3, 1), "Mo Begum": (3, 4, 0), "Ola Nowak": (2, 3, 2)}
+
+
 def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
     """Accounts for each role (random passwords), a cohort, an assignment, three conversations
-    (finished, in progress, stepped away) and a reviewer's comment and correction."""
+    (finished, in progress, stepped away) and a reviewer's comment and correction; confidence
+    answered before the course by the learner and three classmates, the after-course
+    questionnaire open (answered by the classmates), and the finished conversation rated."""
     from api.auth.bootstrap import create_user_at
 
     demo = Demo(api_url=api_url)
@@ -139,8 +163,26 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
             "note": "Please practise before the course day. Ten minutes is enough.",
         }
         demo.assignment_id = _check(fac.post(f"/api/cohorts/{cohort['id']}/assignments", json=body))["id"]
+    classmates: list[tuple[str, str, int, int]] = []  # username, password, answer after, lift
+    with demo.client("admin") as admin:
+        for n, (name, (before, after, lift)) in enumerate(CLASSMATES.items()):
+            username, password = f"{prefix}-classmate{n + 1}", secrets.token_urlsafe(12)
+            user_id = create_user_at(database_url, username=username, password=password, role="learner")
+            _check(admin.patch(f"/api/users/{user_id}", json={"display_name": name}))
+            _check(admin.put(f"/api/cohorts/{cohort['id']}/members/{user_id}", json={"role": "learner"}))
+            with _sign_in(api_url, username, password) as classmate:
+                _check(classmate.put(f"/api/me/confidence/{cohort['id']}/pre", json=_answers(before)))
+            classmates.append((username, password, after, lift))
+    with demo.client("learner") as learner:
+        _check(learner.put(f"/api/me/confidence/{cohort['id']}/pre", json=_answers(2, 1)))
+    with demo.client("facilitator") as fac:
+        _check(fac.put(f"/api/cohorts/{cohort['id']}/post-questionnaire", json={"open": True}))
+    for username, password, after, lift in classmates:
+        with _sign_in(api_url, username, password) as classmate:
+            _check(classmate.put(f"/api/me/confidence/{cohort['id']}/post", json=_answers(after, lift)))
     with demo.client("learner") as learner:
         demo.finished_id = _converse(learner, WELL_HANDLED, seed=7, end="finished")
+        _check(learner.put(f"/api/sessions/{demo.finished_id}/satisfaction", json={"rating": 5}))
         demo.safety_id = _converse(learner, GOING[:1], seed=8, end="safety")
         demo.active_id = _converse(learner, GOING, seed=9, end=None)
     with demo.client("reviewer") as rev:

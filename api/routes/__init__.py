@@ -13,6 +13,7 @@ from api.routes import (
     reviews,
     scenarios,
     sessions,
+    surveys,
     users,
 )
 
@@ -28,3 +29,4 @@ api_router.include_router(history.router)
 api_router.include_router(reviews.router)
 api_router.include_router(privacy.router)
 api_router.include_router(authoring.router)
+api_router.include_router(surveys.router)

@@ -21,11 +21,12 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, width: int = 560) -> Markup:
-    """Horizontal bars, one row per label (e.g. how often each cue was heard)."""
+def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, width: int = 560, top: float | None = None) -> Markup:
+    """Horizontal bars, one row per label (e.g. how often each cue was heard). The longest bar
+    is ``top`` (the top of a rating scale), else the largest value."""
     row, label_w, pad = 30, 230, 8
     height = max(1, len(bars)) * row + pad * 2
-    top = max((b.value for b in bars), default=0) or 1
+    top = top or max((b.value for b in bars), default=0) or 1
     bar_w = width - label_w - 60
     desc = "; ".join(f"{b.label}: {_num(b.value)}" for b in bars) or "nothing to show yet"
     parts = [

@@ -16,9 +16,9 @@ from api.db import DbSession
 from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
-from api.exceptions import Conflict, EngineFailure, InvalidMessage, PracticeError, TurnInProgress
+from api.exceptions import Conflict, EngineFailure, InvalidMessage, InvalidRequest, PracticeError, TurnInProgress
 from api.models import PracticeSession, ScenarioVersion, Turn, User
-from api.services import access, assignments, authoring, history, reviews, sessions
+from api.services import access, assignments, authoring, history, reviews, sessions, surveys
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
@@ -125,6 +125,7 @@ def catalogue(
             "filters": filters,
             "active": active,
             "titles": {b["id"]: b["title"] for b in briefs},
+            "questionnaires": surveys.my_states(db, user),
         },
     )
 
@@ -407,12 +408,30 @@ def cue_profile(summary: Mapping[str, Any]) -> list[Bar]:
 
 
 @router.get("/practise/sessions/{session_id}/report")
-def report(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+def report(
+    request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep, rated: bool = False
+) -> Response:
     """The end-of-session report and the transcript with reviewers' comments (the learner's own,
     or a learner's in a cohort the reader facilitates or reviews, as in the JSON API)."""
     session = access.readable_session(db, user, session_id)
     if session.status != "ended" and session.owner_id == user.id:
         return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
+    return _report_page(request, db, user, session, scenarios, rated=rated)
+
+
+def _report_page(
+    request: Request,
+    db: DbSession,
+    user: User,
+    session: PracticeSession,
+    scenarios: Mapping[str, Any],
+    *,
+    rated: bool = False,
+    rating_form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The report; for its learner, with the optional satisfaction line (``rating_form``: what
+    they sent and what to fix, when it was refused)."""
     scenarios = _with_authored(db, session, scenarios)
     summary = session.summary or {}
     bars = cue_profile(summary)
@@ -420,6 +439,15 @@ def report(request: Request, session_id: str, user: WebUser, db: DbSession, scen
     by_turn: dict[int, list[Any]] = {}
     for c in comments:
         by_turn.setdefault(c.turn_index, []).append(c)
+    own = session.owner_id == user.id
+    if own and rating_form is None:
+        saved = surveys.my_rating(db, user, session.id)
+        rating_form = {
+            "rating": str(saved.rating) if saved else "",
+            "comment": saved.comment or "" if saved else "",
+            "error": None,
+            "saved": saved is not None,
+        }
     return render(
         request,
         "report.html",
@@ -433,11 +461,42 @@ def report(request: Request, session_id: str, user: WebUser, db: DbSession, scen
             "comments": by_turn,
             "comment_count": len(comments),
             "corrections": reviews.corrections(db, session.id),
-            "own": session.owner_id == user.id,
+            "own": own,
             "patient": _chat_context(session, scenarios)["patient"],
-            "learner_label": None if session.owner_id == user.id else _owner_name(db, session),
+            "learner_label": None if own else _owner_name(db, session),
+            "rating_form": rating_form if own and session.status == "ended" else None,
+            "satisfaction": surveys.scale() if own else None,
+            "rated": rated,
         },
+        status_code=status_code,
     )
+
+
+@router.post("/practise/sessions/{session_id}/satisfaction")
+def rate(
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    rating: Annotated[str, Form(max_length=10)] = "",
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """The report's one optional line of satisfaction; refused, the report shows again with the
+    rating and comment as sent and what to fix."""
+    session = surveys.own_session(db, user, session_id)
+    try:
+        if not rating.strip().isdigit():
+            raise InvalidRequest("Choose a rating from 1 to 5 before saving.", code="invalid_rating")
+        surveys.rate_session(db, user, session.id, rating=int(rating), comment=comment)
+    except PracticeError as exc:
+        db.rollback()
+        message = (
+            "Choose a rating from 1 to 5 before saving." if exc.code == "invalid_rating" else sentence(exc.message)
+        )
+        form = {"rating": rating, "comment": comment, "error": message.rstrip(".") + ".", "saved": False}
+        return _report_page(request, db, user, session, scenarios, rating_form=form, status_code=exc.status_code)
+    return RedirectResponse(f"/practise/sessions/{session.id}/report?rated=1#satisfaction", status_code=303)
 
 
 def _owner_name(db: DbSession, session: PracticeSession) -> str:
@@ -479,4 +538,8 @@ def history_page(
 def my_assignments(request: Request, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     items = assignments.my_assignments(db, user)
     titles = {sid: _title(scenarios, sid) for a in items for sid in a.scenario_ids}
-    return render(request, "my_assignments.html", {"items": items, "titles": titles, "difficulty": DIFFICULTY})
+    return render(
+        request,
+        "my_assignments.html",
+        {"items": items, "titles": titles, "difficulty": DIFFICULTY, "questionnaires": surveys.my_states(db, user)},
+    )

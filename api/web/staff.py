@@ -19,10 +19,11 @@ from api.deps import ScenariosDep
 from api.exceptions import FormProblems, PracticeError
 from api.models import Cohort, CohortMember, User
 from api.schemas import AssignmentCreate
-from api.services import access, assignments, cohorts, reviews
+from api.services import access, assignments, cohorts, reviews, surveys
 from api.web.errors import WebRoute, error_page
 from api.web.render import cue_catalogue, meter_for, render
 from api.web.session import FormUser, WebUser, staff_only
+from api.web.surveys import cohort_section
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -56,10 +57,16 @@ def facilitate(request: Request, user: WebUser, db: DbSession, scenarios: Scenar
 
 
 @router.get("/facilitate/cohorts/{cohort_id}")
-def cohort_page(request: Request, cohort_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
+def cohort_page(
+    request: Request, cohort_id: int, user: WebUser, db: DbSession, scenarios: ScenariosDep, post: str = ""
+) -> Response:
     staff_only(user)
     cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
     items = assignments.list_for_cohort(db, cohort.id)
+    notice = {
+        "opened": "The after-course questionnaire is open: learners see it on their practice and assignments pages.",
+        "closed": "The after-course questionnaire is closed.",
+    }.get(post)
     return render(
         request,
         "cohort.html",
@@ -68,7 +75,33 @@ def cohort_page(request: Request, cohort_id: int, user: WebUser, db: DbSession, 
             "members": cohorts.members(db, cohort.id),
             "items": items,
             "titles": _titles(scenarios),
+            "notice": notice,
+            **cohort_section(db, cohort),
         },
+    )
+
+
+@router.get("/facilitate/cohorts/{cohort_id}/measures.csv")
+def measures_csv(cohort_id: int, user: WebUser, db: DbSession) -> Response:
+    """The cohort's confidence and satisfaction aggregates as CSV (never a learner's answers)."""
+    staff_only(user)
+    cohort = access.visible_cohort(db, user, cohort_id, roles=("facilitator",))
+    return Response(
+        surveys.measures_csv(surveys.cohort_measures(db, cohort)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{cohort.id}-confidence-satisfaction.csv"'},
+    )
+
+
+@router.post("/facilitate/cohorts/{cohort_id}/post-questionnaire")
+def post_questionnaire(
+    cohort_id: int, user: FormUser, db: DbSession, open_it: Annotated[str, Form(alias="open")] = ""
+) -> Response:
+    staff_only(user)
+    is_open = open_it == "1"
+    surveys.set_post_open(db, user, cohort_id, is_open=is_open)
+    return RedirectResponse(
+        f"/facilitate/cohorts/{cohort_id}?post={'opened' if is_open else 'closed'}#measures-heading", status_code=303
     )
 
 

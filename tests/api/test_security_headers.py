@@ -79,6 +79,7 @@ async def test_every_page_as_every_role_carries_the_headers_and_no_inline_code(w
     paths = [page.path for page in demo.pages()] + [
         "/",
         f"/facilitate/assignments/{demo.assignment_id}/progress.csv",
+        f"/facilitate/cohorts/{demo.cohort_id}/measures.csv",
     ]
     statuses = set()
     for who in (*ROLES, ""):

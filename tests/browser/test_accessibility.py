@@ -100,3 +100,52 @@ def test_the_authoring_pages_pass_axe_on_a_desktop_and_a_phone(browser: Browser,
         assert page.get_by_role("alert").count() == 1
         assert axe_violations(page, axe_script) == [], ("refused save", options)
         context.close()
+
+
+def test_the_confidence_and_satisfaction_pages_pass_axe_on_a_desktop_and_a_phone(
+    browser: Browser, demo: Demo, axe_script: Path
+) -> None:
+    """The learner's questionnaires and own answers, the questionnaire offered on the catalogue,
+    the report's satisfaction line, the facilitator's figures with their chart, and a refused
+    questionnaire and rating (their problems showing): no serious or critical violation, and
+    nothing wider than a phone's screen."""
+    pages = [
+        ("learner", "/practise"),
+        ("learner", "/practise/confidence"),
+        ("learner", f"/practise/confidence/{demo.cohort_id}/post"),
+        ("learner", f"/practise/sessions/{demo.finished_id}/report"),
+        ("facilitator", f"/facilitate/cohorts/{demo.cohort_id}"),
+    ]
+    for options in (
+        {"viewport": {"width": 1280, "height": 900}},
+        {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    ):
+        contexts = signed_in_contexts(browser, demo, **options)
+        try:
+            for who, path in pages:
+                page = contexts[who].new_page()
+                response = page.goto(f"{demo.api_url}{path}")
+                assert response is not None and response.status == 200, (path, response and response.status)
+                assert page.locator("h1").count() == 1, path
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (path, options)
+                assert axe_violations(page, axe_script) == [], (path, options)
+                page.close()
+            page = contexts["facilitator"].new_page()
+            page.goto(f"{demo.api_url}/facilitate/cohorts/{demo.cohort_id}")
+            assert page.get_by_role("img", name="Mean confidence").count() == 1  # the chart, named
+            page.close()
+            page = contexts["learner"].new_page()
+            page.goto(f"{demo.api_url}/practise/confidence/{demo.cohort_id}/post")
+            page.get_by_role("button", name="Save my answers").click()
+            assert page.get_by_role("alert").count() == 1
+            assert axe_violations(page, axe_script) == [], ("refused questionnaire", options)
+            page.goto(f"{demo.api_url}/practise/sessions/{demo.finished_id}/report")
+            page.get_by_label("Anything to add? (optional)").fill("x" * 300)
+            page.get_by_role("button", name="Change my rating").click()
+            assert page.get_by_role("alert").count() == 1
+            assert axe_violations(page, axe_script) == [], ("refused rating", options)
+            page.close()
+        finally:
+            for ctx in contexts.values():
+                ctx.close()
