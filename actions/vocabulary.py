@@ -54,6 +54,8 @@ __all__ = [
     "CORRECTION_KINDS",
     "CueFamily",
     "CUE_FAMILIES",
+    "Feeling",
+    "FEELINGS",
 ]
 
 #: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
@@ -147,3 +149,10 @@ CORRECTION_KINDS: tuple[CorrectionKind, ...] = get_args(CorrectionKind)
 #: helpful families first, then the anti-patterns that harm.
 CueFamily = Literal["active_listening", "de_escalation", "anti_pattern"]
 CUE_FAMILIES: tuple[CueFamily, ...] = get_args(CueFamily)
+
+# --- looking after yourself -------------------------------------------------------------
+
+#: How a learner says they feel in a private check-in (api/services/check_ins.py), in the order
+#: the form offers them: settled first, then more affected, then unsure.
+Feeling = Literal["okay", "shaken", "upset", "not_sure"]
+FEELINGS: tuple[Feeling, ...] = get_args(Feeling)
