@@ -2,7 +2,8 @@
 every transcript, and delete transcripts older than the retention period an admin set.
 
 Deleting relies on the foreign keys' ``ON DELETE CASCADE``: a user's sessions, their turns,
-the comments and corrections on them, memberships and the comments the user wrote all go.
+the comments and corrections on them, memberships, their private check-ins and the comments
+the user wrote all go.
 Logs carry ids and counts only.
 """
 
@@ -20,7 +21,7 @@ from api.db import utcnow
 from api.exceptions import Conflict
 from api.models import AppSetting, Cohort, CohortMember, Comment, CueCorrection, PracticeSession, Turn, User
 from api.schemas import MyExport, Transcript, UserOut
-from api.services import assignments, reviews
+from api.services import assignments, check_ins, reviews
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyE
             {"session_id": sid, "turn_index": idx, "cue": c.cue, "kind": c.kind, "created_at": c.created_at.isoformat()}
             for c, sid, idx in corrections
         ],
+        check_ins=check_ins.export(db, user),
     )
 
 
