@@ -220,6 +220,7 @@ def test_every_value_has_its_words() -> None:
     assert tuple(render.SESSION_STATUS_LABELS) == v.SESSION_STATUSES
     assert tuple(render.ASSIGNMENT_STATUS_LABELS) == v.ASSIGNMENT_STATUSES
     assert tuple(render.FAMILY_LABELS) == v.CUE_FAMILIES
+    assert tuple(render.FEELING_LABELS) == v.FEELINGS
     assert tuple(THEME_LABELS) == v.THEMES
     assert tuple(OUTCOME_TEXT) == v.OUTCOMES
     assert tuple(chat_view.OUTCOME_TEXT) == v.OUTCOMES

@@ -98,13 +98,14 @@ async def test_bad_check_ins_are_refused_saying_why(world, engine, anon):
         r = await world.lena.post("/api/me/check-ins", json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_check_in", body
         assert message in r.json()["error"]["message"], r.json()
-    for body in (
+    bad: list[dict[str, Any]] = [
         {"feeling": "ecstatic"},
         {"feeling_note": "x" * 2001},
         {"affected_note": "x" * 2001},
         {"feeling": "okay", "score": 3},
         {"session_id": "x" * 33},
-    ):
+    ]
+    for body in bad:
         r = await world.lena.post("/api/me/check-ins", json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", body
     assert (await world.lena.get("/api/me/check-ins")).json()["items"] == []
