@@ -17,8 +17,8 @@ ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 
 @router.get("/me/export", response_model=MyExport, responses=ERRORS)
 def export_my_data(db: DbSession, user: CurrentUser, scenarios: ScenariosDep) -> JSONResponse:
     """Everything held about you, as one JSON document: account, cohorts, every session with
-    its turns, score cards, summaries, comments and corrections, your assignments, and the
-    comments and corrections you wrote."""
+    its turns, score cards, summaries, comments and corrections, your assignments, your
+    check-ins, and the comments and corrections you wrote."""
     export = privacy.export_user(db, user, scenarios=scenarios)
     return JSONResponse(
         export.model_dump(mode="json"),
@@ -28,7 +28,7 @@ def export_my_data(db: DbSession, user: CurrentUser, scenarios: ScenariosDep) ->
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
 def delete_my_account(db: DbSession, user: CurrentUser, engine: EngineDep) -> Response:
-    """Delete your account and every transcript, comment and correction about you. Cannot be undone."""
+    """Delete your account and every transcript, comment, correction and check-in about you. Cannot be undone."""
     privacy.delete_user(db, user.id, forget=engine.forget)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
