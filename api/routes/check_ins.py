@@ -32,13 +32,13 @@ def check_in(body: CheckInCreate, db: DbSession, user: CurrentUser) -> CheckInDe
         affected=body.affected,
         affected_note=body.affected_note,
     )
-    return check_ins.detail(saved)
+    return check_ins.detail(db, saved)
 
 
 @router.get("/me/check-ins/{check_in_id}", response_model=CheckInDetail, responses=ERRORS)
 def my_check_in(check_in_id: PathId, db: DbSession, user: CurrentUser) -> CheckInDetail:
     """One of your check-ins, with its support and prompt."""
-    return check_ins.detail(check_ins.own(db, user, check_in_id))
+    return check_ins.detail(db, check_ins.own(db, user, check_in_id))
 
 
 @router.delete("/me/check-ins/{check_in_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from actions.vocabulary import FEELINGS, Feeling, Outcome
@@ -122,14 +122,18 @@ def remove(db: Session, user: User, check_in_id: int) -> None:
     db.commit()
 
 
-def detail(check_in: CheckIn) -> CheckInDetail:
-    """The check-in with the signposting that fits its answers and its self-compassion prompt."""
+def detail(db: Session, check_in: CheckIn) -> CheckInDetail:
+    """The check-in with the signposting that fits its answers and its self-compassion prompt:
+    the learner's prompts take turns (the first check-in they keep gets the first, and so on)."""
     guide = load_check_in_guide()
     section = guide.signposting_for(feeling=check_in.feeling, affected=check_in.affected)
+    earlier = db.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.user_id == check_in.user_id, CheckIn.id < check_in.id)
+    )
     return CheckInDetail(
         **CheckInOut.model_validate(check_in).model_dump(),
         signposting=Signposting(**section.as_dict()),
-        prompt=guide.prompt_for(check_in.id),
+        prompt=guide.prompt_for(earlier or 0),
     )
 
 

@@ -151,7 +151,7 @@ def one_check_in(
     item = check_ins.own(db, user, check_in_id)
     context: dict[str, Any] = {
         "item": item,
-        "detail": check_ins.detail(item),
+        "detail": check_ins.detail(db, item),
         "titles": _titles(db, [item], scenarios),
         "saved": saved,
     }
