@@ -9,6 +9,7 @@ import re
 from tests.api.conftest import csrf
 from tests.api.test_api_check_ins import SECRET_AFFECTED, SECRET_FEELING, escalated, lenas_check_in
 from tests.api.test_api_reviews import practise
+from tests.api.test_security_headers import assert_no_inline_code, assert_secured
 
 OFFER = "How are you feeling now?"
 
@@ -143,3 +144,20 @@ async def test_no_staff_page_shows_or_reaches_a_check_in(world, engine, browser_
         gone = await staff.post(f"/practise/check-ins/{made['id']}/delete", data={"csrf_token": token})
         assert gone.status_code == 404
     assert (await world.lena.get(f"/api/me/check-ins/{made['id']}")).status_code == 200
+
+
+async def test_the_check_in_pages_carry_the_headers_and_no_inline_code(world, engine, browser_for):
+    """As every page does (tests/api/test_security_headers.py walks practice/demo.py's pages)."""
+    sid, made = await lenas_check_in(world, engine)
+    lena = browser_for(world.users["lena"])
+    for path in (
+        "/practise/check-in",
+        f"/practise/check-in?session={sid}",
+        "/practise/check-ins",
+        f"/practise/check-ins/{made['id']}",
+        f"/practise/sessions/{sid}/report",
+    ):
+        r = await lena.get(path)
+        assert r.status_code == 200, path
+        assert_secured(r)
+        assert_no_inline_code(r.text, path)
