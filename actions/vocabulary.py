@@ -56,6 +56,8 @@ __all__ = [
     "CUE_FAMILIES",
     "SurveyPhase",
     "SURVEY_PHASES",
+    "Feeling",
+    "FEELINGS",
 ]
 
 #: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
@@ -156,3 +158,9 @@ CUE_FAMILIES: tuple[CueFamily, ...] = get_args(CueFamily)
 #: a cohort, or after the course; in time order, so "before" comes first wherever both show.
 SurveyPhase = Literal["pre", "post"]
 SURVEY_PHASES: tuple[SurveyPhase, ...] = get_args(SurveyPhase)
+# --- looking after yourself -------------------------------------------------------------
+
+#: How a learner says they feel in a private check-in (api/services/check_ins.py), in the order
+#: the form offers them: settled first, then more affected, then unsure.
+Feeling = Literal["okay", "shaken", "upset", "not_sure"]
+FEELINGS: tuple[Feeling, ...] = get_args(Feeling)

@@ -17,6 +17,7 @@ Our exception hierarchy:
   + TooManyAttempts (429 too_many_attempts, Retry-After: seconds until a failed sign-in expires)
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
+      · CheckInProblems (422 invalid_check_in)
     - ScenarioProblems (422 invalid_scenario: every problem, one per line and in ``problems``)
     - AnswerProblems (422 invalid_answers: every unanswered or off-scale item, in ``problems``)
   + InvalidMessage (422 invalid_message)
@@ -157,6 +158,13 @@ class FormProblems(InvalidRequest):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class CheckInProblems(FormProblems):
+    """A check-in cannot be saved (a note too long, a conversation that is not the learner's,
+    nothing answered): one sentence per problem, for the form and the JSON API alike."""
+
+    code = "invalid_check_in"
 
 
 class ScenarioProblems(InvalidRequest):

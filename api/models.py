@@ -1,7 +1,7 @@
 """Tables: accounts and cohorts, recent failed sign-ins, practice sessions (one Rasa conversation each) and their learner
 turns, assignments, reviewers' comments and cue corrections, scenarios written in the browser (their versions and
 where each is published), what the course measures (learners' confidence before and after, satisfaction with each
-session), and app-wide settings.
+session), learners' private check-ins, and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from actions.vocabulary import (
     CohortRole,
     CorrectionKind,
+    Feeling,
     Outcome,
     Role,
     SessionEndReason,
@@ -278,6 +279,27 @@ class SessionRating(Base):
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CheckIn(Base):
+    """A learner's private check-in after practice (how they feel, whether anything affected
+    them). Only its learner ever reads it (``api.services.check_ins``): never scored, never shown
+    to staff, never logged; exported with their data and deleted with their account. The session
+    it follows, if any, may be deleted first (retention): the check-in stays, its link cleared."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="SET NULL"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    feeling: Mapped[Feeling | None] = mapped_column(String(16), default=None)
+    feeling_note: Mapped[str | None] = mapped_column(Text, default=None)
+    # Did anything in it affect them: True yes, False no, None not answered.
+    affected: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    affected_note: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class AppSetting(Base):

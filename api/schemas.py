@@ -14,6 +14,7 @@ from actions.vocabulary import (
     CohortRole,
     CorrectionKind,
     EndReason,
+    Feeling,
     Role,
     SessionStatus,
     SurveyPhase,
@@ -571,6 +572,57 @@ class PostQuestionnaire(Request):
     open: bool
 
 
+# --- check-ins: the learner's alone ----------------------------------------------------
+
+#: The longest note a check-in keeps (each of its two).
+MAX_CHECK_IN_NOTE = 2000
+
+
+class CheckInCreate(Request):
+    session_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The practice session it follows (yours); left out: a check-in on its own.",
+    )
+    feeling: Feeling | None = Field(default=None, description="How are you feeling now?")
+    feeling_note: str | None = Field(
+        default=None, max_length=MAX_CHECK_IN_NOTE, description="Anything you want to add, in your own words."
+    )
+    affected: bool | None = Field(default=None, description="Did anything in it affect you? Left out: not answered.")
+    affected_note: str | None = Field(
+        default=None, max_length=MAX_CHECK_IN_NOTE, description="What affected you, if you want to say."
+    )
+
+
+class CheckInOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: str | None = Field(description="The session it followed; null if none, or since deleted.")
+    created_at: datetime
+    feeling: Feeling | None
+    feeling_note: str | None
+    affected: bool | None
+    affected_note: str | None
+
+
+class Signposting(BaseModel):
+    id: str = Field(description="Which section of data/support.yml's check_in.signposting fits the answers.")
+    heading: str
+    text: str
+    options: list[str]
+
+
+class CheckInDetail(CheckInOut):
+    signposting: Signposting = Field(description="Support that fits what you said.")
+    prompt: str = Field(description="A self-compassion prompt from the course's themes.")
+
+
+class CheckInList(BaseModel):
+    items: list[CheckInOut] = Field(description="Your check-ins, newest first.")
+
+
 class MyExport(BaseModel):
     """Everything the service holds about you."""
 
@@ -583,6 +635,7 @@ class MyExport(BaseModel):
     corrections_made: list[JsonObject]
     confidence: list[ConfidenceOut] = Field(default_factory=list, description="Your confidence answers.")
     satisfaction: list[RatingOut] = Field(default_factory=list, description="Your ratings of your sessions.")
+    check_ins: list[CheckInOut] = Field(description="Your private check-ins after practice, oldest first.")
 
 
 # --- scenarios written in the browser -------------------------------------------------

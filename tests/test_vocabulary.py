@@ -38,6 +38,7 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "CORRECTION_KINDS": (v.CorrectionKind, v.CORRECTION_KINDS),
     "CUE_FAMILIES": (v.CueFamily, v.CUE_FAMILIES),
     "SURVEY_PHASES": (v.SurveyPhase, v.SURVEY_PHASES),
+    "FEELINGS": (v.Feeling, v.FEELINGS),
 }
 # Parts of a vocabulary with a name of their own, derived in actions/vocabulary.py.
 SUBSETS: dict[str, tuple[str, ...]] = {"STAFF_ROLES": v.STAFF_ROLES, "COHORT_STAFF_ROLES": v.COHORT_STAFF_ROLES}
@@ -154,6 +155,7 @@ COLUMNS = [
     (api.models.CueCorrection.kind, v.CORRECTION_KINDS),
     (api.models.SignInFailure.key_kind, v.SIGN_IN_KEYS),
     (api.models.ConfidenceResponse.phase, v.SURVEY_PHASES),
+    (api.models.CheckIn.feeling, v.FEELINGS),
 ]
 
 
@@ -220,6 +222,7 @@ def test_every_value_has_its_words() -> None:
     assert tuple(render.SESSION_STATUS_LABELS) == v.SESSION_STATUSES
     assert tuple(render.ASSIGNMENT_STATUS_LABELS) == v.ASSIGNMENT_STATUSES
     assert tuple(render.FAMILY_LABELS) == v.CUE_FAMILIES
+    assert tuple(render.FEELING_LABELS) == v.FEELINGS
     assert tuple(THEME_LABELS) == v.THEMES
     assert tuple(OUTCOME_TEXT) == v.OUTCOMES
     assert tuple(chat_view.OUTCOME_TEXT) == v.OUTCOMES

@@ -6,6 +6,7 @@ from api.routes import (
     assignments,
     auth,
     authoring,
+    check_ins,
     cohorts,
     health,
     history,
@@ -28,5 +29,6 @@ api_router.include_router(assignments.router)
 api_router.include_router(history.router)
 api_router.include_router(reviews.router)
 api_router.include_router(privacy.router)
+api_router.include_router(check_ins.router)
 api_router.include_router(authoring.router)
 api_router.include_router(surveys.router)

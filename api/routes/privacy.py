@@ -18,7 +18,8 @@ ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 
 def export_my_data(db: DbSession, user: CurrentUser, scenarios: ScenariosDep) -> JSONResponse:
     """Everything held about you, as one JSON document: account, cohorts, every session with
     its turns, score cards, summaries, comments and corrections, your assignments, the
-    comments and corrections you wrote, your confidence answers and your ratings of sessions."""
+    comments and corrections you wrote, your confidence answers, your ratings of sessions and
+    your check-ins."""
     export = privacy.export_user(db, user, scenarios=scenarios)
     return JSONResponse(
         export.model_dump(mode="json"),
@@ -28,8 +29,8 @@ def export_my_data(db: DbSession, user: CurrentUser, scenarios: ScenariosDep) ->
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
 def delete_my_account(db: DbSession, user: CurrentUser, engine: EngineDep) -> Response:
-    """Delete your account and every transcript, comment, correction, confidence answer and
-    rating about you. Cannot be undone."""
+    """Delete your account and every transcript, comment, correction, confidence answer,
+    rating and check-in about you. Cannot be undone."""
     privacy.delete_user(db, user.id, forget=engine.forget)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -3,7 +3,7 @@ every transcript, and delete transcripts older than the retention period an admi
 
 Deleting relies on the foreign keys' ``ON DELETE CASCADE``: a user's sessions, their turns,
 the comments and corrections on them, their ratings of them, their confidence answers,
-memberships and the comments the user wrote all go.
+memberships, their private check-ins and the comments the user wrote all go.
 Logs carry ids and counts only.
 """
 
@@ -21,7 +21,7 @@ from api.db import utcnow
 from api.exceptions import Conflict
 from api.models import AppSetting, Cohort, CohortMember, Comment, CueCorrection, PracticeSession, Turn, User
 from api.schemas import MyExport, Transcript, UserOut
-from api.services import assignments, reviews, surveys
+from api.services import assignments, check_ins, reviews, surveys
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyE
         ],
         confidence=surveys.my_responses(db, user),
         satisfaction=surveys.my_ratings(db, user),
+        check_ins=check_ins.export(db, user),
     )
 
 

@@ -18,7 +18,7 @@ from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, InvalidRequest, PracticeError, TurnInProgress
 from api.models import PracticeSession, ScenarioVersion, Turn, User
-from api.services import access, assignments, authoring, history, reviews, sessions, surveys
+from api.services import access, assignments, authoring, check_ins, history, reviews, sessions, surveys
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
@@ -462,6 +462,8 @@ def _report_page(
             "comment_count": len(comments),
             "corrections": reviews.corrections(db, session.id),
             "own": own,
+            # The learner's alone: staff reading the report never see the offer.
+            "check_in_offered": session.owner_id == user.id and check_ins.offered_after(session),
             "patient": _chat_context(session, scenarios)["patient"],
             "learner_label": None if own else _owner_name(db, session),
             "rating_form": rating_form if own and session.status == "ended" else None,

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from actions.scenarios import THEME_LABELS
-from actions.vocabulary import LEVELS, AssignmentStatus, CueFamily, Outcome, SessionStatus
+from actions.vocabulary import LEVELS, AssignmentStatus, CueFamily, Feeling, Outcome, SessionStatus
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -48,6 +48,14 @@ FAMILY_LABELS: dict[CueFamily, str] = {
     "active_listening": "Active listening",
     "de_escalation": "Support and de-escalation",
     "anti_pattern": "Anti-pattern",
+}
+
+# The answers to a check-in's "How are you feeling now?", as the form offers them.
+FEELING_LABELS: dict[Feeling, str] = {
+    "okay": "Okay",
+    "shaken": "A bit shaken",
+    "upset": "Upset",
+    "not_sure": "Not sure",
 }
 
 
@@ -171,6 +179,7 @@ templates.env.globals.update(
     ASSIGNMENT_STATUS_LABELS=ASSIGNMENT_STATUS_LABELS,
     SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
     FAMILY_LABELS=FAMILY_LABELS,
+    FEELING_LABELS=FEELING_LABELS,
     cue_info=cue_info,
     highlight=highlight,
 )

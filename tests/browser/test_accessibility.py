@@ -149,3 +149,52 @@ def test_the_confidence_and_satisfaction_pages_pass_axe_on_a_desktop_and_a_phone
         finally:
             for ctx in contexts.values():
                 ctx.close()
+
+
+def test_the_check_in_pages_pass_axe_on_a_desktop_and_a_phone(browser: Browser, site: Site, axe_script: Path) -> None:
+    """A learner's private check-in after stepping away: the report and step-away page offering
+    it, the form (also refused, its problems showing), what it says back, and the list of their
+    check-ins: no serious or critical violation, and nothing wider than a phone's screen."""
+    learner, _ = site.account("learner")
+    with site.api(learner) as api:
+        session = api.post("/api/sessions", json={"scenario_id": "gp_reception_appointment", "seed": 3})
+        assert session.status_code == 201, session.text
+        sid = session.json()["id"]
+        assert api.post(f"/api/sessions/{sid}/end", json={"reason": "safety"}).status_code == 200
+        made = api.post(
+            "/api/me/check-ins",
+            json={"session_id": sid, "feeling": "shaken", "affected": True, "affected_note": "The shouting."},
+        )
+        assert made.status_code == 201, made.text
+    paths = (
+        f"/practise/sessions/{sid}/step-away",
+        f"/practise/sessions/{sid}/report",
+        f"/practise/check-in?session={sid}",
+        f"/practise/check-ins/{made.json()['id']}",
+        "/practise/check-ins",
+        "/practise/history",
+    )
+    for options in (
+        {"viewport": {"width": 1280, "height": 900}},
+        {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    ):
+        context = browser.new_context(locale="en-GB", **options)
+        page = context.new_page()
+        sign_in(page, site.base_url, learner)
+        for path in paths:
+            page.goto(f"{site.base_url}{path}")
+            assert page.locator("h1").count() == 1, path
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (path, options)
+            assert axe_violations(page, axe_script) == [], (path, options)
+        page.goto(f"{site.base_url}/practise/check-in?session={sid}")
+        page.get_by_label("Anything you want to add (optional)").fill("Still thinking about it. " * 100)
+        page.get_by_role("button", name="Save my check-in").click()
+        assert page.get_by_role("alert").count() == 1
+        assert page.get_by_label("Anything you want to add (optional)").input_value().startswith("Still thinking")
+        assert axe_violations(page, axe_script) == [], ("refused check-in", options)
+        page.get_by_label("Anything you want to add (optional)").fill("Still thinking about it.")
+        page.get_by_label("Upset").check()
+        page.get_by_role("button", name="Save my check-in").click()
+        assert page.get_by_role("heading", name="Talk to someone today").count() == 1
+        assert axe_violations(page, axe_script) == [], ("saved check-in", options)
+        context.close()
