@@ -37,6 +37,8 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "SIGN_IN_KEYS": (v.SignInKey, v.SIGN_IN_KEYS),
     "CORRECTION_KINDS": (v.CorrectionKind, v.CORRECTION_KINDS),
     "CUE_FAMILIES": (v.CueFamily, v.CUE_FAMILIES),
+    "GROUP_RUN_STATUSES": (v.GroupRunStatus, v.GROUP_RUN_STATUSES),
+    "GROUP_PHASES": (v.GroupPhase, v.GROUP_PHASES),
 }
 # Parts of a vocabulary with a name of their own, derived in actions/vocabulary.py.
 SUBSETS: dict[str, tuple[str, ...]] = {"STAFF_ROLES": v.STAFF_ROLES, "COHORT_STAFF_ROLES": v.COHORT_STAFF_ROLES}
@@ -152,6 +154,8 @@ COLUMNS = [
     (api.models.Turn.status, v.TURN_STATUSES),
     (api.models.CueCorrection.kind, v.CORRECTION_KINDS),
     (api.models.SignInFailure.key_kind, v.SIGN_IN_KEYS),
+    (api.models.GroupRun.status, v.GROUP_RUN_STATUSES),
+    (api.models.GroupRun.phase, v.GROUP_PHASES),
 ]
 
 

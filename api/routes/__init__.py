@@ -7,6 +7,7 @@ from api.routes import (
     auth,
     authoring,
     cohorts,
+    group_runs,
     health,
     history,
     privacy,
@@ -28,3 +29,4 @@ api_router.include_router(history.router)
 api_router.include_router(reviews.router)
 api_router.include_router(privacy.router)
 api_router.include_router(authoring.router)
+api_router.include_router(group_runs.router)
