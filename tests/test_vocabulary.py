@@ -222,6 +222,7 @@ def test_every_value_has_its_words() -> None:
     assert tuple(render.SESSION_STATUS_LABELS) == v.SESSION_STATUSES
     assert tuple(render.ASSIGNMENT_STATUS_LABELS) == v.ASSIGNMENT_STATUSES
     assert tuple(render.FAMILY_LABELS) == v.CUE_FAMILIES
+    assert tuple(render.GROUP_RUN_STATUS_LABELS) == v.GROUP_RUN_STATUSES
     assert tuple(THEME_LABELS) == v.THEMES
     assert tuple(OUTCOME_TEXT) == v.OUTCOMES
     assert tuple(chat_view.OUTCOME_TEXT) == v.OUTCOMES

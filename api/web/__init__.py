@@ -13,14 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_handlers import add_handler, http_error
-from api.web import account, authoring, learner, staff
+from api.web import account, authoring, group, learner, staff
 from api.web.errors import error_page
 from api.web.render import HERE
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (account, learner, staff, authoring):
+    for module in (account, learner, staff, authoring, group):
         app.include_router(module.router)
 
     async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:

@@ -19,7 +19,7 @@ from api.deps import ScenariosDep
 from api.exceptions import FormProblems, PracticeError
 from api.models import Cohort, CohortMember, User
 from api.schemas import AssignmentCreate
-from api.services import access, assignments, cohorts, reviews
+from api.services import access, assignments, cohorts, group_runs, reviews
 from api.web.errors import WebRoute, error_page
 from api.web.render import cue_catalogue, meter_for, render
 from api.web.session import FormUser, WebUser, staff_only
@@ -68,6 +68,8 @@ def cohort_page(request: Request, cohort_id: int, user: WebUser, db: DbSession, 
             "members": cohorts.members(db, cohort.id),
             "items": items,
             "titles": _titles(scenarios),
+            "group_runs": group_runs.runs_for_cohort(db, cohort.id),
+            "scenarios": sorted(scenarios.values(), key=lambda s: (s.brief()["difficulty"], s.id)),
         },
     )
 
