@@ -72,9 +72,22 @@ def score_later(
     background.add_task(work)
 
 
+def warm_later(background: BackgroundTasks, scorer: group_runs.ReplyScorer) -> None:
+    """Load the scorer of the replies not sent while members join: loading it (spaCy and the
+    classifier, about 1.5 s of imports holding the interpreter) after the first reply would hold
+    up the live views of that reply."""
+
+    async def work() -> None:
+        await group_runs.score_quietly(scorer)
+
+    background.add_task(work)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=GroupRunOut, responses=ENGINE_ERRORS)
 async def open_run(
     body: GroupRunCreate,
+    background: BackgroundTasks,
+    scorer: ReplyScorerDep,
     db: DbSession,
     engine: EngineDep,
     scenarios: ScenariosDep,
@@ -93,6 +106,7 @@ async def open_run(
         directory=settings.authored_scenario_dir,
         seed=body.seed,
     )
+    warm_later(background, scorer)
     return await view_after(db, user, run.id, scenarios)
 
 

@@ -475,6 +475,14 @@ def _store_cards(db: Session, run_id: int, cards: dict[int, dict[str, Any]]) -> 
     db.commit()
 
 
+async def score_quietly(scorer: ReplyScorer) -> None:
+    """Score a throwaway reply, so the scorer is loaded before a turn needs it (failures logged)."""
+    try:
+        await run_in_threadpool(scorer, "Hello.", None)
+    except Exception as exc:  # the scorer is not the turn: it is tried again on the first alternative
+        log.warning("the scorer of replies not sent did not load (%s)", type(exc).__name__)
+
+
 async def score_alternatives(db: Session, *, scorer: ReplyScorer, run_id: int, turn_index: int) -> int:
     """Score the replies the group did not send on ``turn_index``, against the same patient line
     the sent one answered; a scorer failure leaves them unscored (logged), never the turn."""

@@ -24,7 +24,7 @@ from api.db import DbSession
 from api.deps import EngineDep, GroupEventsDep, LocksDep, ReplyScorerDep, ScenariosDep, SettingsDep
 from api.exceptions import Forbidden, NotFound
 from api.models import GroupRun, User
-from api.routes.group_runs import SSE_HEADERS, _send
+from api.routes.group_runs import SSE_HEADERS, _send, warm_later
 from api.schemas import MAX_ID, GroupRunOut, GroupViewer
 from api.services import group_live, group_runs
 from api.web.errors import WebRoute
@@ -100,6 +100,8 @@ def join(request: Request, user: FormUser, db: DbSession, code: Annotated[str, F
 
 @router.post("/facilitate/cohorts/{cohort_id}/group-runs")
 async def open_run(
+    background: BackgroundTasks,
+    scorer: ReplyScorerDep,
     cohort_id: int,
     user: FormUser,
     db: DbSession,
@@ -118,6 +120,7 @@ async def open_run(
         builtins=scenarios,
         directory=settings.authored_scenario_dir,
     )
+    warm_later(background, scorer)
     return RedirectResponse(f"/group/{run.id}", status_code=303)
 
 
