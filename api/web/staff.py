@@ -17,7 +17,7 @@ from actions.vocabulary import ASSIGNMENT_STATUSES, CorrectionKind, SessionStatu
 from api.db import DbSession
 from api.deps import ScenariosDep
 from api.exceptions import FormProblems, PracticeError
-from api.models import Cohort, CohortMember, User
+from api.models import Cohort, CohortMember, GroupRun, User
 from api.schemas import AssignmentCreate
 from api.services import access, assignments, cohorts, group_runs, reviews
 from api.web.errors import WebRoute, error_page
@@ -389,6 +389,8 @@ def review_transcript(
         corrections.setdefault(correction.turn_index, []).append(correction)
     scenario = scenarios.get(session.scenario_id)
     brief = scenario.brief() if scenario is not None else {}
+    group_run_id = db.scalar(select(GroupRun.id).where(GroupRun.session_id == session.id))
+    speaker = "The group" if group_run_id else (owner.display_name or owner.username) if owner else "Learner"
     notice = {
         "comment": "Comment saved. The learner sees it with their transcript.",
         "correction": "Correction saved.",
@@ -407,7 +409,8 @@ def review_transcript(
             "cues": sorted(cue_catalogue().values(), key=lambda c: (c.family, c.label)),
             "notice": notice,
             "meter": meter_for(session.opening or [], session.turns),
-            "learner_label": owner.display_name or owner.username if owner else "Learner",
+            "learner_label": speaker,
+            "group_run_id": group_run_id,
         },
     )
 

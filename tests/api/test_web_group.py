@@ -79,6 +79,13 @@ async def test_a_whole_round_through_the_pages(world, browser_for, engine):
     assert "This group practice has ended" in data["html"] and "lena" not in data["html"]
     cohort = await fay.get(f"/facilitate/cohorts/{world.course['id']}")
     assert f'href="/group/{run_id}"' in cohort.text
+    rae = browser_for(world.users["rae"])
+    listed = await rae.get("/review")
+    session_id = re.search(r'href="/review/sessions/([0-9a-f]{32})"', listed.text)
+    assert session_id is not None
+    transcript = await rae.get(f"/review/sessions/{session_id.group(1)}")
+    assert transcript.status_code == 200 and "The group" in transcript.text
+    assert "What happened this morning?" in transcript.text and f'href="/group/{run_id}"' in transcript.text
 
 
 async def test_who_may_open_the_group_pages(world, browser_for):
