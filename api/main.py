@@ -111,6 +111,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.group_events.aclose()
             await engine_client.aclose()
             database.dispose()
 

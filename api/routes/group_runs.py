@@ -5,6 +5,8 @@ Sending a reply and ending take the session's turn lock, as a learner's own turn
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import COHORT_STAFF_ROLES
 from api.auth.dependencies import CurrentUser
-from api.db import DbSession
-from api.deps import EngineDep, GroupEventsDep, LocksDep, ReplyScorerDep, ScenariosDep, SettingsDep
+from api.db import DbSession, utcnow
+from api.deps import EngineDep, GroupEventsDep, LocksDep, ReplyScorerDep, ScenariosDep, SettingsDep, TurnLock
+from api.exceptions import PracticeError
 from api.models import GroupRun, User
 from api.schemas import (
     ErrorResponse,
@@ -33,7 +36,9 @@ from api.schemas import (
     VoteClose,
     VoteOpen,
 )
-from api.services import access, group_live, group_runs
+from api.services import access, group_live, group_runs, turn_lease
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/group-runs", tags=["group practice"])
 
@@ -41,6 +46,8 @@ ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 
 ENGINE_ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 502, 503, 504)}
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# A vote is closed this long after its deadline, so no vote cast in time is left out.
+CLOSE_AFTER_SECONDS = 0.2
 
 
 def _view(db: Session, user: User, run_id: int, scenarios: Mapping[str, Any]) -> GroupRunOut:
@@ -223,12 +230,84 @@ async def pick(
     return await view_after(db, user, run_id, scenarios)
 
 
+def _due(db: Session, run_id: int, round_: int, lead_id: int) -> tuple[User, str] | None:
+    """The lead and the session, if the vote of ``round_`` is still open and has one winner."""
+    run = db.get(GroupRun, run_id)
+    lead = db.get(User, lead_id)
+    due = None
+    voting = run is not None and run.round == round_ and run.status == "open" and run.phase == "voting"
+    if voting and lead is not None and run is not None and len(group_runs.leaders(db, run)) == 1:
+        due = (lead, run.session_id)
+    db.commit()
+    return due
+
+
+async def close_at_deadline(app: Any, *, run_id: int, round_: int, lead_id: int, delay: float) -> None:
+    """When the vote's time is up, send the reply with the most votes, as the facilitator closing
+    it would (the session's turn lock, the same engine path). A tie, a vote already closed, a
+    paused run: nothing is sent, and the facilitator decides. Runs in the process that opened the
+    vote; if that process stops, the facilitator closes the vote by hand."""
+    await asyncio.sleep(delay)
+    events: group_live.GroupEvents = app.state.group_events
+    make_session: sessionmaker[Session] = app.state.sessionmaker
+    settings = app.state.settings
+    with make_session() as db:
+        due = await run_in_threadpool(_due, db, run_id, round_, lead_id)
+        if due is None:
+            events.changed(run_id)  # the vote is over: members see the counts
+            return
+        lead, session_id = due
+        lock = TurnLock(
+            locks=app.state.session_locks,
+            db=db,
+            leases=make_session,
+            wait=settings.turn_lock_wait,
+            lease_seconds=turn_lease.lease_seconds(settings.rasa_timeout),
+        )
+        try:
+            async with lock.hold(session_id):
+                _, turn = await group_runs.send(
+                    db,
+                    engine=app.state.engine,
+                    user=lead,
+                    run_id=run_id,
+                    proposal_id=None,
+                    max_chars=settings.max_message_chars,
+                    by_vote=True,
+                )
+        except PracticeError as exc:  # closed by hand meanwhile, or the engine failed: the lead sees it
+            log.info("group run %s: the vote was not closed at its deadline (%s)", run_id, exc.code)
+            return
+        finally:
+            events.changed(run_id)
+        if await group_runs.score_alternatives(db, scorer=app.state.reply_scorer, run_id=run_id, turn_index=turn.index):
+            events.changed(run_id)
+
+
+def schedule_close(request: Request, run: GroupRun, lead_id: int) -> None:
+    deadline = run.vote_deadline
+    if deadline is None:
+        return
+    delay = max(0.0, (deadline - utcnow()).total_seconds()) + CLOSE_AFTER_SECONDS
+    request.app.state.group_events.later(
+        close_at_deadline(request.app, run_id=run.id, round_=run.round, lead_id=lead_id, delay=delay)
+    )
+
+
 @router.post("/{run_id}/vote", response_model=GroupRunOut, responses=ERRORS)
 async def open_vote(
-    run_id: PathId, body: VoteOpen, db: DbSession, scenarios: ScenariosDep, events: GroupEventsDep, user: CurrentUser
+    request: Request,
+    run_id: PathId,
+    body: VoteOpen,
+    db: DbSession,
+    scenarios: ScenariosDep,
+    events: GroupEventsDep,
+    user: CurrentUser,
 ) -> GroupRunOut:
-    """Let the members vote on this turn's proposals for ``seconds`` (the facilitator)."""
-    await run_in_threadpool(group_runs.open_vote, db, user=user, run_id=run_id, seconds=body.seconds)
+    """Let the members vote on this turn's proposals for ``seconds`` (the facilitator). When the
+    time is up the reply with the most votes is sent; a tie waits for the facilitator."""
+    run = await run_in_threadpool(group_runs.open_vote, db, user=user, run_id=run_id, seconds=body.seconds)
+    schedule_close(request, run, user.id)
     events.changed(run_id)
     return await view_after(db, user, run_id, scenarios)
 

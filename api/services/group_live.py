@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any
 
 from fastapi import Request
@@ -40,10 +40,22 @@ Render = Callable[[Session, GroupRun, GroupViewer, User], str]
 
 
 class GroupEvents:
-    """Wakes this process's live streams of a run when the run changes."""
+    """Wakes this process's live streams of a run when the run changes; keeps the tasks that
+    close votes at their deadline (cancelled when the app stops)."""
 
     def __init__(self) -> None:
         self._events: dict[int, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def later(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def changed(self, run_id: int) -> None:
         event = self._events.pop(run_id, None)

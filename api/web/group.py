@@ -24,7 +24,7 @@ from api.db import DbSession
 from api.deps import EngineDep, GroupEventsDep, LocksDep, ReplyScorerDep, ScenariosDep, SettingsDep
 from api.exceptions import Forbidden, NotFound
 from api.models import GroupRun, User
-from api.routes.group_runs import SSE_HEADERS, _send, warm_later
+from api.routes.group_runs import SSE_HEADERS, _send, schedule_close, warm_later
 from api.schemas import MAX_ID, GroupRunOut, GroupViewer
 from api.services import group_live, group_runs
 from api.web.errors import WebRoute
@@ -266,13 +266,15 @@ async def close_vote(
 
 @router.post("/group/{run_id}/vote")
 async def open_vote(
+    request: Request,
     run_id: int,
     user: FormUser,
     db: DbSession,
     events_: GroupEventsDep,
     seconds: Annotated[int, Form(ge=10, le=600)] = 60,
 ) -> Response:
-    await run_in_threadpool(group_runs.open_vote, db, user=user, run_id=run_id, seconds=seconds)
+    run = await run_in_threadpool(group_runs.open_vote, db, user=user, run_id=run_id, seconds=seconds)
+    schedule_close(request, run, user.id)
     events_.changed(run_id)
     return _back(run_id, "#proposals")
 

@@ -343,3 +343,47 @@ async def test_a_live_stream_sends_a_change_at_once_and_only_what_its_viewer_may
     assert changed["proposals"][0]["proposer"] is None and "lena" not in json.dumps(changed)
     request.gone = True
     await stream.aclose()
+
+
+async def _past_deadline(running, run_id: int) -> None:
+    with running.state.sessionmaker() as db:
+        row = db.get(GroupRun, run_id)
+        row.vote_deadline = utcnow() - timedelta(seconds=1)
+        db.commit()
+
+
+async def test_when_the_time_is_up_the_reply_with_most_votes_is_sent(world, running, engine):
+    from api.routes.group_runs import close_at_deadline
+
+    run = await joined(world, "lena", "omar")
+    await propose(world, run, "lena", "What happened?")
+    ids = [p["id"] for p in (await propose(world, run, "omar", "How can I help?"))["proposals"]]
+    opened = (await world.fay.post(f"/api/group-runs/{run['id']}/vote", json={"seconds": 600})).json()
+    for name in ("lena", "omar"):
+        await world.clients[name].post(f"/api/group-runs/{run['id']}/votes", json={"proposal_id": ids[1]})
+    await _past_deadline(running, run["id"])
+    lead_id = world.users["fay"].id
+    await close_at_deadline(running, run_id=run["id"], round_=opened["round"], lead_id=lead_id, delay=0)
+    assert engine.learner_messages() == ["How can I help?"]
+    seen = await state(world, run, "lena")
+    assert seen["turns"][0]["votes"] == 2 and seen["phase"] == "proposing"
+    assert seen["turns"][0]["alternatives"][0]["score_card"]["alternative"] is True
+    # Too late for that round now: a second closing finds nothing to send.
+    await close_at_deadline(running, run_id=run["id"], round_=opened["round"], lead_id=lead_id, delay=0)
+    assert engine.learner_messages() == ["How can I help?"]
+
+
+async def test_a_tie_at_the_deadline_waits_for_the_facilitator(world, running, engine):
+    from api.routes.group_runs import close_at_deadline
+
+    run = await joined(world, "lena", "omar")
+    await propose(world, run, "lena", "What happened?")
+    ids = [p["id"] for p in (await propose(world, run, "omar", "How can I help?"))["proposals"]]
+    opened = (await world.fay.post(f"/api/group-runs/{run['id']}/vote", json={"seconds": 600})).json()
+    await world.lena.post(f"/api/group-runs/{run['id']}/votes", json={"proposal_id": ids[0]})
+    await world.omar.post(f"/api/group-runs/{run['id']}/votes", json={"proposal_id": ids[1]})
+    await _past_deadline(running, run["id"])
+    await close_at_deadline(running, run_id=run["id"], round_=opened["round"], lead_id=world.users["fay"].id, delay=0)
+    assert engine.learner_messages() == []
+    seen = await state(world, run, "fay")
+    assert seen["phase"] == "voting" and not seen["vote_open"] and sorted(seen["leaders"]) == sorted(ids)
