@@ -604,6 +604,10 @@ class GroupTurnOut(BaseModel):
     patient_lines: list[JsonObject]
     alternatives: list[GroupProposalOut]
     tried_again: bool = Field(default=False, description="The facilitator let the group try this turn again.")
+    set_aside: list[GroupProposalOut] = Field(
+        default_factory=list,
+        description="Replies proposed after this turn in a round never sent (the group tried again, or it ended).",
+    )
 
 
 class GroupRunOut(BaseModel):

@@ -645,6 +645,13 @@ def view(
                 tried_again=turn.index in retried,
             )
         )
+    by_index = {t.index: t for t in turns}
+    for round_, items in by_round.items():
+        if any(p.turn_index is not None for p in items) or (round_ == run.round and run.status != "ended"):
+            continue  # sent, or still open
+        before = [p.turn_index for p in proposals if p.round < round_ and p.chosen and p.turn_index is not None]
+        if before and max(before) in by_index:
+            by_index[max(before)].set_aside += [out(p, _label(i), show_votes=True) for i, p in enumerate(items)]
     current = by_round.get(run.round, []) if run.status != "ended" else []
     show_current_votes = named or (run.phase == "voting" and not voting_now)
     mine = next((p for p in current if p.author_id == user_id), None)

@@ -259,6 +259,10 @@ async def test_try_again_opens_a_new_round_and_says_the_turn_stays(world, engine
     assert [t["index"] for t in r.json()["turns"]] == [1, 2] and r.json()["retry_of"] is None
     assert r.json()["turns"][0]["tried_again"] and not r.json()["turns"][1]["tried_again"]
     assert engine.learner_messages() == ["Calm down.", "I'm sorry, that came out wrong. What happened?"]
+    # The idea set aside when the group tried again is kept with turn 1, named to staff only.
+    (kept,) = r.json()["turns"][0]["set_aside"]
+    assert kept["text"] == "Half-written idea" and kept["proposer"] == "lena"
+    assert (await state(world, run, "lena"))["turns"][0]["set_aside"][0]["proposer"] is None
 
 
 async def test_ending_ends_the_conversation_and_the_code(world, engine):
