@@ -463,6 +463,9 @@ class MyExport(BaseModel):
     assignments: list[MyAssignment]
     comments_written: list[CommentOut]
     corrections_made: list[JsonObject]
+    group_proposals: list[JsonObject] = Field(
+        default_factory=list, description="Replies you proposed in group practice, and whether the group sent them."
+    )
 
 
 # --- scenarios written in the browser -------------------------------------------------

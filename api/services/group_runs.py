@@ -622,7 +622,7 @@ def view(
             score_card=p.score_card,
         )
 
-    sent_rounds = {p.turn_index: p.round for p in proposals if p.chosen and p.turn_index is not None}
+    sent_rounds = {p.turn_index: p.round for p in proposals if p.turn_index is not None}
     retried = set(run.retried or [])
     turns: list[GroupTurnOut] = []
     for turn in session.turns:

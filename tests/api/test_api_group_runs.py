@@ -391,3 +391,19 @@ async def test_a_tie_at_the_deadline_waits_for_the_facilitator(world, running, e
     assert engine.learner_messages() == []
     seen = await state(world, run, "fay")
     assert seen["phase"] == "voting" and not seen["vote_open"] and sorted(seen["leaders"]) == sorted(ids)
+
+
+async def test_a_members_proposals_are_in_their_export_and_go_with_their_account(world):
+    run = await joined(world, "lena", "omar")
+    await propose(world, run, "omar", "Please calm down.")
+    pid = (await propose(world, run, "lena", "What happened?"))["proposals"][1]["id"]
+    await world.fay.post(f"/api/group-runs/{run['id']}/pick", json={"proposal_id": pid})
+    exported = (await world.lena.get("/api/me/export")).json()["group_proposals"]
+    assert [(p["text"], p["chosen"], p["turn_index"]) for p in exported] == [("What happened?", True, 1)]
+    assert "Please calm down." not in json.dumps(exported)
+    assert (await world.lena.delete("/api/me")).status_code == 204
+    seen = await state(world, run, "fay")
+    assert seen["participant_names"] == ["omar"]
+    (turn,) = seen["turns"]
+    assert turn["text"] == "What happened?" and turn["proposer"] is None  # the reply sent stays, nameless
+    assert [a["proposer"] for a in turn["alternatives"]] == ["omar"]
