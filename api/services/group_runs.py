@@ -456,10 +456,10 @@ def _unscored(db: Session, run_id: int, turn_index: int) -> list[tuple[int, str,
             GroupProposal.run_id == run_id,
             GroupProposal.turn_index == turn_index,
             GroupProposal.chosen.is_(False),
-            GroupProposal.score_card.is_(None),
         )
     )
-    out = [(p.id, p.text, before) for p in rows]
+    # Filtered here, not in SQL: an empty JSON column may hold SQL NULL or JSON null by backend.
+    out = [(p.id, p.text, before) for p in rows if p.score_card is None]
     db.commit()
     return out
 
