@@ -406,7 +406,9 @@ async def send(
     )
     pending = await run_in_threadpool(sessions._pending_turn, db, run.session_id)
     if pending is not None and pending.learner_text == sessions.normalise_message(text, max_chars=max_chars):
-        turn = await sessions.retry_turn(db=db, engine=engine, session_id=run.session_id, owner_id=run.facilitator_id)
+        turn = await sessions.retry_turn(
+            db=db, engine=engine, session_id=run.session_id, owner_id=run.facilitator_id, group=True
+        )
     else:
         turn = await sessions.send_turn(
             db=db,
@@ -415,6 +417,7 @@ async def send(
             owner_id=run.facilitator_id,
             text=text,
             max_chars=max_chars,
+            group=True,
         )
     await run_in_threadpool(_sent, db, run, chosen_id, turn)
     log.info("group run %s: turn %d sent", run.id, turn.index)
@@ -545,7 +548,12 @@ async def end(db: Session, *, engine: DialogueEngine, user: User, run_id: int) -
     run, active = await run_in_threadpool(_load_to_end, db, user=user, run_id=run_id)
     if active:
         await sessions.end_session(
-            db=db, engine=engine, session_id=run.session_id, owner_id=run.facilitator_id, reason="finished"
+            db=db,
+            engine=engine,
+            session_id=run.session_id,
+            owner_id=run.facilitator_id,
+            reason="finished",
+            group=True,
         )
     await run_in_threadpool(_ended, db, run.id)
     return run

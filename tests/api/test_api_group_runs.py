@@ -407,3 +407,12 @@ async def test_a_members_proposals_are_in_their_export_and_go_with_their_account
     (turn,) = seen["turns"]
     assert turn["text"] == "What happened?" and turn["proposer"] is None  # the reply sent stays, nameless
     assert [a["proposer"] for a in turn["alternatives"]] == ["omar"]
+
+
+async def test_the_group_conversation_takes_turns_only_through_the_group(world, engine):
+    run = await joined(world, "lena")
+    for path, body in (("turns", {"text": "Just me"}), ("turns/retry", None), ("end", {"reason": "finished"})):
+        r = await world.fay.post(f"/api/sessions/{run['session_id']}/{path}", json=body)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "group_session", path
+    assert engine.learner_messages() == []
+    assert (await state(world, run, "fay"))["session_status"] == "active"
