@@ -79,6 +79,9 @@ async def test_a_whole_round_through_the_pages(world, browser_for, engine):
     assert "This group practice has ended" in data["html"] and "lena" not in data["html"]
     cohort = await fay.get(f"/facilitate/cohorts/{world.course['id']}")
     assert f'href="/group/{run_id}"' in cohort.text
+    session_id = (await world.fay.get(f"/api/group-runs/{run_id}")).json()["session_id"]
+    chat = await fay.get(f"/practise/sessions/{session_id}")  # from the facilitator's own history
+    assert chat.status_code == 303 and chat.headers["location"] == f"/group/{run_id}"
     rae = browser_for(world.users["rae"])
     listed = await rae.get("/review")
     session_id = re.search(r'href="/review/sessions/([0-9a-f]{32})"', listed.text)

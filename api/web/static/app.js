@@ -151,6 +151,9 @@
     if (proposalForm) { proposalForm.hidden = !data.can_propose; }
     if (data.turns > turns) {
       say(data.patient_said ? "The patient replied: " + data.patient_said : "The group's reply was sent.");
+      // A new turn: the reply this member proposed last time is done with; anything else they typed stays.
+      var box = document.getElementById("proposal-text");
+      if (box && box.value === box.getAttribute("data-proposed")) { box.value = ""; box.setAttribute("data-proposed", ""); }
     } else if (data.status !== runStatus) {
       say(data.status === "paused" ? "The facilitator paused the group practice." :
           data.status === "ended" ? "The group practice has ended." : "The group practice has resumed.");
