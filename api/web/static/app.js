@@ -167,6 +167,14 @@
     if (refreshNote) { refreshNote.textContent = "(this group practice is no longer open to you)"; }
   });
 
+  // A vote's time left, counted down on the page (not announced: the deadline is in the text).
+  window.setInterval(function () {
+    live.querySelectorAll(".vote-countdown").forEach(function (el) {
+      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-deadline")) - Date.now()) / 1000));
+      el.textContent = " (" + left + (left === 1 ? " second" : " seconds") + " left)";
+    });
+  }, 1000);
+
   // Forms swapped in by an event: announce the wait as the page's own data-wait forms do.
   live.addEventListener("submit", function (event) {
     var form = event.target;
