@@ -58,6 +58,10 @@ __all__ = [
     "SURVEY_PHASES",
     "Feeling",
     "FEELINGS",
+    "GroupRunStatus",
+    "GROUP_RUN_STATUSES",
+    "GroupPhase",
+    "GROUP_PHASES",
 ]
 
 #: The repository's root folder (data/, config.yml, var/ and models/ are found from it).
@@ -135,6 +139,14 @@ CohortRole = Literal["learner", "facilitator", "reviewer"]
 COHORT_ROLES: tuple[CohortRole, ...] = get_args(CohortRole)
 #: The cohort roles that read the practice of the cohort's learners: all but learner.
 COHORT_STAFF_ROLES: tuple[CohortRole, ...] = tuple(role for role in COHORT_ROLES if role != "learner")
+
+#: A group run's state (a facilitator's practice with a cohort, api/services/group_runs.py), in
+#: order: members propose and the facilitator sends (``open``), held (``paused``), over (``ended``).
+GroupRunStatus = Literal["open", "paused", "ended"]
+GROUP_RUN_STATUSES: tuple[GroupRunStatus, ...] = get_args(GroupRunStatus)
+#: Where a group run's current turn is, in order: members propose replies, then (optionally) vote.
+GroupPhase = Literal["proposing", "voting"]
+GROUP_PHASES: tuple[GroupPhase, ...] = get_args(GroupPhase)
 
 #: What failed sign-ins are counted by (api/auth/throttle.py): the account name tried, and the
 #: address the attempt came from.

@@ -167,6 +167,14 @@ def get_scenarios(request: Request) -> Mapping[str, Any]:
     return request.app.state.scenarios.load()
 
 
+def get_group_events(request: Request) -> Any:
+    return request.app.state.group_events
+
+
+def get_reply_scorer(request: Request) -> Any:
+    return request.app.state.reply_scorer
+
+
 def get_turn_lock(request: Request, db: DbSession) -> TurnLock:
     settings: Settings = request.app.state.settings
     return TurnLock(
@@ -182,3 +190,5 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 EngineDep = Annotated[DialogueEngine, Depends(get_engine)]
 ScenariosDep = Annotated[Mapping[str, Any], Depends(get_scenarios)]
 LocksDep = Annotated[TurnLock, Depends(get_turn_lock)]
+GroupEventsDep = Annotated[Any, Depends(get_group_events)]  # api.services.group_live.GroupEvents
+ReplyScorerDep = Annotated[Any, Depends(get_reply_scorer)]  # api.services.group_runs.ReplyScorer

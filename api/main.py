@@ -25,6 +25,8 @@ from api.error_handlers import install_error_handlers
 from api.migrate import upgrade
 from api.routes import api_router
 from api.security_headers import wrap as with_security_headers
+from api.services.group_live import GroupEvents
+from api.services.group_runs import ReplyScorer
 from api.web import install as install_web_pages
 
 
@@ -35,6 +37,13 @@ def _library_loader(settings: Settings) -> ScenarioLoader:
         return load_library(settings.scenario_dir)
 
     return load
+
+
+def _reply_scorer(said: str, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A group run's replies not sent, read by the turn's own reader (loaded on first use)."""
+    from actions.reply_card import alternative_card  # the cue scorer: spaCy, loaded only when needed
+
+    return alternative_card(said, previous)
 
 
 def _default_logging() -> None:
@@ -85,8 +94,10 @@ def create_app(
     *,
     engine_client: DialogueEngine | None = None,
     scenario_loader: ScenarioLoader | None = None,
+    reply_scorer: ReplyScorer | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own settings, a fake engine client and scenarios."""
+    """Build the app. Tests pass their own settings, a fake engine client and scenarios (and,
+    for group runs, a stand-in for the scorer of the replies a group did not send)."""
     settings = settings or get_settings()
     _default_logging()
     engine_client = engine_client or make_engine(settings)
@@ -101,6 +112,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.group_events.aclose()
             await engine_client.aclose()
             database.dispose()
 
@@ -117,6 +129,8 @@ def create_app(
     load_scale()  # data/confidence.yml: a malformed file stops the start, saying what is wrong
     app.state.scenarios = ScenarioCatalog(scenario_loader or _library_loader(settings))
     app.state.session_locks = SessionLocks()
+    app.state.group_events = GroupEvents()
+    app.state.reply_scorer = reply_scorer or _reply_scorer
     install_error_handlers(app)
     app.include_router(api_router)
     install_web_pages(app)  # the browser pages: sign in, practise, facilitate, review

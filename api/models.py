@@ -1,7 +1,7 @@
 """Tables: accounts and cohorts, recent failed sign-ins, practice sessions (one Rasa conversation each) and their learner
 turns, assignments, reviewers' comments and cue corrections, scenarios written in the browser (their versions and
 where each is published), what the course measures (learners' confidence before and after, satisfaction with each
-session), learners' private check-ins, and app-wide settings.
+session), learners' private check-ins, group runs (their members, proposals and votes), and app-wide settings.
 
 Changing a table means a new Alembic migration under ``api/migrations/versions/``.
 
@@ -23,6 +23,8 @@ from actions.vocabulary import (
     CohortRole,
     CorrectionKind,
     Feeling,
+    GroupPhase,
+    GroupRunStatus,
     Outcome,
     Role,
     SessionEndReason,
@@ -300,6 +302,81 @@ class CheckIn(Base):
     # Did anything in it affect them: True yes, False no, None not answered.
     affected: Mapped[bool | None] = mapped_column(Boolean, default=None)
     affected_note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class GroupRun(Base):
+    """A facilitator practising a scenario with a cohort (api/services/group_runs.py). The
+    conversation itself is an ordinary practice session owned by the facilitator; this row adds
+    the cohort, the join code, and where the current turn is. ``round`` counts attempts at a
+    turn: proposals and votes belong to one round, and a new round opens after each reply sent
+    or when the facilitator lets the group try again."""
+
+    __tablename__ = "group_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), unique=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Six letters and digits members type to join; refused once the run has ended.
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[GroupRunStatus] = mapped_column(String(16), default="open")
+    phase: Mapped[GroupPhase] = mapped_column(String(16), default="proposing")
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    vote_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The turn the group is trying again (the engine keeps it: there is no undo), if it is.
+    retry_of: Mapped[int | None] = mapped_column(Integer, default=None)
+    retried: Mapped[list[int]] = mapped_column(JSON, default=list)  # every turn tried again, for the transcript
+    # Bumped on every change, so a live view (on any API process) knows to refresh.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    session: Mapped[PracticeSession] = relationship()
+
+
+class GroupParticipant(Base):
+    """A cohort member who joined a group run with its code."""
+
+    __tablename__ = "group_participants"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class GroupProposal(Base):
+    """A reply a member proposed for one round of a group run. The chosen one became turn
+    ``turn_index``; the others keep the score card the same scorer gave them (no patient reaction)."""
+
+    __tablename__ = "group_proposals"
+    __table_args__ = (UniqueConstraint("run_id", "round", "author_id", name="uq_group_proposal_author"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    # The turn this round's reply became (the chosen proposal and its alternatives), once sent.
+    turn_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_card: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class GroupVote(Base):
+    """A member's vote for one proposal of a round (one vote a member a round; voting again moves it)."""
+
+    __tablename__ = "group_votes"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("group_proposals.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AppSetting(Base):

@@ -15,6 +15,8 @@ from actions.vocabulary import (
     CorrectionKind,
     EndReason,
     Feeling,
+    GroupPhase,
+    GroupRunStatus,
     Role,
     SessionStatus,
     SurveyPhase,
@@ -636,6 +638,9 @@ class MyExport(BaseModel):
     confidence: list[ConfidenceOut] = Field(default_factory=list, description="Your confidence answers.")
     satisfaction: list[RatingOut] = Field(default_factory=list, description="Your ratings of your sessions.")
     check_ins: list[CheckInOut] = Field(description="Your private check-ins after practice, oldest first.")
+    group_proposals: list[JsonObject] = Field(
+        default_factory=list, description="Replies you proposed in group practice, and whether the group sent them."
+    )
 
 
 # --- scenarios written in the browser -------------------------------------------------
@@ -712,3 +717,119 @@ class AuthoredScenarioOut(BaseModel):
 
 class AuthoredScenarioList(BaseModel):
     items: list[AuthoredScenarioOut]
+
+
+# --- group runs (api/services/group_runs.py) -------------------------------------------
+
+GroupViewer = Literal["lead", "staff", "member"]
+
+
+class GroupRunCreate(Request):
+    cohort_id: Id = Field(description="A cohort you facilitate; its learners join with the code.")
+    scenario_id: str = Field(min_length=1, max_length=100)
+    seed: int | None = Field(default=None, ge=0, le=MAX_ID)
+
+
+class GroupJoin(Request):
+    code: str = Field(min_length=1, max_length=20, description="The join code the facilitator shows.")
+
+
+class ProposalCreate(Request):
+    text: str = Field(min_length=1, max_length=4000, description="The reply you propose for the group.")
+
+
+class ProposalPick(Request):
+    proposal_id: Id
+
+
+class VoteOpen(Request):
+    seconds: int = Field(default=60, ge=10, le=600, description="How long members may vote.")
+
+
+class VoteCast(Request):
+    proposal_id: Id
+
+
+class VoteClose(Request):
+    proposal_id: Id | None = Field(default=None, description="Break a tie: one of the proposals with the most votes.")
+
+
+class GroupProposalOut(BaseModel):
+    """A proposed reply. Its author is named to the cohort's staff only (``proposer``)."""
+
+    id: int
+    label: str = Field(description="'Reply A', 'Reply B'... in the order proposed this round.")
+    text: str
+    mine: bool = False
+    proposer: str | None = Field(default=None, description="Who proposed it: staff only.")
+    votes: int | None = Field(default=None, description="Shown once the vote is over (to staff, always).")
+    chosen: bool = False
+    score_card: JsonObject | None = Field(
+        default=None, description="For a reply not sent: how the same scorer read it (no patient reaction)."
+    )
+
+
+class GroupTurnOut(BaseModel):
+    """A reply the group sent, the patient's answer, and the replies it did not send."""
+
+    index: int
+    text: str
+    status: TurnStatus
+    label: str | None = None
+    proposer: str | None = Field(default=None, description="Who proposed it: staff only.")
+    votes: int | None = None
+    score_card: JsonObject | None = None
+    patient_lines: list[JsonObject]
+    alternatives: list[GroupProposalOut]
+    tried_again: bool = Field(default=False, description="The facilitator let the group try this turn again.")
+    set_aside: list[GroupProposalOut] = Field(
+        default_factory=list,
+        description="Replies proposed after this turn in a round never sent (the group tried again, or it ended).",
+    )
+
+
+class GroupRunOut(BaseModel):
+    """A group run as one viewer may see it: the facilitator leading it (``lead``), the cohort's
+    other staff (``staff``), or a member who joined (``member``, who never sees names)."""
+
+    id: int
+    session_id: str
+    cohort_id: int
+    cohort_name: str
+    scenario_id: str
+    scenario_title: str
+    patient: str
+    situation: str | None = None
+    code: str | None = Field(default=None, description="The join code; none once the run has ended.")
+    status: GroupRunStatus
+    phase: GroupPhase
+    round: int
+    vote_deadline: datetime | None = None
+    vote_open: bool = Field(description="Members may vote now (voting, before the deadline).")
+    retry_of: int | None = Field(default=None, description="The turn the group is trying again, if any.")
+    viewer: GroupViewer
+    version: int
+    participants: int
+    participant_names: list[str] | None = Field(default=None, description="Who joined: staff only.")
+    session_status: SessionStatus
+    outcome: str | None = None
+    opening: list[JsonObject]
+    turns: list[GroupTurnOut]
+    proposals: list[GroupProposalOut] = Field(description="This round's proposals.")
+    leaders: list[int] = Field(default_factory=list, description="Proposals with the most votes, once voting.")
+    my_proposal: str | None = None
+    my_vote: int | None = None
+    pending_text: str | None = Field(default=None, description="A reply sent but not yet answered by the patient.")
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
+class GroupRunListItem(BaseModel):
+    id: int
+    cohort_id: int
+    scenario_id: str
+    session_id: str
+    status: GroupRunStatus
+    turns: int
+    created_at: datetime
+    ended_at: datetime | None = None

@@ -39,6 +39,8 @@ VOCABULARIES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "CUE_FAMILIES": (v.CueFamily, v.CUE_FAMILIES),
     "SURVEY_PHASES": (v.SurveyPhase, v.SURVEY_PHASES),
     "FEELINGS": (v.Feeling, v.FEELINGS),
+    "GROUP_RUN_STATUSES": (v.GroupRunStatus, v.GROUP_RUN_STATUSES),
+    "GROUP_PHASES": (v.GroupPhase, v.GROUP_PHASES),
 }
 # Parts of a vocabulary with a name of their own, derived in actions/vocabulary.py.
 SUBSETS: dict[str, tuple[str, ...]] = {"STAFF_ROLES": v.STAFF_ROLES, "COHORT_STAFF_ROLES": v.COHORT_STAFF_ROLES}
@@ -156,6 +158,8 @@ COLUMNS = [
     (api.models.SignInFailure.key_kind, v.SIGN_IN_KEYS),
     (api.models.ConfidenceResponse.phase, v.SURVEY_PHASES),
     (api.models.CheckIn.feeling, v.FEELINGS),
+    (api.models.GroupRun.status, v.GROUP_RUN_STATUSES),
+    (api.models.GroupRun.phase, v.GROUP_PHASES),
 ]
 
 
@@ -223,6 +227,7 @@ def test_every_value_has_its_words() -> None:
     assert tuple(render.ASSIGNMENT_STATUS_LABELS) == v.ASSIGNMENT_STATUSES
     assert tuple(render.FAMILY_LABELS) == v.CUE_FAMILIES
     assert tuple(render.FEELING_LABELS) == v.FEELINGS
+    assert tuple(render.GROUP_RUN_STATUS_LABELS) == v.GROUP_RUN_STATUSES
     assert tuple(THEME_LABELS) == v.THEMES
     assert tuple(OUTCOME_TEXT) == v.OUTCOMES
     assert tuple(chat_view.OUTCOME_TEXT) == v.OUTCOMES

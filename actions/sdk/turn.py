@@ -13,8 +13,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.difficulty import difficulty
-from actions.feedback import turn_feedback
-from actions.patient import EMPATHIC_CUES, next_tension, start_tension
+from actions.patient import next_tension, start_tension
+from actions.reply_card import read_reply
 from actions.scoring import get_scorer
 from actions.scoring.moves import OUT_OF_SCOPE
 from actions.scoring.taxonomy import load_taxonomy
@@ -38,29 +38,12 @@ class ActionScoreTurn(Action):
         if scenario is None:
             return []
         said = learner_words(tracker)
-        previous = last_patient_line(tracker)
+        reading = read_reply(said, last_patient_line(tracker))
+        result, cues, tentative, opportunity = reading.result, reading.cues, reading.tentative, reading.opportunity
         scorer = get_scorer()
-        result = scorer.score(said, context=previous["text"] if previous else "")
         move = result.move
-        tentative = {hit.cue for hit in result.cues if scorer.moves.is_tentative(hit)}
+        found = reading.found
         taxonomy = load_taxonomy()
-        cues = [
-            {
-                "cue": hit.cue,
-                "label": taxonomy[hit.cue].label,
-                "family": taxonomy[hit.cue].family,
-                "weight": taxonomy[hit.cue].weight,
-                "start": hit.start,
-                "end": hit.end,
-                "confidence": round(hit.confidence, 2),
-                "tentative": hit.cue in tentative,
-                "quote": result.quote(hit),
-            }
-            for hit in result.cues
-        ]
-        found = {hit.cue for hit in result.cues}
-        emotion = previous.get("opportunity") if previous else None
-        opportunity = {"emotion": emotion, "taken": bool(found & EMPATHIC_CUES)} if emotion else None
         start = start_tension(scenario.start_level)
         tension = tracker.get_slot("tension")
         change = next_tension(
@@ -88,7 +71,7 @@ class ActionScoreTurn(Action):
                 "escalation": change.level_after,
                 "tension": change.after,
                 "opportunity": opportunity,
-                "feedback": turn_feedback(cues, opportunity=opportunity, reply=result.text),
+                "feedback": reading.feedback,
                 "flags": list(result.flags),
             }
         )

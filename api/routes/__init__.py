@@ -8,6 +8,7 @@ from api.routes import (
     authoring,
     check_ins,
     cohorts,
+    group_runs,
     health,
     history,
     privacy,
@@ -32,3 +33,4 @@ api_router.include_router(privacy.router)
 api_router.include_router(check_ins.router)
 api_router.include_router(authoring.router)
 api_router.include_router(surveys.router)
+api_router.include_router(group_runs.router)

@@ -3,6 +3,8 @@ what does not exist (404), so the existence of other people's data is never reve
 
 - a learner reaches their own sessions;
 - a facilitator or reviewer of a cohort reads the sessions of that cohort's learners;
+- a group run's session (owned by the facilitator who led it) is its cohort's: the cohort's
+  facilitators and reviewers read it as they read a learner's;
 - writing to a session (turns, ending it) is for its owner only.
 """
 
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from actions.vocabulary import COHORT_STAFF_ROLES, CohortRole
 from api.exceptions import NotFound
-from api.models import Cohort, CohortMember, PracticeSession, User
+from api.models import Cohort, CohortMember, GroupRun, PracticeSession, User
 
 
 def session_not_found(session_id: str) -> NotFound:
@@ -38,6 +40,20 @@ def learners_seen_by(
     return query.where(learner.cohort_id == cohort_id) if cohort_id is not None else query
 
 
+def group_sessions_seen_by(user_id: int, *, roles: tuple[CohortRole, ...] = COHORT_STAFF_ROLES) -> Select[str]:
+    """Ids of the sessions of group runs in the cohorts where ``user_id`` is one of ``roles``."""
+    return (
+        select(GroupRun.session_id)
+        .join(CohortMember, CohortMember.cohort_id == GroupRun.cohort_id)
+        .where(CohortMember.user_id == user_id, CohortMember.role.in_(roles))
+    )
+
+
+def _group_staff(db: Session, user_id: int, session_id: str, roles: tuple[CohortRole, ...]) -> bool:
+    seen = group_sessions_seen_by(user_id, roles=roles).subquery()
+    return bool(db.scalar(select(exists().where(seen.c.session_id == session_id))))
+
+
 def readable_session(
     db: Session, user: User, session_id: str, *, roles: tuple[CohortRole, ...] = COHORT_STAFF_ROLES
 ) -> PracticeSession:
@@ -51,6 +67,8 @@ def readable_session(
         return session
     seen = learners_seen_by(user.id, roles=roles).subquery()
     if db.scalar(select(exists().where(seen.c.user_id == session.owner_id))):
+        return session
+    if _group_staff(db, user.id, session.id, roles):
         return session
     raise session_not_found(session_id)
 
@@ -82,6 +100,8 @@ def reviewed_session(db: Session, user: User, session_id: str) -> PracticeSessio
     if session is None or session.owner_id is None or session.owner_id == user.id:
         raise session_not_found(session_id)
     seen = learners_seen_by(user.id, roles=("reviewer",)).subquery()
-    if not db.scalar(select(exists().where(seen.c.user_id == session.owner_id))):
+    if not db.scalar(select(exists().where(seen.c.user_id == session.owner_id))) and not _group_staff(
+        db, user.id, session.id, ("reviewer",)
+    ):
         raise session_not_found(session_id)
     return session

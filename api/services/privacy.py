@@ -3,7 +3,8 @@ every transcript, and delete transcripts older than the retention period an admi
 
 Deleting relies on the foreign keys' ``ON DELETE CASCADE``: a user's sessions, their turns,
 the comments and corrections on them, their ratings of them, their confidence answers,
-memberships, their private check-ins and the comments the user wrote all go.
+memberships, their private check-ins and the comments the user wrote all go; so do a member's group-practice proposals and votes (a reply the group sent stays, without a name,
+in the facilitator's session), and the group runs a deleted facilitator led.
 Logs carry ids and counts only.
 """
 
@@ -19,7 +20,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
 from api.exceptions import Conflict
-from api.models import AppSetting, Cohort, CohortMember, Comment, CueCorrection, PracticeSession, Turn, User
+from api.models import (
+    AppSetting,
+    Cohort,
+    CohortMember,
+    Comment,
+    CueCorrection,
+    GroupProposal,
+    PracticeSession,
+    Turn,
+    User,
+)
 from api.schemas import MyExport, Transcript, UserOut
 from api.services import assignments, check_ins, reviews, surveys
 
@@ -74,6 +85,20 @@ def export_user(db: Session, user: User, *, scenarios: Mapping[str, Any]) -> MyE
         confidence=surveys.my_responses(db, user),
         satisfaction=surveys.my_ratings(db, user),
         check_ins=check_ins.export(db, user),
+        group_proposals=[
+            {
+                "group_run_id": p.run_id,
+                "round": p.round,
+                "turn_index": p.turn_index,
+                "text": p.text,
+                "chosen": p.chosen,
+                "score_card": p.score_card,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in db.scalars(
+                select(GroupProposal).where(GroupProposal.author_id == user.id).order_by(GroupProposal.id)
+            )
+        ],
     )
 
 

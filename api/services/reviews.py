@@ -9,14 +9,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from actions.vocabulary import CorrectionKind, SessionStatus
 from api.exceptions import InvalidRequest, NotFound
-from api.models import Comment, CueCorrection, PracticeSession, Turn, User
+from api.models import Comment, CueCorrection, GroupRun, PracticeSession, Turn, User
 from api.schemas import CommentOut, CorrectionOut
-from api.services.access import learners_seen_by
+from api.services.access import group_sessions_seen_by, learners_seen_by
 from api.services.scores import card_cues
 
 
@@ -136,9 +136,13 @@ def remove_correction(db: Session, *, session: PracticeSession, turn_index: int,
 def review_list(
     db: Session, *, reviewer: User, cohort_id: int | None, status: SessionStatus | None, limit: int, offset: int
 ) -> tuple[list[tuple[PracticeSession, int, User]], int]:
-    """Sessions of the learners in the cohorts ``reviewer`` reviews (optionally one cohort), newest first."""
+    """Sessions of the learners in the cohorts ``reviewer`` reviews (optionally one cohort), and
+    those cohorts' group runs, newest first."""
     seen = learners_seen_by(reviewer.id, roles=("reviewer",), cohort_id=cohort_id)
-    conditions: list[ColumnElement[bool]] = [PracticeSession.owner_id.in_(seen)]
+    groups = group_sessions_seen_by(reviewer.id, roles=("reviewer",))
+    if cohort_id is not None:
+        groups = groups.where(GroupRun.cohort_id == cohort_id)
+    conditions: list[ColumnElement[bool]] = [or_(PracticeSession.owner_id.in_(seen), PracticeSession.id.in_(groups))]
     if status is not None:
         conditions.append(PracticeSession.status == status)
     total = db.scalar(select(func.count()).select_from(PracticeSession).where(*conditions)) or 0

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -47,7 +47,7 @@ from api.exceptions import (
     InvalidMessage,
     NotFound,
 )
-from api.models import PracticeSession, Turn, User
+from api.models import GroupRun, PracticeSession, Turn, User
 from api.services import authoring
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,16 @@ def _get_session(db: Session, session_id: str, owner_id: int) -> PracticeSession
     if session is None or session.owner_id != owner_id:
         raise NotFound(f"no practice session with id {session_id!r}", code="session_not_found")
     return session
+
+
+def _not_a_group_run(db: Session, session_id: str, group: bool) -> None:
+    """A group run's conversation takes turns only through the group (``api.services.group_runs``):
+    a reply typed straight into it would skip the members' proposals."""
+    if not group and db.scalar(select(exists().where(GroupRun.session_id == session_id))):
+        raise Conflict(
+            f"practice session {session_id!r} is a group practice: send replies, and end it, from its group page",
+            code="group_session",
+        )
 
 
 def _require_active(session: PracticeSession) -> None:
@@ -223,7 +233,14 @@ def _opened(db: Session, session: PracticeSession, opening: list[dict[str, Any]]
 
 
 async def send_turn(
-    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, text: str, max_chars: int
+    *,
+    db: Session,
+    engine: DialogueEngine,
+    session_id: str,
+    owner_id: int,
+    text: str,
+    max_chars: int,
+    group: bool = False,
 ) -> Turn:
     """Store the learner's message as pending, then deliver it to the engine.
 
@@ -233,17 +250,18 @@ async def send_turn(
     same way), the turn is kept as ``failed`` and the learner carries on or ends the session.
     """
     session, turn = await run_in_threadpool(
-        _store_pending, db, session_id=session_id, owner_id=owner_id, text=text, max_chars=max_chars
+        _store_pending, db, session_id=session_id, owner_id=owner_id, text=text, max_chars=max_chars, group=group
     )
     log.info("session %s turn %d stored as pending", session_id, turn.index)
     return await _deliver(db=db, engine=engine, session=session, turn=turn)
 
 
 def _store_pending(
-    db: Session, *, session_id: str, owner_id: int, text: str, max_chars: int
+    db: Session, *, session_id: str, owner_id: int, text: str, max_chars: int, group: bool = False
 ) -> tuple[PracticeSession, Turn]:
     """The session and the learner's message, stored as its next turn (``pending``) and committed."""
     session = _get_session(db, session_id, owner_id)
+    _not_a_group_run(db, session_id, group)
     cleaned = normalise_message(text, max_chars=max_chars)
     _require_active(session)
     pending = _pending_turn(db, session_id)
@@ -267,17 +285,20 @@ def _store_pending(
     return session, turn
 
 
-async def retry_turn(*, db: Session, engine: DialogueEngine, session_id: str, owner_id: int) -> Turn:
+async def retry_turn(
+    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, group: bool = False
+) -> Turn:
     """Deliver the pending turn again (same row, never a new one)."""
-    session, turn = await run_in_threadpool(_load_pending, db, session_id, owner_id)
+    session, turn = await run_in_threadpool(_load_pending, db, session_id, owner_id, group)
     log.info("session %s turn %d retried", session_id, turn.index)
     return await _deliver(db=db, engine=engine, session=session, turn=turn)
 
 
-def _load_pending(db: Session, session_id: str, owner_id: int) -> tuple[PracticeSession, Turn]:
+def _load_pending(db: Session, session_id: str, owner_id: int, group: bool = False) -> tuple[PracticeSession, Turn]:
     """The session and its pending turn; the reading transaction ends (nothing is held while the
     engine answers)."""
     session = _get_session(db, session_id, owner_id)
+    _not_a_group_run(db, session_id, group)
     _require_active(session)
     turn = _pending_turn(db, session_id)
     if turn is None:
@@ -347,13 +368,13 @@ def _finish(session: PracticeSession, summary: dict[str, Any], *, reason: Sessio
 
 
 async def end_session(
-    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, reason: EndReason
+    *, db: Session, engine: DialogueEngine, session_id: str, owner_id: int, reason: EndReason, group: bool = False
 ) -> PracticeSession:
     """Ask the engine for the summary and store it; an ended session returns what is stored.
 
     If the engine cannot answer, the session stays active and the engine error is raised.
     """
-    session = await run_in_threadpool(_load_to_end, db, session_id, owner_id)
+    session = await run_in_threadpool(_load_to_end, db, session_id, owner_id, group)
     if session.status == "ended":
         return session
     started = time.perf_counter()
@@ -375,10 +396,11 @@ async def end_session(
     return session
 
 
-def _load_to_end(db: Session, session_id: str, owner_id: int) -> PracticeSession:
+def _load_to_end(db: Session, session_id: str, owner_id: int, group: bool = False) -> PracticeSession:
     """The session; unless it has ended already, it must be active, and the reading transaction
     ends (nothing is held while the engine answers)."""
     session = _get_session(db, session_id, owner_id)
+    _not_a_group_run(db, session_id, group)
     if session.status != "ended":
         _require_active(session)
         db.commit()

@@ -9,6 +9,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import END_REASONS, OUTCOMES, EndReason, Theme
@@ -17,7 +18,7 @@ from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, InvalidRequest, PracticeError, TurnInProgress
-from api.models import PracticeSession, ScenarioVersion, Turn, User
+from api.models import GroupRun, PracticeSession, ScenarioVersion, Turn, User
 from api.services import access, assignments, authoring, check_ins, history, reviews, sessions, surveys
 from api.web.charts import Bar, Point, bar_chart, column_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
@@ -179,6 +180,9 @@ def _chat_context(session: PracticeSession, scenarios: Mapping[str, Any]) -> dic
 @router.get("/practise/sessions/{session_id}")
 def chat(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     session = _own(db, user, session_id)
+    group_run_id = db.scalar(select(GroupRun.id).where(GroupRun.session_id == session.id))
+    if group_run_id is not None:  # a group's conversation is led from its group page
+        return RedirectResponse(f"/group/{group_run_id}", status_code=303)
     if session.status == "ended":
         return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
     scenarios = _with_authored(db, session, scenarios)

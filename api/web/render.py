@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from actions.scenarios import THEME_LABELS
-from actions.vocabulary import LEVELS, AssignmentStatus, CueFamily, Feeling, Outcome, SessionStatus
+from actions.vocabulary import LEVELS, AssignmentStatus, CueFamily, Feeling, GroupRunStatus, Outcome, SessionStatus
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -43,6 +43,11 @@ SESSION_STATUS_LABELS: dict[SessionStatus, str] = {
     "active": "In progress",
     "ended": "Finished",
     "failed": "Could not start",
+}
+GROUP_RUN_STATUS_LABELS: dict[GroupRunStatus, str] = {
+    "open": "Open",
+    "paused": "Paused",
+    "ended": "Ended",
 }
 FAMILY_LABELS: dict[CueFamily, str] = {
     "active_listening": "Active listening",
@@ -178,6 +183,7 @@ templates.env.globals.update(
     OUTCOME_LABELS=OUTCOME_LABELS,
     ASSIGNMENT_STATUS_LABELS=ASSIGNMENT_STATUS_LABELS,
     SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
+    GROUP_RUN_STATUS_LABELS=GROUP_RUN_STATUS_LABELS,
     FAMILY_LABELS=FAMILY_LABELS,
     FEELING_LABELS=FEELING_LABELS,
     cue_info=cue_info,

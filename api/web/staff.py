@@ -17,9 +17,9 @@ from actions.vocabulary import ASSIGNMENT_STATUSES, CorrectionKind, SessionStatu
 from api.db import DbSession
 from api.deps import ScenariosDep
 from api.exceptions import FormProblems, PracticeError
-from api.models import Cohort, CohortMember, User
+from api.models import Cohort, CohortMember, GroupRun, User
 from api.schemas import AssignmentCreate
-from api.services import access, assignments, cohorts, reviews, surveys
+from api.services import access, assignments, cohorts, group_runs, reviews, surveys
 from api.web.errors import WebRoute, error_page
 from api.web.render import cue_catalogue, meter_for, render
 from api.web.session import FormUser, WebUser, staff_only
@@ -77,6 +77,8 @@ def cohort_page(
             "titles": _titles(scenarios),
             "notice": notice,
             **cohort_section(db, cohort),
+            "group_runs": group_runs.runs_for_cohort(db, cohort.id),
+            "scenarios": sorted(scenarios.values(), key=lambda s: (s.brief()["difficulty"], s.id)),
         },
     )
 
@@ -420,6 +422,8 @@ def review_transcript(
         corrections.setdefault(correction.turn_index, []).append(correction)
     scenario = scenarios.get(session.scenario_id)
     brief = scenario.brief() if scenario is not None else {}
+    group_run_id = db.scalar(select(GroupRun.id).where(GroupRun.session_id == session.id))
+    speaker = "The group" if group_run_id else (owner.display_name or owner.username) if owner else "Learner"
     notice = {
         "comment": "Comment saved. The learner sees it with their transcript.",
         "correction": "Correction saved.",
@@ -438,7 +442,8 @@ def review_transcript(
             "cues": sorted(cue_catalogue().values(), key=lambda c: (c.family, c.label)),
             "notice": notice,
             "meter": meter_for(session.opening or [], session.turns),
-            "learner_label": owner.display_name or owner.username if owner else "Learner",
+            "learner_label": speaker,
+            "group_run_id": group_run_id,
         },
     )
 

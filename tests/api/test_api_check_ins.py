@@ -134,7 +134,12 @@ async def test_no_staff_role_reaches_a_check_in_by_any_route(world, engine, runn
             json={"scenario_ids": ["front_desk"], "due_at": "2999-01-01T00:00:00Z"},
         )
     ).json()
+    # A group run of her cohort that she joined, so the group practice routes are read with real ids too.
+    run = await world.fay.post("/api/group-runs", json={"cohort_id": world.course["id"], "scenario_id": "front_desk"})
+    assert run.status_code == 201, run.text
+    assert (await world.lena.post("/api/group-runs/join", json={"code": run.json()["code"]})).status_code == 200
     ids = {
+        "run_id": run.json()["id"],
         "session_id": sid,
         "check_in_id": made["id"],
         "cohort_id": world.course["id"],

@@ -198,3 +198,66 @@ def test_the_check_in_pages_pass_axe_on_a_desktop_and_a_phone(browser: Browser, 
         assert page.get_by_role("heading", name="Talk to someone today").count() == 1
         assert axe_violations(page, axe_script) == [], ("saved check-in", options)
         context.close()
+
+
+def test_the_group_practice_pages_pass_axe_on_a_desktop_and_a_phone(
+    browser: Browser, site: Site, axe_script: Path
+) -> None:
+    """The join page (and a wrong code's message), a member's page while voting, the facilitator's
+    controls, the shared screen and an ended run, after a turn with alternatives: no serious or
+    critical violation, and no sideways scrolling on a phone."""
+    facilitator, facilitator_id = site.account("facilitator")
+    (one, one_id), (two, two_id) = site.account("learner"), site.account("learner")
+    cohort = site.cohort(
+        {facilitator: (facilitator_id, "facilitator"), one: (one_id, "learner"), two: (two_id, "learner")}
+    )
+    with site.api(facilitator) as lead, site.api(one) as first, site.api(two) as second:
+        run = lead.post("/api/group-runs", json={"cohort_id": cohort, "scenario_id": "gp_reception_appointment"})
+        assert run.status_code == 201, run.text
+        run_id, code = run.json()["id"], run.json()["code"]
+        for member in (first, second):
+            assert member.post("/api/group-runs/join", json={"code": code}).status_code == 200
+        first.post(
+            f"/api/group-runs/{run_id}/proposals", json={"text": "That sounds really frustrating. What happened?"}
+        )
+        second.post(f"/api/group-runs/{run_id}/proposals", json={"text": "Calm down, please."})
+        proposals = lead.get(f"/api/group-runs/{run_id}").json()["proposals"]
+        assert lead.post(f"/api/group-runs/{run_id}/pick", json={"proposal_id": proposals[0]["id"]}).status_code == 200
+        first.post(f"/api/group-runs/{run_id}/proposals", json={"text": "I'm sorry you've had to wait so long."})
+        second.post(f"/api/group-runs/{run_id}/proposals", json={"text": "What would help most right now?"})
+        assert lead.post(f"/api/group-runs/{run_id}/vote", json={"seconds": 600}).status_code == 200
+        ended = lead.post("/api/group-runs", json={"cohort_id": cohort, "scenario_id": "gp_reception_appointment"})
+        first.post("/api/group-runs/join", json={"code": ended.json()["code"]})
+        assert lead.post(f"/api/group-runs/{ended.json()['id']}/end").status_code == 200
+    pages = [
+        (one, "/group"),
+        (one, f"/group/{run_id}"),
+        (one, f"/group/{ended.json()['id']}"),
+        (facilitator, f"/group/{run_id}"),
+        (facilitator, f"/group/{run_id}/screen"),
+        (facilitator, f"/facilitate/cohorts/{cohort}"),
+    ]
+    for options in (
+        {"viewport": {"width": 1280, "height": 900}},
+        {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    ):
+        contexts = {}
+        for who in (one, facilitator):
+            contexts[who] = browser.new_context(locale="en-GB", **options)
+            sign_in(contexts[who].new_page(), site.base_url, who)
+        for who, path in pages:
+            page = contexts[who].new_page()
+            page.goto(f"{site.base_url}{path}")
+            assert page.locator("h1").count() == 1, path
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (path, options)
+            assert axe_violations(page, axe_script) == [], (path, options)
+            page.close()
+        page = contexts[one].new_page()
+        page.goto(f"{site.base_url}/group")
+        page.get_by_label("Code").fill("NOPE22")
+        page.get_by_role("button", name="Join").click()
+        assert page.get_by_role("alert").count() == 1
+        assert axe_violations(page, axe_script) == [], ("wrong code", options)
+        for context in contexts.values():
+            context.close()

@@ -119,3 +119,67 @@
     });
   });
 }());
+
+/* Group practice: the live part of the page (#group-live) follows the run over server-sent
+   events. Each event carries that part as this viewer may see it, rendered by the server; the
+   focused control keeps its focus, a new patient line is announced, and the proposal form shows
+   only while proposals are open. Without EventSource (or JavaScript) the page works by reloading. */
+(function () {
+  "use strict";
+  var live = document.getElementById("group-live");
+  if (!live || !window.EventSource) { return; }
+  var status = document.getElementById("group-status");
+  var proposalForm = document.getElementById("proposal-form");
+  var state = live.querySelector(".group-state");
+  var turns = state ? parseInt(state.getAttribute("data-turns") || "0", 10) : 0;
+  var runStatus = state ? state.getAttribute("data-status") : "";
+  var refreshNote = document.querySelector(".live-note .hint");
+  var source = new EventSource(live.getAttribute("data-events"));
+
+  function say(text) { if (status && text) { status.textContent = text; } }
+
+  source.addEventListener("state", function (event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    var focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.id : "";
+    live.innerHTML = data.html;
+    live.setAttribute("data-version", String(data.version));
+    if (focused) {
+      var again = document.getElementById(focused);
+      if (again) { again.focus(); }
+    }
+    if (proposalForm) { proposalForm.hidden = !data.can_propose; }
+    if (data.turns > turns) {
+      say(data.patient_said ? "The patient replied: " + data.patient_said : "The group's reply was sent.");
+      // A new turn: the reply this member proposed last time is done with; anything else they typed stays.
+      var box = document.getElementById("proposal-text");
+      if (box && box.value === box.getAttribute("data-proposed")) { box.value = ""; box.setAttribute("data-proposed", ""); }
+    } else if (data.status !== runStatus) {
+      say(data.status === "paused" ? "The facilitator paused the group practice." :
+          data.status === "ended" ? "The group practice has ended." : "The group practice has resumed.");
+    }
+    turns = data.turns;
+    runStatus = data.status;
+    if (data.status === "ended") { source.close(); }
+  });
+  source.addEventListener("gone", function () {
+    source.close();
+    if (refreshNote) { refreshNote.textContent = "(this group practice is no longer open to you)"; }
+  });
+
+  // A vote's time left, counted down on the page (not announced: the deadline is in the text).
+  window.setInterval(function () {
+    live.querySelectorAll(".vote-countdown").forEach(function (el) {
+      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-deadline")) - Date.now()) / 1000));
+      el.textContent = " (" + left + (left === 1 ? " second" : " seconds") + " left)";
+    });
+  }, 1000);
+
+  // Forms swapped in by an event: announce the wait as the page's own data-wait forms do.
+  live.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-wait")) { return; }
+    var wait = form.querySelector(".wait-status");
+    if (wait) { wait.textContent = form.getAttribute("data-wait"); }
+  });
+}());
