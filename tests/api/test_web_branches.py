@@ -53,6 +53,9 @@ async def test_from_the_report_a_learner_tries_a_different_reply_and_sees_then_a
     assert "Then and now, from reply 2" in text
     assert f'href="/practise/sessions/{original["id"]}/report"' in text
     assert 'role="img"' in text and 'id="then-now-t"' in text and "<polyline" in text and "stroke-dasharray" in text
+    desc = re.search(r'<desc id="then-now-d">([^<]*)</desc>', text)
+    assert desc is not None  # the chart's numbers in words: both lines start from the same tension
+    assert desc.group(1) == "Then: before 2 58, reply 2 58, reply 3 58; Now: before 2 58, reply 2 58, reply 3 none"
     table = text[text.index("<table>", text.index("then-now-heading")) :]
     table = table[: table.index("</table>")]
     rows = re.findall(r'<th scope="row">(\d+)</th>', table)
