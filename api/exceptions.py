@@ -14,6 +14,7 @@ Our exception hierarchy:
   + Forbidden (403 forbidden)
   + Conflict (409 conflict)
     - TurnInProgress (409 turn_in_progress, Retry-After: 2)
+    - ReplayDiverged (409 branch_diverged: a branch's replay did not give the original's turns)
   + TooManyAttempts (429 too_many_attempts, Retry-After: seconds until a failed sign-in expires)
   + InvalidRequest (422 invalid_request)
     - FormProblems (422 invalid_form)
@@ -116,6 +117,13 @@ class TurnInProgress(Conflict):
 
     def __init__(self, message: str = "Your previous reply is still being answered; try again in a moment.") -> None:
         super().__init__(message)
+
+
+class ReplayDiverged(Conflict):
+    """A branch's replay of a session came back different from the original (the engine, the
+    scorer or a scenario changed since): the branch is stopped, never continued on a different past."""
+
+    code = "branch_diverged"
 
 
 class TooManyAttempts(PracticeError):

@@ -130,6 +130,12 @@ class PracticeSession(Base):
     # empty when no turn is in flight; a lease past ``turn_lease_until`` (its worker died) is free.
     turn_lease_owner: Mapped[str | None] = mapped_column(String(32), default=None)
     turn_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A branch ("Try a different reply here", ``api.services.branches``): the session it replays
+    # and the turn the learner said differently. Turns 1..branch_turn-1 were replayed from the
+    # original's replies and came back the same. No foreign key (see migration 0011): the
+    # original may be deleted (retention) and the branch keeps its own transcript.
+    branch_of: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    branch_turn: Mapped[int | None] = mapped_column(Integer, default=None)
 
     turns: Mapped[list[Turn]] = relationship(
         back_populates="session", order_by="Turn.index", cascade="all, delete-orphan"

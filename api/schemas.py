@@ -68,6 +68,10 @@ class TurnCreate(Request):
     text: str = Field(description="What the learner says: 1-1000 characters after trimming; a leading '/' is dropped.")
 
 
+class BranchCreate(Request):
+    turn: int = Field(ge=1, le=MAX_ID, description="The reply (numbered from 1) to say differently.")
+
+
 class SessionEnd(Request):
     reason: EndReason = "finished"
 
@@ -107,6 +111,21 @@ class SessionOut(SessionState):
     opening: list[JsonObject] = Field(description="patient_line messages that open the conversation.")
     created_at: datetime
     ended_at: datetime | None = None
+    branch_of: str | None = Field(
+        default=None, description="A branch: the session it replays (its turns before branch_turn are replayed)."
+    )
+    branch_turn: int | None = Field(default=None, description="A branch: the reply said differently.")
+
+
+class BranchLink(BaseModel):
+    """A branch of a session: tried differently from reply ``turn``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    branch_turn: int | None = None
+    status: SessionStatus
+    created_at: datetime
 
 
 class TurnOut(BaseModel):
@@ -148,6 +167,9 @@ class Transcript(SessionOut):
     )
     corrections: list[CorrectionOut] = Field(
         default_factory=list, description="Reviewers' corrections of detected cues."
+    )
+    branches: list[BranchLink] = Field(
+        default_factory=list, description="Your branches of this session (tried differently from a reply)."
     )
 
 

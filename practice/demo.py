@@ -25,6 +25,11 @@ WELL_HANDLED = [
     "So you've given up a shift to be here, and you've been worried about your chest for weeks.",
     "Would you like me to ask the duty doctor to see you this afternoon, or would you rather I book the first appointment tomorrow?",
 ]
+# A different reply 2 for the finished conversation's branch (then and now on its report).
+TRIED_DIFFERENTLY = [
+    "Look, if you'd kept your number up to date you'd have got the text.",
+    "What would help you most right now?",
+]
 # Two replies that keep a conversation going (so the chat page has feedback on it, not a report).
 GOING = [
     "I'm sorry, that sounds really frustrating. Can you tell me what happened this morning?",
@@ -51,6 +56,7 @@ class Demo:
     finished_id: str = ""  # a whole conversation, ended, with a reviewer's comment
     active_id: str = ""  # a conversation in progress, with feedback on two replies
     safety_id: str = ""  # a conversation ended by stepping away
+    branch_id: str = ""  # the finished conversation tried differently from reply 2, and ended
 
     def client(self, role: str) -> httpx.Client:
         username, password = self.accounts[role]
@@ -68,6 +74,7 @@ class Demo:
             Page("catalogue", "/practise", "learner"),
             Page("chat", f"/practise/sessions/{self.active_id}", "learner"),
             Page("report", f"/practise/sessions/{self.finished_id}/report", "learner"),
+            Page("branch-report", f"/practise/sessions/{self.branch_id}/report", "learner"),
             Page("step-away", f"/practise/sessions/{self.safety_id}/step-away", "learner"),
             Page("history", "/practise/history", "learner"),
             Page("my-assignments", "/practise/assignments", "learner"),
@@ -104,6 +111,16 @@ def _converse(api: httpx.Client, replies: list[str], *, seed: int, end: str | No
     if end and not ended:
         _check(api.post(f"/api/sessions/{session['id']}/end", json={"reason": end}))
     return str(session["id"])
+
+
+def _branch(api: httpx.Client, session_id: str, *, turn: int, replies: list[str]) -> str:
+    """``session_id`` tried differently from reply ``turn`` with ``replies``, then ended."""
+    branch = _check(api.post(f"/api/sessions/{session_id}/branches", json={"turn": turn}))
+    for text in replies:
+        if _check(api.post(f"/api/sessions/{branch['id']}/turns", json={"text": text})).get("summary"):
+            return str(branch["id"])
+    _check(api.post(f"/api/sessions/{branch['id']}/end", json={"reason": "finished"}))
+    return str(branch["id"])
 
 
 def _sign_in(api_url: str, username: str, password: str) -> httpx.Client:
@@ -184,6 +201,7 @@ def seed(api_url: str, database_url: str, *, prefix: str = "demo") -> Demo:
         demo.finished_id = _converse(learner, WELL_HANDLED, seed=7, end="finished")
         _check(learner.put(f"/api/sessions/{demo.finished_id}/satisfaction", json={"rating": 5}))
         demo.safety_id = _converse(learner, GOING[:1], seed=8, end="safety")
+        demo.branch_id = _branch(learner, demo.finished_id, turn=2, replies=TRIED_DIFFERENTLY)
         demo.active_id = _converse(learner, GOING, seed=9, end=None)
     with demo.client("reviewer") as rev:
         _check(

@@ -12,6 +12,8 @@ from api.deps import EngineDep, LocksDep, ScenariosDep, SettingsDep
 from api.models import PracticeSession
 from api.schemas import (
     MAX_ID,
+    BranchCreate,
+    BranchLink,
     EndResult,
     ErrorResponse,
     Responses,
@@ -26,7 +28,7 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import access, authoring, reviews, sessions
+from api.services import access, authoring, branches, reviews, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -139,6 +141,46 @@ def get_session(session_id: str, db: DbSession, scenarios: ScenariosDep, user: C
         out.scenario = _brief(scenarios, session.scenario_id)
     out.comments = reviews.comments(db, session.id)
     out.corrections = reviews.corrections(db, session.id)
+    if session.owner_id == user.id:
+        out.branches = [BranchLink.model_validate(b) for b in branches.branches_of(db, session)]
+    return out
+
+
+@router.post(
+    "/{session_id}/branches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionOut,
+    responses={422: {"model": ErrorResponse}, **ENGINE_RESPONSES},
+)
+async def create_branch(
+    session_id: str,
+    body: BranchCreate,
+    db: DbSession,
+    engine: EngineDep,
+    scenarios: ScenariosDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> SessionOut:
+    """Try a different reply: a new session that replays your finished session up to reply
+    ``turn`` (same scenario version, same seed, your same replies before it, checked to come
+    back the same; 409 ``branch_diverged`` if not) and waits for your new reply ``turn``."""
+    branch = await branches.start_branch(
+        db,
+        engine=engine,
+        user=user,
+        session_id=session_id,
+        turn=body.turn,
+        builtins=scenarios,
+        directory=settings.authored_scenario_dir,
+        max_chars=settings.max_message_chars,
+    )
+    return await run_in_threadpool(_branch_out, db, branch, scenarios)
+
+
+def _branch_out(db: Any, branch: PracticeSession, scenarios: Mapping[str, Any]) -> SessionOut:
+    out = _session_out(branch, scenarios)
+    if branch.scenario_version is not None:
+        out.scenario = authoring.version_brief(db, branch.scenario_id, branch.scenario_version)
     return out
 
 

@@ -372,3 +372,18 @@ def playable(
     row = _version(db, scenario_id, number)
     ensure_version(directory, scenario_id, number, row.data)
     return Playable(scenario_id, number, engine_key(scenario_id, number), parsed(row))
+
+
+def replayable(
+    db: Session, *, scenario_id: str, version: int | None, builtins: Mapping[str, Any], directory: Path
+) -> Playable:
+    """Exactly what a session played (``scenario_id`` at ``version``), to replay it for its own
+    learner: they played it already, so no publishing is checked; a version's file is written
+    if missing. A scenario no longer in the library is 404."""
+    if version is None:
+        if scenario_id not in builtins:
+            raise scenario_not_found(scenario_id)
+        return Playable(scenario_id, None, scenario_id, builtins[scenario_id])
+    row = _version(db, scenario_id, version)
+    ensure_version(directory, scenario_id, version, row.data)
+    return Playable(scenario_id, version, engine_key(scenario_id, version), parsed(row))

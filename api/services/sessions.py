@@ -170,6 +170,8 @@ async def start_session(
     seed: int | None = None,
     scenario_version: int | None = None,
     engine_key: str | None = None,
+    branch_of: str | None = None,
+    branch_turn: int | None = None,
 ) -> PracticeSession:
     """Open a conversation with the scenario's patient and store the opening line.
 
@@ -192,6 +194,8 @@ async def start_session(
         scenario_version=scenario_version,
         seed=secrets.randbelow(SEED_RANGE) if seed is None else seed,
         status="starting",
+        branch_of=branch_of,
+        branch_turn=branch_turn,
     )
     await run_in_threadpool(_store, db, session)
     started = time.perf_counter()

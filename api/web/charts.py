@@ -108,3 +108,76 @@ def column_chart(points: Sequence[Point], *, title: str, chart_id: str, unit: st
     )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a line chart: a value per x label (None: no point there)."""
+
+    label: str
+    values: Sequence[float | None]
+    dashed: bool = False  # the second line differs by dashes and square markers, not only colour
+
+
+def line_chart(
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    chart_id: str,
+    low: float = 0.0,
+    high: float = 100.0,
+    y_label: str = "",
+    width: int = 560,
+) -> Markup:
+    """Lines over the same x labels (e.g. the patient's tension after each reply, then and now),
+    on a fixed scale from ``low`` to ``high``. Each line has its own dash pattern and marker
+    shape, and its name at its last point, so it reads without colour."""
+    height, left, bottom, top_pad, right = 220, 44, 36, 14, 70
+    plot_h = height - bottom - top_pad
+    plot_w = width - left - right
+    span = (high - low) or 1.0
+    n = max(1, len(x_labels))
+
+    def x_of(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    def y_of(v: float) -> float:
+        return top_pad + (high - min(high, max(low, v))) / span * plot_h
+
+    desc = "; ".join(
+        f"{s.label}: "
+        + ", ".join(f"{x} {_num(v) if v is not None else 'none'}" for x, v in zip(x_labels, s.values, strict=False))
+        for s in series
+    )
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d"'
+        f' preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc or "nothing to show yet")}</desc>',
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{y_of(low):.1f}" y2="{y_of(low):.1f}" stroke="#505a5f"/>',
+        f'<text x="{left - 6}" y="{y_of(high) + 4:.1f}" text-anchor="end" class="chart-value">{_num(high)}</text>',
+        f'<text x="{left - 6}" y="{y_of(low) + 4:.1f}" text-anchor="end" class="chart-value">{_num(low)}</text>',
+    ]
+    if y_label:
+        parts.append(f'<text x="{left}" y="{top_pad - 4}" class="chart-axis">{escape(y_label)}</text>')
+    for i, name in enumerate(x_labels):
+        parts.append(
+            f'<text x="{x_of(i):.1f}" y="{height - 14}" text-anchor="middle" class="chart-axis">{escape(name)}</text>'
+        )
+    for s in series:
+        colour = "#a6321f" if s.dashed else "#1d70b8"
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        points = [(x_of(i), y_of(v)) for i, v in enumerate(s.values) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>')
+        for px, py in points:
+            if s.dashed:
+                parts.append(f'<rect x="{px - 4:.1f}" y="{py - 4:.1f}" width="8" height="8" fill="{colour}"/>')
+            else:
+                parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="{colour}"/>')
+        if points:
+            px, py = points[-1]
+            parts.append(f'<text x="{px + 8:.1f}" y="{py + 4:.1f}" class="chart-label">{escape(s.label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

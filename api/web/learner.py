@@ -19,8 +19,8 @@ from api.engine import DialogueEngine
 from api.error_handlers import log_failure, practice_error_response
 from api.exceptions import Conflict, EngineFailure, InvalidMessage, InvalidRequest, PracticeError, TurnInProgress
 from api.models import GroupRun, PracticeSession, ScenarioVersion, Turn, User
-from api.services import access, assignments, authoring, check_ins, history, reviews, sessions, surveys
-from api.web.charts import Bar, Point, bar_chart, column_chart
+from api.services import access, assignments, authoring, branches, check_ins, history, reviews, sessions, surveys
+from api.web.charts import Bar, Point, Series, bar_chart, column_chart, line_chart
 from api.web.errors import WebRoute, engine_message, sentence, wants_json
 from api.web.render import DIFFICULTY, FAMILY_LABELS, THEME_LABELS, cue_info, meter_for, render, templates
 from api.web.session import FormUser, WebUser
@@ -155,6 +155,52 @@ async def start(
     return RedirectResponse(f"/practise/sessions/{session.id}", status_code=303)
 
 
+@router.post("/practise/sessions/{session_id}/branches")
+async def branch(
+    request: Request,
+    session_id: str,
+    user: FormUser,
+    db: DbSession,
+    engine: EngineDep,
+    scenarios: ScenariosDep,
+    settings: SettingsDep,
+    turn: Annotated[int, Form(ge=1, le=1_000_000)],
+) -> Response:
+    """ "Try a different reply here": replay the learner's finished session up to reply ``turn``
+    and continue in the chat from there (``branches.start_branch``, as the JSON API)."""
+    started = await branches.start_branch(
+        db,
+        engine=engine,
+        user=user,
+        session_id=session_id,
+        turn=turn,
+        builtins=scenarios,
+        directory=settings.authored_scenario_dir,
+        max_chars=settings.max_message_chars,
+    )
+    return RedirectResponse(f"/practise/sessions/{started.id}", status_code=303)
+
+
+def _then_and_now(db: DbSession, session: PracticeSession) -> dict[str, Any] | None:
+    """A branch's report part: turn by turn from the branching point, then and now, and the
+    patient's tension in both as a two-line chart (with the same numbers in a table)."""
+    compared = branches.comparison(db, session)
+    if compared is None:
+        return None
+    k = compared.turn
+    labels = [f"before {k}"] + [f"reply {step.index}" for step in compared.steps]
+    then = Series("Then", [compared.start_tension, *(step.then_tension for step in compared.steps)])
+    now = Series("Now", [compared.start_tension, *(step.now_tension for step in compared.steps)], dashed=True)
+    chart = line_chart(
+        labels,
+        [then, now],
+        title=f"The patient's tension from reply {k} on, then and now (0 calm, 100 most upset)",
+        chart_id="then-now",
+        y_label="tension",
+    )
+    return {"compared": compared, "chart": chart}
+
+
 def _own(db: DbSession, user: User, session_id: str) -> PracticeSession:
     """The learner's own session (anyone else's answers as missing, like the JSON API)."""
     session = access.readable_session(db, user, session_id)
@@ -177,6 +223,15 @@ def _chat_context(session: PracticeSession, scenarios: Mapping[str, Any]) -> dic
     }
 
 
+def _branch_notice(db: DbSession, session: PracticeSession) -> dict[str, Any] | None:
+    """For a branch's chat: the reply it tries differently, and whether the original is still kept."""
+    if session.branch_of is None:
+        return None
+    original = db.get(PracticeSession, session.branch_of)
+    kept = original is not None and original.owner_id == session.owner_id
+    return {"turn": session.branch_turn, "original_id": session.branch_of if kept else None}
+
+
 @router.get("/practise/sessions/{session_id}")
 def chat(request: Request, session_id: str, user: WebUser, db: DbSession, scenarios: ScenariosDep) -> Response:
     session = _own(db, user, session_id)
@@ -186,7 +241,11 @@ def chat(request: Request, session_id: str, user: WebUser, db: DbSession, scenar
     if session.status == "ended":
         return RedirectResponse(f"/practise/sessions/{session.id}/report", status_code=303)
     scenarios = _with_authored(db, session, scenarios)
-    return render(request, "chat.html", {**_chat_context(session, scenarios), "draft": "", "error": None})
+    return render(
+        request,
+        "chat.html",
+        {**_chat_context(session, scenarios), "draft": "", "error": None, "branch": _branch_notice(db, session)},
+    )
 
 
 def _turn_json(request: Request, session: PracticeSession, turn: Turn, scenarios: Mapping[str, Any]) -> JSONResponse:
@@ -473,6 +532,11 @@ def _report_page(
             "rating_form": rating_form if own and session.status == "ended" else None,
             "satisfaction": surveys.scale() if own else None,
             "rated": rated,
+            "then_and_now": _then_and_now(db, session),
+            # Only the learner tries again, and only their own finished practice (not a group's).
+            "can_branch": own and session.status == "ended" and not _is_group(db, session),
+            "branches": branches.branches_of(db, session) if own else [],
+            "replayable_upto": _replayable_upto(session),
         },
         status_code=status_code,
     )
@@ -503,6 +567,19 @@ def rate(
         form = {"rating": rating, "comment": comment, "error": message.rstrip(".") + ".", "saved": False}
         return _report_page(request, db, user, session, scenarios, rating_form=form, status_code=exc.status_code)
     return RedirectResponse(f"/practise/sessions/{session.id}/report?rated=1#satisfaction", status_code=303)
+
+
+def _replayable_upto(session: PracticeSession) -> int:
+    """How many of the session's replies can be tried differently: up to and including the
+    first the patient never answered (the replay cannot go past it)."""
+    for position, turn in enumerate(session.turns, start=1):
+        if turn.status != "answered":
+            return position
+    return len(session.turns)
+
+
+def _is_group(db: DbSession, session: PracticeSession) -> bool:
+    return db.scalar(select(GroupRun.id).where(GroupRun.session_id == session.id)) is not None
 
 
 def _owner_name(db: DbSession, session: PracticeSession) -> str:

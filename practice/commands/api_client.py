@@ -128,6 +128,12 @@ class PracticeApi:
     def start(self, scenario_id: str) -> dict[str, Any]:
         return self._call("POST", "/api/sessions", {"scenario_id": scenario_id})
 
+    def branch(self, session_id: str, turn: int) -> dict[str, Any]:
+        return self._call("POST", f"/api/sessions/{session_id}/branches", {"turn": turn})
+
+    def transcript(self, session_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/sessions/{session_id}")
+
     def say(self, session_id: str, text: str) -> dict[str, Any]:
         return self._call("POST", f"/api/sessions/{session_id}/turns", {"text": text})
 

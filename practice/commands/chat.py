@@ -1,4 +1,6 @@
 """`practice chat --scenario ID`: rehearse a conversation in the terminal, through the API.
+`practice chat --branch SESSION:TURN`: try a different reply at reply TURN of a finished
+session of yours (the conversation before it is replayed exactly, then you carry on).
 
 Reads the learner's replies with ``input()`` (so piped stdin works too), shows the patient's
 lines with a calm/angry meter, feedback on every reply, and the summary at the end.
@@ -30,10 +32,27 @@ COMMANDS: dict[str, EndReason] = {"/end": "finished", "/safety": "safety"}
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("chat", help="practise a conversation with a simulated patient")
-    parser.add_argument("--scenario", required=True, metavar="ID", help="scenario id (see `practice scenarios`)")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", metavar="ID", help="scenario id (see `practice scenarios`)")
+    which.add_argument(
+        "--branch",
+        type=branch_point,
+        metavar="SESSION:TURN",
+        help="try a different reply at reply TURN of your finished session SESSION (its id, as on its report)",
+    )
     add_api_argument(parser)
     add_sign_in_arguments(parser)
     parser.set_defaults(handler=run)
+
+
+def branch_point(value: str) -> tuple[str, int]:
+    """``SESSION:TURN`` as (session id, reply number from 1)."""
+    session_id, _, turn = value.strip().rpartition(":")
+    if not session_id or not turn.isdigit() or int(turn) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not SESSION:TURN (a session id, a colon, a reply number from 1, e.g. 3f2a...:3)"
+        )
+    return session_id, int(turn)
 
 
 def run(args: argparse.Namespace, *, api: PracticeApi | None = None) -> int:
@@ -54,6 +73,8 @@ def run(args: argparse.Namespace, *, api: PracticeApi | None = None) -> int:
         except ApiError as exc:
             _warn(f"Could not sign in: {exc.message}")
             return 1
+        if args.branch is not None:
+            return Chat(api).run_branch(*args.branch)
         return Chat(api).run(args.scenario)
     finally:
         api.close()
@@ -89,11 +110,36 @@ class Chat:
             if exc.code == "scenario_not_found":
                 _warn("See the scenarios you can practise with: practice scenarios")
             return 1
+        return self._converse(session)
+
+    def run_branch(self, session_id: str, turn: int) -> int:
+        """Replay ``session_id`` up to reply ``turn`` (the API checks it comes back the same),
+        show the conversation so far, then carry on from reply ``turn``."""
+        _say(f"Replaying your conversation up to reply {turn}...")
+        try:
+            session = self.api.branch(session_id, turn)
+            replayed = self.api.transcript(session["id"]).get("turns") or []
+        except ApiUnreachable as exc:
+            _warn(str(exc))
+            return 2
+        except ApiError as exc:
+            _warn(f"Could not try a different reply: {exc.message}")
+            return 1
+        return self._converse(session, replayed=replayed, turn=turn)
+
+    def _converse(self, session: dict[str, Any], *, replayed: list[dict[str, Any]] | None = None, turn: int = 0) -> int:
         self.session_id = session["id"]
         self.name = view.patient_name(session.get("scenario"))
         _say(view.intro(session))
         _say()
         _say(view.patient_lines(session.get("opening") or [], self.name))
+        for earlier in replayed or []:
+            _say()
+            _say(f"You (as before) > {earlier['learner_text']}")
+            self._show_turn({"turn": earlier})
+        if turn:
+            _say()
+            _say(f"This is where you said reply {turn} before. Say something different:")
         try:
             return self._loop()
         except KeyboardInterrupt:

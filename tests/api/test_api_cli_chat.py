@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any, cast
 
+import httpx
 import pytest
 import uvicorn
 
@@ -239,3 +240,39 @@ def test_chat_without_username_explains_how_to_sign_in(monkeypatch, capsys):
 def test_chat_username_from_environment(monkeypatch):
     monkeypatch.setenv("PRACTICE_USERNAME", "lena")
     assert parse("chat", "--scenario", "x").username == "lena"
+
+
+def test_chat_branch_replays_then_carries_on(live, monkeypatch, capsys):
+    url, _ = live
+    assert run_chat(monkeypatch, url, "What happened?\nThat sounds hard.\nShall I help?\n/end\n") == 0
+    capsys.readouterr()
+    with httpx.Client(base_url=url) as http:
+        token = http.post("/api/auth/token", data={"username": "lena", "password": PASSWORD}).json()["access_token"]
+        listed = http.get("/api/sessions", headers={"Authorization": f"Bearer {token}"}).json()["items"]
+    original = listed[0]["id"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Tell me more.\n/end\n"))
+    args = parse("chat", "--branch", f"{original}:3", "--api", url, "--username", "lena")
+    assert args.handler(args) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "Replaying your conversation up to reply 3" in out
+    assert "You (as before) > What happened?" in out and "You (as before) > That sounds hard." in out
+    assert "Shall I help?" not in out
+    assert "This is where you said reply 3 before. Say something different:" in out
+    assert "You > Tell me more." in out
+    assert 'Mr Test Patient (upset [###--]):\n  "Patient reply 3."' in out
+    assert "Session summary" in out
+
+
+def test_chat_branch_errors(live, monkeypatch, capsys):
+    url, _ = live
+    monkeypatch.setenv("PRACTICE_PASSWORD", PASSWORD)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    args = parse("chat", "--branch", "0" * 32 + ":2", "--api", url, "--username", "lena")
+    assert args.handler(args) == 1
+    assert "Could not try a different reply: no practice session with id" in capsys.readouterr().err
+    for bad in ("abc", "abc:0", ":3", "abc:x"):
+        with pytest.raises(SystemExit):
+            parse("chat", "--branch", bad)
+    with pytest.raises(SystemExit):
+        parse("chat", "--branch", "abc:1", "--scenario", "front_desk")

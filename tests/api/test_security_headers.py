@@ -52,7 +52,7 @@ def assert_no_inline_code(html: str, where: str) -> None:
 
 async def demo_world(world: Any) -> Demo:
     """practice/demo.py's world (on the ``world`` fixture's users), made through the API with the fake engine: a cohort, an
-    assignment, and lena's finished, stepped-away and in-progress conversations."""
+    assignment, and lena's finished, stepped-away and in-progress conversations, and a branch of the finished one."""
     demo = Demo(api_url="http://testserver", cohort_id=world.course["id"])
     assignment = await world.fay.post(
         f"/api/cohorts/{world.course['id']}/assignments", json={"scenario_ids": ["front_desk"], "due_at": TOMORROW}
@@ -69,6 +69,11 @@ async def demo_world(world: Any) -> Demo:
             assert r.status_code == 200, r.text
         ids.append(session["id"])
     demo.finished_id, demo.safety_id, demo.active_id = ids
+    branch = await world.lena.post(f"/api/sessions/{demo.finished_id}/branches", json={"turn": 1})
+    assert branch.status_code == 201, branch.text
+    demo.branch_id = branch.json()["id"]
+    await world.lena.post(f"/api/sessions/{demo.branch_id}/turns", json={"text": "What happened?"})
+    await world.lena.post(f"/api/sessions/{demo.branch_id}/end", json={"reason": "finished"})
     return demo
 
 

@@ -58,10 +58,14 @@ def test_every_page_passes_axe_and_loads_only_local_assets(browser: Browser, dem
     assert not problems, problems
 
 
-def test_the_chat_and_report_pass_axe_on_a_phone(browser: Browser, demo: Demo, axe_script: Path) -> None:
+def test_the_chat_and_reports_pass_axe_on_a_phone(browser: Browser, demo: Demo, axe_script: Path) -> None:
     contexts = signed_in_contexts(browser, demo, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
-        for path in (f"/practise/sessions/{demo.active_id}", f"/practise/sessions/{demo.finished_id}/report"):
+        for path in (
+            f"/practise/sessions/{demo.active_id}",
+            f"/practise/sessions/{demo.finished_id}/report",
+            f"/practise/sessions/{demo.branch_id}/report",
+        ):
             page = contexts["learner"].new_page()
             page.goto(f"{demo.api_url}{path}")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
