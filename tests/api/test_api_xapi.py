@@ -148,3 +148,24 @@ async def test_configured_to_name_the_learner_and_quote_their_words(settings):
     }
     assert completed["result"]["response"] == "\n".join(WORDS)
     assert completed["object"]["id"] == "https://lms.example.nhs.uk/xapi/practice/scenarios/front_desk"
+
+
+async def test_practice_xapi_export_prints_the_same_statements(world, engine, settings, capsys):
+    from practice.cli import build_parser
+
+    sid = await _finished(world.lena, engine, reason="calmed")
+    exported = await _statements(world.lena, sid)
+    args = build_parser().parse_args(["xapi", "export", sid])
+    assert args.handler(args, settings=settings) == 0
+    printed = json.loads(capsys.readouterr().out)
+    for statement in printed:
+        assert_valid(statement)
+    # The CLI reads the built-in library (these tests' scenarios are stand-ins), so compare the rest.
+    assert [(s["id"], s["actor"], s.get("result"), s["context"]) for s in printed] == [
+        (s["id"], s["actor"], s.get("result"), s["context"]) for s in exported
+    ]
+    unfinished = (await world.lena.post("/api/sessions", json={"scenario_id": "front_desk"})).json()["id"]
+    for session_id, message in ((unfinished, "has not finished yet"), ("0" * 32, "no practice session")):
+        args = build_parser().parse_args(["xapi", "export", session_id])
+        assert args.handler(args, settings=settings) == 1
+        assert message in capsys.readouterr().err
