@@ -10,7 +10,9 @@ database session of its own and sends them, retrying a timeout, a refused connec
 408, 429 or 5xx up to ``PRACTICE_XAPI_LRS_ATTEMPTS`` times, waiting ``PRACTICE_XAPI_LRS_BACKOFF``
 seconds and doubling (at most 60 s) between tries. Any other 4xx is the LRS refusing the
 statements: not retried. Each outcome is logged with the session and statement ids only
-(never a statement's body: it may carry words when configured to). The statement ids are
+(never a statement's body: it may carry words when configured to) and kept in the table
+``xapi_deliveries`` (delivered or not, tries, the LRS's last status, the statement ids: the
+last push per session). The statement ids are
 stable per session, so a session sent twice is stored once.
 """
 
@@ -27,7 +29,8 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.settings import Settings
-from api.models import PracticeSession
+from api.db import utcnow
+from api.models import PracticeSession, XapiDelivery
 from api.services import xapi
 
 log = logging.getLogger("practice.xapi")
@@ -144,7 +147,7 @@ class XapiPusher:
                     log.warning("xapi push of session %s try %d: %s", session_id, attempt, type(exc).__name__)
                 if status is not None and 200 <= status < 300:
                     log.info("xapi push of session %s delivered %s (try %d)", session_id, ",".join(ids), attempt)
-                    self.deliveries.append(Delivery(session_id, ids, True, attempt, status))
+                    self._record(Delivery(session_id, ids, True, attempt, status))
                     return
                 if not retry or attempt == settings.xapi_lrs_attempts:
                     break
@@ -152,7 +155,22 @@ class XapiPusher:
                 if self._stop.wait(min(MAX_BACKOFF, settings.xapi_lrs_backoff * 2 ** (attempt - 1))):
                     break
         log.error("xapi push of session %s not delivered %s (last status %s)", session_id, ",".join(ids), status)
-        self.deliveries.append(Delivery(session_id, ids, False, attempt, status))
+        self._record(Delivery(session_id, ids, False, attempt, status))
+
+    def _record(self, delivery: Delivery) -> None:
+        """Keep the outcome: in memory (tests) and in ``xapi_deliveries`` (one row a session, the last push)."""
+        self.deliveries.append(delivery)
+        with self._sessions() as db:
+            if db.get(PracticeSession, delivery.session_id) is None:
+                return  # deleted meanwhile (retention, the account): nothing to record against
+            row = db.get(XapiDelivery, delivery.session_id) or XapiDelivery(session_id=delivery.session_id)
+            row.delivered = delivery.delivered
+            row.attempts = delivery.attempts
+            row.last_status = delivery.status
+            row.statement_ids = delivery.statement_ids
+            row.updated_at = utcnow()
+            db.add(row)
+            db.commit()
 
 
 def make_pusher(

@@ -12,9 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from api.engine.fake import FakeEngine
 from api.main import create_app
+from api.models import XapiDelivery
 from tests.api.fakes import SCENARIOS
 from tests.test_xapi_schema import assert_valid
 
@@ -107,6 +109,10 @@ async def test_a_failure_is_retried_then_delivered(running, client, engine, lrs)
     assert lrs.requests[0]["body"] == lrs.requests[2]["body"]  # the same statement ids each time
     (delivery,) = running.state.xapi_pusher.deliveries
     assert delivery.delivered and delivery.attempts == 3 and delivery.status == 200 and delivery.session_id == sid
+    with running.state.sessionmaker() as db:
+        row = db.get(XapiDelivery, sid)
+        assert row is not None and row.delivered and row.attempts == 3 and row.last_status == 200
+        assert row.statement_ids == [s["id"] for s in lrs.requests[-1]["body"]]
 
 
 async def test_retries_are_bounded_and_a_refusal_is_not_retried(running, client, engine, lrs):
@@ -123,6 +129,9 @@ async def test_retries_are_bounded_and_a_refusal_is_not_retried(running, client,
         (False, 3, 503),
         (False, 1, 400),
     ]
+    with running.state.sessionmaker() as db:
+        rows = db.scalars(select(XapiDelivery).order_by(XapiDelivery.updated_at)).all()
+        assert [(r.delivered, r.attempts, r.last_status) for r in rows] == [(False, 3, 503), (False, 1, 400)]
 
 
 async def test_a_slow_lrs_never_holds_up_the_learner(running, client, engine, lrs):
