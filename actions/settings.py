@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -111,11 +111,34 @@ class Settings(BaseSettings):
     # to ``rasa_timeout``), and waiting it out would leave the learner's page spinning and make
     # one request last up to twice ``rasa_timeout``, past a proxy's usual 60 s and the CLI's 90 s.
     turn_lock_wait: float = Field(default=10.0, gt=0)
+    # xAPI (ADL 1.0.3) records of finished sessions for a learning record store (api/services/xapi.py).
+    # The learner is an account on ``xapi_account_homepage`` named by ``xapi_actor_id``:
+    # ``hash`` (default: HMAC-SHA256 of the user id with the secret key, opaque and stable while
+    # the key is), ``user_id``, or ``username`` (names the learner: only if the LRS must).
+    xapi_account_homepage: str = "https://compassion-practice.invalid"
+    xapi_activity_base: str = "https://compassion-practice.invalid/xapi"  # scenario, cohort and course IRIs
+    xapi_actor_id: Literal["hash", "user_id", "username"] = "hash"
+    xapi_include_name: bool = False  # the learner's display name (or username) as the actor's ``name``
+    xapi_include_words: bool = False  # the learner's replies as ``result.response``
+    xapi_platform: str = "compassion-practice"
+    # Push to an LRS when a session ends: off while the URL is empty. Credentials only from the
+    # environment (or a secrets manager filling it), never a file in the repo.
+    xapi_lrs_url: str = ""
+    xapi_lrs_username: str | None = None
+    xapi_lrs_password: str | None = Field(default=None, repr=False)
+    xapi_lrs_attempts: int = Field(default=5, ge=1, le=20)  # tries per session, then given up (logged)
+    xapi_lrs_backoff: float = Field(default=2.0, ge=0)  # seconds before the second try, doubling, at most 60
+    xapi_lrs_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("rasa_url", "api_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return ",".join(url.strip().rstrip("/") for url in value.split(",") if url.strip())
+
+    @field_validator("xapi_activity_base", "xapi_lrs_url")
+    @classmethod
+    def _one_url_no_trailing_slash(cls, value: str) -> str:
+        return value.strip().rstrip("/")
 
     @property
     def rasa_urls(self) -> list[str]:

@@ -27,6 +27,7 @@ from api.routes import api_router
 from api.security_headers import wrap as with_security_headers
 from api.services.group_live import GroupEvents
 from api.services.group_runs import ReplyScorer
+from api.services.xapi_push import make_pusher
 from api.web import install as install_web_pages
 
 
@@ -109,9 +110,18 @@ def create_app(
         app.state.database = database
         app.state.sessionmaker = make_sessionmaker(database)
         app.state.password_workers = make_password_workers(settings)  # bound to the serving loop
+        # Off unless PRACTICE_XAPI_LRS_URL is set: finished sessions' statements, sent off the request path.
+        app.state.xapi_pusher = make_pusher(
+            settings,
+            sessions=app.state.sessionmaker,
+            secret_key=app.state.secret_key,
+            scenarios=app.state.scenarios.load,
+        )
         try:
             yield
         finally:
+            if app.state.xapi_pusher is not None:
+                app.state.xapi_pusher.close()
             await app.state.group_events.aclose()
             await engine_client.aclose()
             database.dispose()

@@ -142,6 +142,20 @@ class PracticeSession(Base):
     )
 
 
+class XapiDelivery(Base):
+    """The last push of a session's xAPI statements to the LRS (api/services/xapi_push.py):
+    ids and numbers only, never a statement's body."""
+
+    __tablename__ = "xapi_deliveries"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), primary_key=True)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status: Mapped[int | None] = mapped_column(Integer, default=None)  # the LRS's HTTP status; None: no answer
+    statement_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Turn(Base):
     """What the learner said once, and what came back (patient lines and a score card)."""
 

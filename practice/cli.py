@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from practice.commands import chat, db, retention, scenarios_cmd, score, screenshots, service, users
+from practice.commands import chat, db, retention, scenarios_cmd, score, screenshots, service, users, xapi_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rehearse difficult conversations with a simulated patient, and get feedback on every reply.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (service, chat, scenarios_cmd, score, users, db, retention, screenshots):
+    for module in (service, chat, scenarios_cmd, score, users, db, retention, screenshots, xapi_cmd):
         module.add_parser(subparsers)
     return parser
 

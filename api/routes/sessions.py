@@ -2,7 +2,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from actions.vocabulary import Outcome, SessionStatus
@@ -28,7 +28,7 @@ from api.schemas import (
     TurnOut,
     TurnResult,
 )
-from api.services import access, authoring, branches, reviews, sessions
+from api.services import access, authoring, branches, reviews, sessions, xapi
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -182,6 +182,20 @@ def _branch_out(db: Any, branch: PracticeSession, scenarios: Mapping[str, Any]) 
     if branch.scenario_version is not None:
         out.scenario = authoring.version_brief(db, branch.scenario_id, branch.scenario_version)
     return out
+
+
+@router.get(
+    "/{session_id}/xapi",
+    response_model=list[dict[str, Any]],
+    responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+)
+def get_session_xapi(
+    session_id: str, request: Request, db: DbSession, scenarios: ScenariosDep, settings: SettingsDep, user: CurrentUser
+) -> list[dict[str, Any]]:
+    """The finished session as xAPI 1.0.3 statements (attempted, completed), for a learning
+    record store. Who may read the transcript may read these; 409 until the session has ended."""
+    session = access.readable_session(db, user, session_id)
+    return xapi.statements(db, session, settings=settings, secret_key=request.app.state.secret_key, scenarios=scenarios)
 
 
 @router.post(

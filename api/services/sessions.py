@@ -48,7 +48,7 @@ from api.exceptions import (
     NotFound,
 )
 from api.models import GroupRun, PracticeSession, Turn, User
-from api.services import authoring
+from api.services import authoring, xapi_push
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +336,7 @@ async def _deliver(*, db: Session, engine: DialogueEngine, session: PracticeSess
     await run_in_threadpool(_answered, db, session, turn, reply)
     if session.status == "ended":
         engine.forget([session.id])  # the transcript is the record now
+        xapi_push.session_ended(db, session.id)  # to the LRS, if one is configured (off the request path)
     log.info(
         "session %s turn %d answered in %.0f ms (session %s)",
         session.id,
@@ -394,6 +395,7 @@ async def end_session(
         raise _with_hint(exc, "The session stays open; try ending it again.") from exc
     await run_in_threadpool(_ended, db, session, reply.patient_lines, reply.summary, reason)
     engine.forget([session.id])  # the transcript is the record now
+    xapi_push.session_ended(db, session.id)  # to the LRS, if one is configured (off the request path)
     log.info(
         "session %s ended reason=%s outcome=%s in %.0f ms", session.id, reason, session.outcome, _elapsed_ms(started)
     )
