@@ -39,9 +39,9 @@ class Conflict:
 
 
 def same_text(text: str) -> str:
-    """What makes two learner texts 'the same' for corrections: case, spacing and the
-    punctuation at the ends do not count."""
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip().strip(".!?,;: ").casefold()
+    """What makes two learner texts 'the same' for corrections: their words, in order; case,
+    spacing and punctuation do not count ("Sorry, which ward?" is "sorry which ward")."""
+    return " ".join(re.findall(r"[\w']+", text.replace("\u2019", "'").casefold()))
 
 
 def read_corrections(path: Path) -> list[Correction]:

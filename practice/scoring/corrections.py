@@ -4,7 +4,7 @@ A correction marking a cue wrong is a negative example of that cue on that text;
 added is a positive one. Each corrected text becomes one *partial* example (textcat.train):
 it teaches only the cues reviewers corrected, and says nothing of the others (the scorer's
 other cues on it were never checked by anyone). Corrections of the same text (compared
-without case, spacing or end punctuation) that disagree on a cue (one reviewer says it is
+by their words alone: case, spacing and punctuation aside) that disagree on a cue (one reviewer says it is
 wrong, another that it was missed) are a conflict: that cue on that text is left out, and the
 report counts them; reviewers see the list (api/services/reviews.py, `conflicts`).
 
