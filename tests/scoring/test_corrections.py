@@ -177,3 +177,20 @@ def test_score_cards_record_the_build_that_scored_them(scorer):
     assert read_reply("Sorry, which ward?", None).scorer == scorer.version
     assert alternative_card("Sorry, which ward?", None)["scorer"] == scorer.version
     assert scorer.version == (scorer.classifier.key if scorer.classifier else builds.RULES_ONLY)
+
+
+def test_the_cli_says_what_is_wrong(tmp_path, capsys, scorer):
+    from practice.cli import main
+
+    assert main(["score", "--with-corrections"]) == 2
+    assert "--with-corrections goes with --build" in capsys.readouterr().err
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    report = tmp_path / "report.json"
+    code = main(["score", "--build", "--with-corrections", "--corrections", str(empty), "--report-json", str(report)])
+    assert code == 2 and "no corrections to learn from" in capsys.readouterr().out
+    assert json.loads(report.read_text()) == {"error": "no corrections to learn from"}
+    assert main(["score", "--use", "nope-1234"]) == 2
+    assert "no build 'nope-1234' of the current training data" in capsys.readouterr().out
+    assert main(["score", "--builds"]) == 0
+    assert scorer.version in capsys.readouterr().out
