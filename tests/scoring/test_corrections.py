@@ -4,6 +4,7 @@ partial examples, versioned builds and their selection, and score cards naming t
 from __future__ import annotations
 
 import json
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -194,3 +195,18 @@ def test_the_cli_says_what_is_wrong(tmp_path, capsys, scorer):
     assert "no build 'nope-1234' of the current training data" in capsys.readouterr().out
     assert main(["score", "--builds"]) == 0
     assert scorer.version in capsys.readouterr().out
+
+
+def test_the_cli_reads_the_databases_corrections(tmp_path, monkeypatch, capsys, scorer):
+    """Without --corrections the command reads the API's database (migrated first), here empty."""
+    from actions.settings import get_settings
+    from practice.scoring import commands
+
+    monkeypatch.setenv("PRACTICE_DATABASE_URL", f"sqlite:///{tmp_path / 'practice.db'}")
+    get_settings.cache_clear()
+    try:
+        assert commands.database_corrections() == []
+        assert commands.run_build_with_corrections(sys.stdout, None) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "no corrections to learn from" in capsys.readouterr().out
