@@ -210,3 +210,9 @@ def test_the_cli_reads_the_databases_corrections(tmp_path, monkeypatch, capsys, 
     finally:
         get_settings.cache_clear()
     assert "no corrections to learn from" in capsys.readouterr().out
+
+
+def test_the_admin_pages_runner_runs_the_cli_in_a_child_and_reads_its_report():
+    from api.services.scorer_builds import run_in_child
+
+    assert run_in_child([]) == {"error": "no corrections to learn from"}
