@@ -46,7 +46,7 @@ RESULT = {
 }
 
 
-async def test_a_correction_keeps_its_reviewer_time_and_the_scorer_build_it_corrected(world, engine):
+async def test_a_correction_keeps_its_reviewer_time_and_the_scorer_build_it_corrected(world, engine, browser_for):
     sid = await practise(world, engine, "lena", "Sorry, what was the name?", ("apologise", "de_escalation"))
     r = await world.rae.post(f"/api/sessions/{sid}/turns/1/corrections", json={"cue": "apologise", "kind": "wrong"})
     assert r.status_code == 201, r.text
@@ -55,6 +55,8 @@ async def test_a_correction_keeps_its_reviewer_time_and_the_scorer_build_it_corr
     assert body["created_at"]
     listed = (await world.rae.get(f"/api/sessions/{sid}/corrections")).json()["items"]
     assert listed[0]["scorer_version"] == "abc123"
+    page = await browser_for(world.users["rae"]).get(f"/review/sessions/{sid}")
+    assert "scorer build <code>abc123</code>" in page.text
 
 
 async def test_conflicting_corrections_are_listed_for_reviewers_not_merged(world, engine, browser_for):
