@@ -29,6 +29,7 @@ class ReplyReading:
     tentative: frozenset[str]  # cues below the confidence floor ("possibly")
     opportunity: dict[str, Any] | None  # {"emotion", "taken"} when the previous line offered one
     feedback: list[str]
+    scorer: str = ""  # the scorer build that read it (actions/scoring/builds.py): cards record it
 
     @property
     def found(self) -> set[str]:
@@ -59,7 +60,9 @@ def read_reply(said: str, previous: Mapping[str, Any] | None) -> ReplyReading:
     emotion = previous.get("opportunity") if previous else None
     opportunity = {"emotion": emotion, "taken": bool(found & EMPATHIC_CUES)} if emotion else None
     feedback = turn_feedback(cues, opportunity=opportunity, reply=result.text)
-    return ReplyReading(result=result, cues=cues, tentative=tentative, opportunity=opportunity, feedback=feedback)
+    return ReplyReading(
+        result=result, cues=cues, tentative=tentative, opportunity=opportunity, feedback=feedback, scorer=scorer.version
+    )
 
 
 def alternative_card(said: str, previous: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -78,4 +81,5 @@ def alternative_card(said: str, previous: Mapping[str, Any] | None) -> dict[str,
         "opportunity": reading.opportunity,
         "feedback": reading.feedback,
         "flags": list(reading.result.flags),
+        "scorer": reading.scorer,
     }

@@ -52,6 +52,8 @@ __all__ = [
     "SIGN_IN_KEYS",
     "CorrectionKind",
     "CORRECTION_KINDS",
+    "RebuildStatus",
+    "REBUILD_STATUSES",
     "CueFamily",
     "CUE_FAMILIES",
     "SurveyPhase",
@@ -158,6 +160,11 @@ SIGN_IN_KEYS: tuple[SignInKey, ...] = get_args(SignInKey)
 #: A reviewer's correction of the scorer: a detected cue that is not there, or one it missed.
 CorrectionKind = Literal["wrong", "missed"]
 CORRECTION_KINDS: tuple[CorrectionKind, ...] = get_args(CorrectionKind)
+#: Where a rebuild of the scorer with reviewers' corrections is (practice/scoring/corrections.py):
+#: training (``running``), then selected to score (``installed``), refused by the dev macro-F1 rule
+#: (``refused``), or stopped by an error (``failed``).
+RebuildStatus = Literal["running", "installed", "refused", "failed"]
+REBUILD_STATUSES: tuple[RebuildStatus, ...] = get_args(RebuildStatus)
 
 #: The cue groups (``families`` in data/cues/taxonomy.yml), in the taxonomy's order: the two
 #: helpful families first, then the anti-patterns that harm.

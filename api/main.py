@@ -27,6 +27,7 @@ from api.routes import api_router
 from api.security_headers import wrap as with_security_headers
 from api.services.group_live import GroupEvents
 from api.services.group_runs import ReplyScorer
+from api.services.scorer_builds import Rebuilder, run_in_child
 from api.services.xapi_push import make_pusher
 from api.web import install as install_web_pages
 
@@ -96,9 +97,11 @@ def create_app(
     engine_client: DialogueEngine | None = None,
     scenario_loader: ScenarioLoader | None = None,
     reply_scorer: ReplyScorer | None = None,
+    scorer_rebuilder: Rebuilder | None = None,
 ) -> FastAPI:
     """Build the app. Tests pass their own settings, a fake engine client and scenarios (and,
-    for group runs, a stand-in for the scorer of the replies a group did not send)."""
+    for group runs, a stand-in for the scorer of the replies a group did not send, and for the
+    admin page, one for the scorer's rebuild with corrections)."""
     settings = settings or get_settings()
     _default_logging()
     engine_client = engine_client or make_engine(settings)
@@ -141,6 +144,7 @@ def create_app(
     app.state.session_locks = SessionLocks()
     app.state.group_events = GroupEvents()
     app.state.reply_scorer = reply_scorer or _reply_scorer
+    app.state.scorer_rebuilder = scorer_rebuilder or run_in_child  # tests pass a stand-in
     install_error_handlers(app)
     app.include_router(api_router)
     install_web_pages(app)  # the browser pages: sign in, practise, facilitate, review

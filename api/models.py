@@ -26,6 +26,7 @@ from actions.vocabulary import (
     GroupPhase,
     GroupRunStatus,
     Outcome,
+    RebuildStatus,
     Role,
     SessionEndReason,
     SessionStatus,
@@ -228,8 +229,26 @@ class CueCorrection(Base):
     cue: Mapped[str] = mapped_column(String(64))
     kind: Mapped[CorrectionKind] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the scorer build whose score card was corrected (the card's `scorer`; None before cards had it)
+    scorer_version: Mapped[str | None] = mapped_column(String(64), default=None)
 
     turn: Mapped[Turn] = relationship()
+
+
+class ScorerRebuild(Base):
+    """A rebuild of the scorer's classifier with reviewers' corrections, started from the admin
+    page: who started it, when, and what came of it (the before/after report as JSON)."""
+
+    __tablename__ = "scorer_rebuilds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[RebuildStatus] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    build_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class AuthoredScenario(Base):

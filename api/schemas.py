@@ -443,6 +443,29 @@ class CorrectionOut(BaseModel):
     kind: CorrectionKind
     reviewer_id: int
     created_at: datetime
+    scorer_version: str | None = Field(
+        None, description="The scorer build whose score card was corrected (null for corrections older than that)."
+    )
+
+
+class ConflictTurn(BaseModel):
+    session_id: str
+    turn_index: int
+    kind: CorrectionKind
+
+
+class ConflictOut(BaseModel):
+    """Reviewers disagree on a cue in the same words: left out of the scorer's rebuilds until settled."""
+
+    text: str
+    cue: str
+    wrong: int = Field(description="Corrections saying the cue is not there.")
+    missed: int = Field(description="Corrections saying the scorer missed it.")
+    turns: list[ConflictTurn] = Field(description="The corrected turns you may read.")
+
+
+class ConflictList(BaseModel):
+    items: list[ConflictOut]
 
 
 class CorrectionList(BaseModel):

@@ -87,6 +87,7 @@ class Demo:
             Page("completion", f"/facilitate/assignments/{self.assignment_id}", "facilitator"),
             Page("review-list", "/review", "reviewer"),
             Page("review-transcript", f"/review/sessions/{self.finished_id}", "reviewer"),
+            Page("admin-scorer", "/admin/scorer", "admin"),
             Page("not-for-you", "/facilitate", "learner"),
             Page("not-found", "/practise/sessions/no-such-session", "learner"),
         ]

@@ -160,6 +160,7 @@ COLUMNS = [
     (api.models.CheckIn.feeling, v.FEELINGS),
     (api.models.GroupRun.status, v.GROUP_RUN_STATUSES),
     (api.models.GroupRun.phase, v.GROUP_PHASES),
+    (api.models.ScorerRebuild.status, v.REBUILD_STATUSES),
 ]
 
 

@@ -28,7 +28,9 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from actions.scoring import builds
 from actions.scoring import clauses as cl
 from actions.scoring import textcat as tc
 from actions.scoring.calibration import Calibration, load_calibration
@@ -108,8 +110,11 @@ class Scorer:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def load(cls, *, build_if_missing: bool = True, force_build: bool = False) -> Scorer:
-        """Load taxonomy, rules and the cached classifier (training it if missing)."""
+    def load(
+        cls, *, build_if_missing: bool = True, force_build: bool = False, build_dir: Path = builds.BUILD_DIR
+    ) -> Scorer:
+        """Load taxonomy, rules and the selected classifier build (builds.py), training the
+        plain build if it is missing."""
         taxonomy = load_taxonomy()
         rules = load_rules(str(RULES_PATH), tuple(taxonomy.ids))
         lang = get_lang()
@@ -117,14 +122,17 @@ class Scorer:
         classifier = None
         key = classifier_key()
         if key is not None:
-            classifier = None if force_build else tc.load(key)
+            chosen = builds.choose(key, build_dir)
+            classifier = None if force_build else tc.load(chosen, build_dir)
+            if classifier is None and chosen != key and not force_build:
+                classifier = tc.load(key, build_dir)
             if classifier is None and (build_if_missing or force_build):
                 if not force_build:
                     tc.log(f"classifier cache build/scorer/{key} missing: building it now")
                 start = time.perf_counter()
                 examples = load_split("train", set(taxonomy.ids))
                 plain = cls(taxonomy, rules, lang, None)
-                classifier = tc.build(examples, plain.classifier_input, taxonomy.ids, key)
+                classifier = tc.build(examples, plain.classifier_input, taxonomy.ids, key, build_dir)
                 notes.append(
                     f"built classifier {key} from {len(examples)} examples in {time.perf_counter() - start:.1f}s"
                 )
@@ -139,6 +147,11 @@ class Scorer:
                 f"not {key}: refit it with bench/cv_scorer.py --calibrate"
             )
         return cls(taxonomy, rules, lang, classifier, notes, calibration)
+
+    @property
+    def version(self) -> str:
+        """The build that scores (builds.py): what score cards and corrections record."""
+        return self.classifier.key if self.classifier is not None else builds.RULES_ONLY
 
     # -- scoring ------------------------------------------------------------------------
     def _sentences(self, text: str) -> list[_Sentence]:
@@ -452,6 +465,7 @@ class _Pass:
 
 
 _LOCK = threading.Lock()
+_SELECTION: list[int | None] = [None]  # builds.selection_token() when the cached scorer was loaded
 
 
 @lru_cache(maxsize=1)
@@ -460,8 +474,14 @@ def _cached() -> Scorer:
 
 
 def get_scorer() -> Scorer:
-    """The process-wide scorer (loaded once; thread-safe first load)."""
+    """The process-wide scorer (loaded once; thread-safe first load). Another build selected
+    since (`practice score --use`, or a rebuild installed from the admin page) is loaded at
+    the next call, so a running action server scores with it without a restart."""
     with _LOCK:
+        token = builds.selection_token()
+        if token != _SELECTION[0]:
+            _cached.cache_clear()
+            _SELECTION[0] = token
         return _cached()
 
 

@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
@@ -87,7 +88,7 @@ class TrainedClassifier:
 
 # Modules that only read the scorer's output (never what the classifier sees): editing them
 # must not retrain it.
-NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "calibration.py"})
+NOT_CLASSIFIER_INPUT = frozenset({"moves.py", "result.py", "calibration.py", "builds.py"})
 
 
 def cache_key(train_files: list[Path], config: dict = CONFIG) -> str:
@@ -128,29 +129,36 @@ def _new_pipeline(labels: list[str], config: dict) -> Language:
     return nlp
 
 
+Partial = tuple[list[str], dict[str, float]]  # classifier words, and only the labels known for them
+
+
 def train(
     examples: list[tuple[list[str], tuple[str, ...]]],
     labels: list[str],
     config: dict = CONFIG,
+    partial: list[Partial] | None = None,
 ) -> Language:
     """Train from (classifier words, gold cues) pairs, deterministically: one model per seed,
-    weights averaged (see the module docstring)."""
+    weights averaged (see the module docstring). `partial` examples (reviewers' corrections)
+    teach only the cues they name: 1.0 a cue that is there, 0.0 one that is not; every other
+    label is missing for them, so it is neither pushed up nor down."""
     seeds = list(config["seeds"])
+    partial = partial or []
     if len(seeds) == 1:
-        return _train_one(examples, labels, config, seeds[0])
+        return _train_one(examples, labels, config, seeds[0], partial)
     workers = min(len(seeds), os.cpu_count() or 1)
     # A daemonic process (the action server's worker, when it must build a stale cache on its
     # first turn) may not start children: train one seed after another there.
     if workers > 1 and not multiprocessing.current_process().daemon:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            blobs = list(pool.map(_train_to_bytes, [(examples, labels, config, seed) for seed in seeds]))
+            blobs = list(pool.map(_train_to_bytes, [(examples, labels, config, seed, partial) for seed in seeds]))
     else:
-        blobs = [_train_to_bytes((examples, labels, config, seed)) for seed in seeds]
+        blobs = [_train_to_bytes((examples, labels, config, seed, partial)) for seed in seeds]
     members = [_new_pipeline(labels, config).from_bytes(blob) for blob in blobs]
     return _average_weights(members)
 
 
-def _train_to_bytes(job: tuple[list[tuple[list[str], tuple[str, ...]]], list[str], dict, int]) -> bytes:
+def _train_to_bytes(job: tuple[list[tuple[list[str], tuple[str, ...]]], list[str], dict, int, list[Partial]]) -> bytes:
     """One member, serialised so a worker process can hand it back."""
     return _train_one(*job).to_bytes()
 
@@ -171,6 +179,7 @@ def _train_one(
     labels: list[str],
     config: dict,
     seed: int,
+    partial: list[Partial] | None = None,
 ) -> Language:
     """One member: deterministic for its seed."""
     fix_random_seed(seed)
@@ -181,6 +190,11 @@ def _train_one(
         doc = Doc(nlp.vocab, words=words)
         cats = {label: 1.0 if label in cues else 0.0 for label in labels}
         data.append(SpacyExample.from_dict(doc, {"cats": cats}))
+    for words, known in partial or []:
+        doc = Doc(nlp.vocab, words=words)
+        cats = {label: value for label, value in known.items() if label in labels}
+        if cats:
+            data.append(SpacyExample.from_dict(doc, {"cats": cats}))
     optimizer = nlp.initialize(lambda: data)
     optimizer.learn_rate = config["learn_rate"]
     order = list(range(len(data)))
@@ -207,12 +221,18 @@ def build(
     key: str,
     build_dir: Path = BUILD_DIR,
     config: dict = CONFIG,
+    partial: list[tuple[str, str, dict[str, float]]] | None = None,
+    meta: dict | None = None,
 ) -> TrainedClassifier:
-    """Train and save under build_dir/key (atomically: tmp dir then rename)."""
+    """Train and save under build_dir/key (atomically: tmp dir then rename). `key` is the
+    build id: the classifier key, or for a build with reviewers' corrections (`partial`:
+    text, context, known labels) `<classifier key>-<corrections hash>`; `meta` is added to
+    its meta.json (builds.py)."""
     start = time.perf_counter()
     pairs = [(to_words(ex.text, ex.context), ex.cues) for ex in train_examples]
     labels = trainable_labels([p[1] for p in pairs], cue_ids, config["min_examples"])
-    nlp = train(pairs, labels, config)
+    extra = [(to_words(text, context), known) for text, context, known in partial or []]
+    nlp = train(pairs, labels, config, extra)
     target = build_dir / key
     tmp = build_dir / f".{key}.tmp"
     if tmp.exists():
@@ -228,6 +248,9 @@ def build(
                 "config": config,
                 "code_version": CODE_VERSION,
                 "seconds": round(time.perf_counter() - start, 2),
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "n_corrections": len(extra),
+                **(meta or {}),
             },
             indent=2,
         )
@@ -235,8 +258,9 @@ def build(
     if target.exists():
         shutil.rmtree(target)
     tmp.rename(target)
-    for old in build_dir.iterdir():  # keep the cache small: only the current key
-        if old.is_dir() and old.name != key and not old.name.startswith("."):
+    base = key.split("-")[0]
+    for old in build_dir.iterdir():  # keep the cache small: only the current key and the builds made from it
+        if old.is_dir() and old.name.split("-")[0] != base and not old.name.startswith("."):
             shutil.rmtree(old, ignore_errors=True)
     return TrainedClassifier(nlp, tuple(labels), key)
 

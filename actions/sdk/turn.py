@@ -73,6 +73,7 @@ class ActionScoreTurn(Action):
                 "opportunity": opportunity,
                 "feedback": reading.feedback,
                 "flags": list(result.flags),
+                "scorer": reading.scorer,
             }
         )
         return [

@@ -14,6 +14,7 @@ from api.routes import (
     privacy,
     reviews,
     scenarios,
+    scorer,
     sessions,
     surveys,
     users,
@@ -34,3 +35,4 @@ api_router.include_router(check_ins.router)
 api_router.include_router(authoring.router)
 api_router.include_router(surveys.router)
 api_router.include_router(group_runs.router)
+api_router.include_router(scorer.router)

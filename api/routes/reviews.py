@@ -99,11 +99,17 @@ def correct_cue(
     session_id: str, turn_index: PathId, body: CorrectionCreate, db: DbSession, user: CurrentUser
 ) -> CorrectionOut:
     """Mark a detected cue as wrong, or add one the scorer missed (reviewers of the learner's cohort).
-    Correcting the same cue on the same turn again replaces the earlier correction."""
+    Correcting the same cue on the same turn again replaces the earlier correction. The correction
+    keeps who made it, when, and the scorer build whose card it corrects (`scorer_version`)."""
     session = _reviewed(db, user, session_id)
     c = reviews.correct(db, session=session, reviewer=user, turn_index=turn_index, cue=body.cue, kind=body.kind)
     return CorrectionOut(
-        turn_index=turn_index, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at
+        turn_index=turn_index,
+        cue=c.cue,
+        kind=c.kind,
+        reviewer_id=c.reviewer_id,
+        created_at=c.created_at,
+        scorer_version=c.scorer_version,
     )
 
 

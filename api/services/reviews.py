@@ -13,11 +13,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from actions.vocabulary import CorrectionKind, SessionStatus
+from api.db import utcnow
 from api.exceptions import InvalidRequest, NotFound
 from api.models import Comment, CueCorrection, GroupRun, PracticeSession, Turn, User
-from api.schemas import CommentOut, CorrectionOut
+from api.schemas import CommentOut, ConflictOut, ConflictTurn, CorrectionOut
 from api.services.access import group_sessions_seen_by, learners_seen_by
 from api.services.scores import card_cues
+from practice.scoring.correction_data import Correction, find_conflicts, same_text
 
 
 def _name(user: User) -> str:
@@ -83,7 +85,14 @@ def corrections(db: Session, session_id: str) -> list[CorrectionOut]:
         .order_by(Turn.index, CueCorrection.cue)
     ).all()
     return [
-        CorrectionOut(turn_index=i, cue=c.cue, kind=c.kind, reviewer_id=c.reviewer_id, created_at=c.created_at)
+        CorrectionOut(
+            turn_index=i,
+            cue=c.cue,
+            kind=c.kind,
+            reviewer_id=c.reviewer_id,
+            created_at=c.created_at,
+            scorer_version=c.scorer_version,
+        )
         for c, i in rows
     ]
 
@@ -95,8 +104,9 @@ def detected(turn: Turn) -> list[str]:
 def correct(
     db: Session, *, session: PracticeSession, reviewer: User, turn_index: int, cue: str, kind: CorrectionKind
 ) -> CueCorrection:
-    """Record that ``cue`` was wrongly detected on a turn, or missed; a second correction of
-    the same cue on the same turn replaces the first."""
+    """Record that ``cue`` was wrongly detected on a turn, or missed, with who said so, when, and
+    the scorer build whose card they corrected; a second correction of the same cue on the same
+    turn replaces the first (and its reviewer, time and scorer build)."""
     turn = _turn(session, turn_index)
     if turn.status != "answered":
         raise InvalidRequest(
@@ -114,12 +124,15 @@ def correct(
             f"cue: {cue!r} was already detected on turn {turn_index}; use kind 'wrong' to reject it",
             code="cue_already_detected",
         )
+    version = (turn.score_card or {}).get("scorer")
+    version = version if isinstance(version, str) and version else None
     existing = db.scalar(select(CueCorrection).where(CueCorrection.turn_id == turn.id, CueCorrection.cue == cue))
     if existing is None:
-        existing = CueCorrection(turn_id=turn.id, cue=cue, kind=kind, reviewer_id=reviewer.id)
+        existing = CueCorrection(turn_id=turn.id, cue=cue, kind=kind, reviewer_id=reviewer.id, scorer_version=version)
         db.add(existing)
     else:
-        existing.kind, existing.reviewer_id = kind, reviewer.id
+        existing.kind, existing.reviewer_id, existing.scorer_version = kind, reviewer.id, version
+        existing.created_at = utcnow()
     db.commit()
     return existing
 
@@ -199,3 +212,53 @@ def export_lines(db: Session, *, reviewer: User) -> Iterator[str]:
         cues = sorted((set(detected(turn)) - wrong) | missed)
         record = {"text": turn.learner_text, "context": context_for(turn.session, turn), "cues": cues}
         yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def _all_corrections(db: Session) -> list[tuple[CueCorrection, Turn]]:
+    rows = db.execute(
+        select(CueCorrection, Turn)
+        .join(Turn, Turn.id == CueCorrection.turn_id)
+        .options(selectinload(Turn.session).selectinload(PracticeSession.turns))
+        .order_by(Turn.session_id, Turn.index, CueCorrection.cue)
+    ).all()
+    return [(c, t) for c, t in rows]
+
+
+def training_corrections(db: Session) -> list[Correction]:
+    """Every correction as training data for the scorer (practice/scoring/corrections.py): the
+    learner's words, the patient's line before, the cue and what the reviewer said of it."""
+    return [
+        Correction(t.learner_text, context_for(t.session, t), c.cue, c.kind, c.reviewer_id, c.scorer_version)
+        for c, t in _all_corrections(db)
+    ]
+
+
+def conflicts(db: Session, *, viewer: User) -> list[ConflictOut]:
+    """Texts whose corrections disagree on a cue (one reviewer says it is wrong, another that it
+    was missed), which a rebuild leaves out. Counted over every correction; a reviewer sees the
+    conflicts that touch their cohorts' practice, and only those turns; an admin sees all."""
+    rows = _all_corrections(db)
+    if viewer.role == "admin":
+        visible = {t.session_id for _, t in rows}
+    else:
+        seen = set(db.scalars(learners_seen_by(viewer.id, roles=("reviewer",))))
+        groups = set(db.scalars(group_sessions_seen_by(viewer.id, roles=("reviewer",))))
+        visible = {t.session_id for _, t in rows if t.session.owner_id in seen or t.session_id in groups}
+    found = {
+        (same_text(c.text), c.cue)
+        for c in find_conflicts(Correction(t.learner_text, "", c.cue, c.kind) for c, t in rows)
+    }
+    out: dict[tuple[str, str], ConflictOut] = {}
+    for c, t in rows:
+        key = (same_text(t.learner_text), c.cue)
+        if key not in found:
+            continue
+        entry = out.setdefault(key, ConflictOut(text="", cue=c.cue, wrong=0, missed=0, turns=[]))
+        if c.kind == "wrong":
+            entry.wrong += 1
+        else:
+            entry.missed += 1
+        if t.session_id in visible:
+            entry.text = entry.text or t.learner_text
+            entry.turns.append(ConflictTurn(session_id=t.session_id, turn_index=t.index, kind=c.kind))
+    return [entry for entry in out.values() if entry.turns]

@@ -13,14 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_handlers import add_handler, http_error
-from api.web import account, authoring, check_ins, group, learner, staff, surveys
+from api.web import account, authoring, check_ins, group, learner, scorer, staff, surveys
 from api.web.errors import error_page
 from api.web.render import HERE
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (account, learner, check_ins, staff, authoring, surveys, group):
+    for module in (account, learner, check_ins, staff, authoring, surveys, group, scorer):
         app.include_router(module.router)
 
     async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:

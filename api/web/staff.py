@@ -403,6 +403,7 @@ def review_list(
             "cohort": cohort_id,
             "status": state or "",
             "titles": _titles(scenarios),
+            "conflicts": reviews.conflicts(db, viewer=user),
         },
     )
 

@@ -20,6 +20,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--errors", type=int, default=0, metavar="N", help="with --eval: show N misclassified lines")
     p.add_argument("--json", action="store_true", help="with --eval: print the report as JSON")
     p.add_argument("--build", action="store_true", help="(re)build the trained classifier under build/")
+    p.add_argument(
+        "--with-corrections",
+        action="store_true",
+        help="with --build: add reviewers' corrections to train (from the database, or --corrections FILE), "
+        "report dev before/after per cue, and install the build unless dev macro-F1 falls by more than 0.01",
+    )
+    p.add_argument(
+        "--corrections",
+        metavar="JSONL",
+        type=Path,
+        help='with --with-corrections: read {"text", "context", "cue", "kind"} lines from this file instead',
+    )
+    p.add_argument(
+        "--report-json", metavar="PATH", type=Path, help="with --with-corrections: also write the result here"
+    )
+    p.add_argument("--use", metavar="BUILD", help="make this scorer build the one that scores (see --builds)")
+    p.add_argument("--builds", action="store_true", help="list the scorer builds of the current training data")
     p.set_defaults(handler=handle)
     return p
 
@@ -27,8 +44,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def handle(args: argparse.Namespace) -> int:
     from practice.scoring import commands
 
+    if args.with_corrections or args.corrections is not None:
+        if not args.build:
+            print("practice score: --with-corrections goes with --build", file=sys.stderr)
+            return 2
+        return commands.run_build_with_corrections(sys.stdout, args.corrections, args.report_json)
     if args.build:
         commands.run_build(sys.stdout)
+        return 0
+    if args.use is not None:
+        return commands.run_use(args.use, sys.stdout)
+    if args.builds:
+        commands.run_list_builds(sys.stdout)
         return 0
     if args.eval is not None:
         if not args.eval.exists():

@@ -13,7 +13,7 @@ from api.migrate import current_revision, upgrade
 from practice.commands import db as db_cmd
 from practice.commands import users as users_cmd
 
-HEAD = "0012"  # the newest revision under api/migrations/versions/
+HEAD = "0013"  # the newest revision under api/migrations/versions/
 
 
 def parse(*argv: str) -> argparse.Namespace:

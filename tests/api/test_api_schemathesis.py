@@ -39,6 +39,7 @@ def started(tmp_path_factory):
             Settings(database_url=f"sqlite:///{tmp_path / 'practice.db'}", secret_key=SECRET, var_dir=tmp_path),
             engine_client=FakeEngine(),
             scenario_loader=lambda: SCENARIOS,
+            scorer_rebuilder=lambda corrections: {"error": "no real scorer build in this test"},
         )
         with TestClient(app) as client:  # runs the lifespan: migrated database, sessionmaker
             yield app, client

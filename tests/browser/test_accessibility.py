@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 
 def signed_in_contexts(browser: Browser, demo: Demo, **options: Any) -> dict[str, BrowserContext]:
-    return {role: signed_in(browser, demo, role, **options) for role in (*COHORT_ROLES, "")}
+    return {role: signed_in(browser, demo, role, **options) for role in (*COHORT_ROLES, "admin", "")}
 
 
 def requested_urls(page: Page) -> list[str]:
