@@ -152,6 +152,38 @@ class TopicLexicon:
     clause_openers: frozenset[str] = frozenset()
     subjects: frozenset[str] = frozenset()
     clause_embedders: frozenset[str] = frozenset()
+    speaker_weight: float = 0.0
+    auxiliaries: frozenset[str] = frozenset()
+    wh_words: frozenset[str] = frozenset()
+    offer_modals: frozenset[str] = frozenset()
+    conversation_words: frozenset[str] = frozenset()
+
+    def about_speaker(self, words: Sequence[str]) -> bool:
+        """Whether the question asks about the member of staff, not the patient: "I" is the
+        subject of the clause that is asked ("How long have I been on this desk?", "Do you know
+        how long I've been answering these phones?", "Have I had this cardigan long?").
+
+        The asked clause is one where "I" follows a question word ("...how long I've been") or
+        an auxiliary that opens the question ("have I", "how long have I"). Not offers and
+        requests ("what can I do", "could I ask", "would it help if I"), which ask the patient
+        what they want, and not the conversation itself ("Who am I speaking to?", "Have I
+        got that right?"), which asks about the patient or checks what they said."""
+        for at, word in enumerate(words):
+            if word != "i":
+                continue
+            after = [w for w in words[at + 1 : at + 4] if w not in self.auxiliaries and w != "not"]
+            if words[at + 1 : at + 2] and words[at + 1] in self.offer_modals:
+                continue
+            if after and after[0] in self.conversation_words:
+                continue
+            before = words[at - 1] if at else ""
+            if before in self.wh_words:
+                return True
+            if before in self.auxiliaries:
+                opening = words[: at - 1]
+                if not opening or opening[-1] in self.wh_words or all(w in self.lead_ins for w in opening):
+                    return True
+        return False
 
     def main_clause(self, words: Sequence[str]) -> list[str]:
         """The question without a time clause added after its lead ("How was your dad in himself
@@ -234,24 +266,28 @@ class TopicLexicon:
         common = {w for w in words if w in STOP_WORDS or w in self.common_words}
         return frozenset(words - common), frozenset(common)
 
-    def score(self, words: Sequence[str], fact: Fact) -> float:
-        """How strongly a question (as lemmas) asks about `fact` (module docstring). Each word
-        counts once, at its strongest: a keyword that is also a strong word of the topic
-        counts as the strong word."""
-        topic = self.topics[fact.topic]
+    def score(self, words: Sequence[str], fact: Fact, topic: Topic | None = None) -> float:
+        """How strongly a question (as lemmas) asks about `fact` as a question on `topic` (the
+        fact's own by default; module docstring). Each word counts once, at its strongest: a
+        keyword that is also a strong word of the topic counts as the strong word."""
+        vocabulary = self.topics[topic or fact.topic]
         keywords, common = self._keywords(fact)
-        total = sum(self.phrase_weight for phrase in topic.phrases if _has_phrase(words, phrase, self.phrase_gap))
+        total = sum(self.phrase_weight for phrase in vocabulary.phrases if _has_phrase(words, phrase, self.phrase_gap))
         for word in set(words):
             weights = [
                 self.keyword_weight if word in keywords else 0.0,
-                self.strong_weight if word in topic.strong else 0.0,
-                self.word_weight if word in topic.words or word in common else 0.0,
+                self.strong_weight if word in vocabulary.strong else 0.0,
+                self.word_weight if word in vocabulary.words or word in common else 0.0,
             ]
             total += max(weights)
         return total
 
     def match(self, question: str, facts: Sequence[Fact]) -> FactMatch | None:
-        """The fact `question` asks about, or None when no fact is asked about clearly enough."""
+        """The fact `question` asks about, or None when no fact is asked about clearly enough.
+
+        A fact that answers several topics (``also``) is scored as an answer to each. As with
+        facts of one topic, its rivals are the facts on none of its topics: between facts that
+        answer the same kind of question, the scenario's own words decide."""
         words = self.read(question)
         if all(w in self.lead_ins for w in words):
             return None  # "do you know?", "can you tell me?": a tag on another question, asking nothing itself
@@ -259,19 +295,22 @@ class TopicLexicon:
         probabilities = self.topic_probabilities(words)
         scored = sorted(
             (
-                (self.score(words, fact) + self.classifier_weight * probabilities.get(fact.topic, 0.0), n, fact)
+                (self.score(words, fact, topic) + self.classifier_weight * probabilities.get(topic, 0.0), n, fact)
                 for n, fact in enumerate(facts)
-                if allowed is None or fact.topic in allowed
+                for topic in fact.topics
+                if allowed is None or topic in allowed
             ),
             key=lambda s: (-s[0], s[1]),
         )
         if not scored or scored[0][0] < self.threshold:
             return None
         best_score, _, best = scored[0]
-        rival = next((score for score, _, fact in scored[1:] if fact.topic != best.topic), 0.0)
+        rival = next((score for score, _, fact in scored[1:] if not set(fact.topics) & set(best.topics)), 0.0)
         off_topic = self.classifier_weight * probabilities.get("none", 0.0)
         if self.unexplained_weight:
             off_topic += self.unexplained_weight * len(self.unexplained(words, facts))
+        if self.speaker_weight and self.about_speaker(words):
+            off_topic += self.speaker_weight
         rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None
@@ -349,6 +388,11 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
         subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
         clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
+        speaker_weight=_number(raw, "speaker_weight", path, default=0.0),
+        auxiliaries=_lemma_set(raw.get("auxiliaries", []), f"{path}: auxiliaries"),
+        wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
+        offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
+        conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
     )
 
 

@@ -21,6 +21,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
     with_config,
 )
@@ -244,18 +246,34 @@ class Fact(BaseModel):
     check reports a fact none of its own questions reaches); ``gist`` is the fact in a few words, for "I've told you: {gist}".
     A ``guarded`` fact is close to the hidden need: the patient holds it back until the learner
     has listened (the same rule that lets the need come out).
+    ``also`` names other topics the same fact answers: a question's topic is a matter of
+    where one draws the line ("Is anyone with you?" asks who, "Do you live alone?" asks about
+    home), and a patient who lives alone answers both with the same fact.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
     topic: Topic
+    also: list[Topic] = Field(default_factory=list, max_length=2)
     about: str = Field(min_length=1, max_length=200)
     keywords: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(min_length=1)
     gist: str = Field(min_length=1, max_length=120)
     asks: list[Annotated[str, Field(min_length=3, max_length=MAX_LINE_CHARS)]] = Field(min_length=1)
     guarded: bool = False
     answers: FactAnswers
+
+    @field_validator("also")
+    @classmethod
+    def _also_other_topics(cls, also: list[Topic], info: ValidationInfo) -> list[Topic]:
+        if info.data.get("topic") in also or len(set(also)) != len(also):
+            raise ValueError("name each other topic once, and not the fact's own topic")
+        return also
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """Every topic this fact answers: its own first, then ``also``."""
+        return (self.topic, *self.also)
 
     def answers_at(self, level: str) -> list[Line]:
         """How the patient tells this fact at ``level``."""

@@ -135,7 +135,7 @@ class FactCoverage:
                     match = reached[0]
                     instead = f"fact {match.fact.id!r}" if match else "no fact (a deflection)"
                     unreachable.append((fact.id, fact.asks[0], instead))
-        covered = {fact.topic for fact in scenario.facts}
+        covered = {topic for fact in scenario.facts for topic in fact.topics}
         return cls(tuple(t for t in TOPICS if t in covered), len(scenario.facts), tuple(unreachable))
 
     def problems(self, path: Path) -> list[str]:

@@ -92,6 +92,7 @@ def _fact_from_form(form: Form, i: int) -> dict[str, Any] | None:
     return {
         "id": texts["id"],
         "topic": _text(form, f"{p}.topic"),
+        "also": [t for t in form.getlist(f"{p}.also") if isinstance(t, str) and t],
         "about": texts["about"],
         "keywords": _rows(texts["keywords"]),
         "gist": texts["gist"],
@@ -187,6 +188,7 @@ def form_from_data(data: dict[str, Any]) -> FormData:
         p = f"facts[{i}]"
         for key in ("id", "topic", "about", "gist"):
             pairs.append((f"{p}.{key}", str(fact.get(key, ""))))
+        pairs += [(f"{p}.also", str(t)) for t in fact.get("also") or []]
         for key in ("keywords", "asks"):
             pairs.append((f"{p}.{key}", "\n".join(str(v) for v in fact.get(key) or [])))
         if fact.get("guarded"):
@@ -209,7 +211,7 @@ def field_names(facts: int) -> set[str]:
     names |= {f"templates.{kind}.{level}" for kind in LEVEL_TEMPLATES for level in LEVELS}
     names |= {f"templates.reactions.{move}.{level}" for move in REACTION_MOVES for level in LEVELS}
     for i in range(facts):
-        names |= {f"facts[{i}].{k}" for k in ("id", "topic", "about", "keywords", "gist", "asks", "guarded")}
+        names |= {f"facts[{i}].{k}" for k in ("id", "topic", "also", "about", "keywords", "gist", "asks", "guarded")}
         names |= {f"facts[{i}].answers.{level}" for level in LEVELS}
     return names
 

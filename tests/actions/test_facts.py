@@ -13,11 +13,12 @@ from actions.scoring.errors import DataError
 from actions.vocabulary import LEVELS
 
 
-def fact(id: str, topic: str, keywords: list[str], guarded: bool = False) -> Fact:
+def fact(id: str, topic: str, keywords: list[str], guarded: bool = False, also: tuple[str, ...] = ()) -> Fact:
     return Fact.model_validate(
         {
             "id": id,
             "topic": topic,
+            "also": list(also),
             "about": id,
             "keywords": keywords,
             "gist": id,
@@ -126,6 +127,50 @@ def test_a_time_clause_does_not_decide_the_topic() -> None:
 def test_a_tag_on_another_question_asks_nothing_itself() -> None:
     assert matched("do you know?") is None
     assert load_topics().match_any(["Did you book it a month ago?", "do you know?"], FACTS) is not None
+
+
+def test_a_fact_that_also_answers_another_topic_is_reached_by_either() -> None:
+    # Living alone answers "do you live alone?" (home) and "is anyone with you?" (who).
+    alone = fact("alone", "home", ["live", "alone", "own"], also=("who",))
+    facts = [*FACTS, alone, fact("sister", "who", ["sister"])]
+    lexicon = load_topics()
+    for question in ("Do you live on your own?", "Is anyone there with you at the moment?"):
+        found = lexicon.match(question, facts)
+        assert found is not None and found.fact.id == "alone", question
+    # Facts on the same topic are not rivals: the scenario's own words pick between them.
+    found = lexicon.match("Is your sister with you?", facts)
+    assert found is not None and found.fact.id == "sister"
+
+
+def test_a_fact_cannot_also_answer_its_own_topic_or_one_twice() -> None:
+    for also in (("home",), ("who", "who")):
+        with pytest.raises(ValueError, match="each other topic once"):
+            fact("alone", "home", ["alone"], also=also)
+
+
+@pytest.mark.parametrize(
+    ("question", "about_speaker"),
+    [
+        ("How long have I been on this desk? Since before the extension!", True),
+        ("Do you know how long I've been answering these phones?", True),
+        ("Have I had this cardigan long, do you think?", True),
+        ("How long have you been waiting?", False),
+        ("I'm sorry, how long have you been waiting?", False),  # "I" frames; "you" is asked about
+        ("What can I do to help?", False),  # an offer
+        ("Would it help if I rang the ward?", False),
+        ("Is there anything I can do?", False),
+        ("Who am I speaking to?", False),  # the conversation itself
+        ("Have I got that right, you rang at five?", False),
+    ],
+)
+def test_a_question_about_the_member_of_staff_is_told_apart(question: str, about_speaker: bool) -> None:
+    lexicon = load_topics()
+    assert lexicon.about_speaker(lexicon.read(question)) is about_speaker
+
+
+def test_a_question_about_the_member_of_staff_reaches_no_fact() -> None:
+    assert matched("How long have you been waiting since you booked?") == "waiting"
+    assert matched("How long have I been waiting to book my holiday, do you reckon?") is None
 
 
 def test_a_question_between_two_topics_matches_neither() -> None:
