@@ -21,6 +21,7 @@ it reaches the threshold and beats, by the margin, every fact of another topic a
 evidence that the question is on no topic: the classifier's reading of "none", and each content
 word nothing accounts for (no topic's word, nothing in the patient's facts: "Who's your
 favourite darts player?" is led like a question about people, but asks about darts).
+A question about the member of staff ("How long have I been on this desk?") reaches no fact.
 Otherwise nothing matches and the patient deflects, because a deflection is natural and a
 wrong fact is not.
 """
@@ -152,7 +153,6 @@ class TopicLexicon:
     clause_openers: frozenset[str] = frozenset()
     subjects: frozenset[str] = frozenset()
     clause_embedders: frozenset[str] = frozenset()
-    speaker_weight: float = 0.0
     auxiliaries: frozenset[str] = frozenset()
     wh_words: frozenset[str] = frozenset()
     offer_modals: frozenset[str] = frozenset()
@@ -291,6 +291,8 @@ class TopicLexicon:
         words = self.read(question)
         if all(w in self.lead_ins for w in words):
             return None  # "do you know?", "can you tell me?": a tag on another question, asking nothing itself
+        if self.about_speaker(words):
+            return None  # "How long have I been on this desk?": nothing the patient knows
         allowed = self.answer_topics(words)
         probabilities = self.topic_probabilities(words)
         scored = sorted(
@@ -309,8 +311,6 @@ class TopicLexicon:
         off_topic = self.classifier_weight * probabilities.get("none", 0.0)
         if self.unexplained_weight:
             off_topic += self.unexplained_weight * len(self.unexplained(words, facts))
-        if self.speaker_weight and self.about_speaker(words):
-            off_topic += self.speaker_weight
         rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None
@@ -388,7 +388,6 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
         subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
         clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
-        speaker_weight=_number(raw, "speaker_weight", path, default=0.0),
         auxiliaries=_lemma_set(raw.get("auxiliaries", []), f"{path}: auxiliaries"),
         wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
