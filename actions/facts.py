@@ -28,6 +28,7 @@ wrong fact is not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -157,6 +158,11 @@ class TopicLexicon:
     wh_words: frozenset[str] = frozenset()
     offer_modals: frozenset[str] = frozenset()
     conversation_words: frozenset[str] = frozenset()
+    tag_words: frozenset[str] = frozenset()
+
+    def is_tag(self, words: Sequence[str]) -> bool:
+        """A question tag ("is that right", "was it", "yeah"): a few words, all of `tag_words`."""
+        return 0 < len(words) <= 4 and all(w in self.tag_words for w in words)
 
     def about_speaker(self, words: Sequence[str]) -> bool:
         """Whether the question asks about the member of staff, not the patient: "I" is the
@@ -322,13 +328,29 @@ class TopicLexicon:
         return max(reversed(found), key=lambda m: m.score) if found else None
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s")
+
+
 def questions_on(card: Mapping[str, Any]) -> list[str]:
-    """The questions the scorer found in one turn (its score card), in the order asked."""
+    """The questions the scorer found in one turn (its score card), in the order asked.
+
+    A tag ("..., is that right?", "..., was it?") asks about the statement it is tagged on
+    ("And Alfie's your son, is that right?"), so a question that is only a tag is read with
+    the rest of its sentence."""
     cues = sorted(
         (cue for cue in card.get("cues", []) if cue.get("cue") in QUESTION_CUES and cue.get("quote")),
         key=lambda cue: cue.get("start", 0),
     )
-    return [str(cue["quote"]) for cue in cues]
+    said = str(card.get("said") or "")
+    questions: list[str] = []
+    for cue in cues:
+        quote, start = str(cue["quote"]), int(cue.get("start") or 0)
+        if said and start > 0 and load_topics().is_tag(lemmas(quote)):
+            opening = [m.end() for m in _SENTENCE_END.finditer(said, 0, start)]
+            sentence = said[opening[-1] if opening else 0 : int(cue.get("end") or len(said))].strip()
+            quote = sentence or quote
+        questions.append(quote)
+    return questions
 
 
 def _words_list(raw: Any, where: str) -> list[str]:
@@ -392,6 +414,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
         conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
+        tag_words=_lemma_set(raw.get("tag_words", []), f"{path}: tag_words"),
     )
 
 

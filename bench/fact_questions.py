@@ -93,7 +93,8 @@ def scorer_reader() -> Reader:
 
     def read(question: str) -> list[str]:
         result = scorer.score(question)
-        card = {"cues": [{"cue": h.cue, "start": h.start, "quote": result.quote(h)} for h in result.cues]}
+        cues = [{"cue": h.cue, "start": h.start, "end": h.end, "quote": result.quote(h)} for h in result.cues]
+        card = {"said": result.text, "cues": cues}
         return questions_on(card)
 
     return read

@@ -195,6 +195,23 @@ def test_questions_are_read_off_the_score_card_in_order() -> None:
     assert questions_on(card) == ["What happened?", "Is it your chest?"]
 
 
+def test_a_question_tag_is_read_with_the_statement_it_is_tagged_on() -> None:
+    said = "Thanks for waiting. And Alfie's your son, is that right? When did it start?"
+    tag = said.index("is that right")
+    start = said.index("When")
+    card = {
+        "said": said,
+        "cues": [
+            {"cue": "closed_question", "start": tag, "end": tag + 14, "quote": "is that right?"},
+            {"cue": "open_question", "start": start, "end": len(said), "quote": "When did it start?"},
+        ],
+    }
+    assert questions_on(card) == ["And Alfie's your son, is that right?", "When did it start?"]
+    # Without the turn's words (an older card) the tag stays as it was found.
+    del card["said"]
+    assert questions_on(card)[0] == "is that right?"
+
+
 def test_the_topic_words_are_checked() -> None:
     raw = yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8"))
     del raw["topics"]["home"]
