@@ -159,6 +159,7 @@ class TopicLexicon:
     offer_modals: frozenset[str] = frozenset()
     conversation_words: frozenset[str] = frozenset()
     tag_words: frozenset[str] = frozenset()
+    tails: tuple[tuple[str, ...], ...] = ()
 
     def is_tag(self, words: Sequence[str]) -> bool:
         """A question tag ("is that right", "was it", "yeah"): a few words, all of `tag_words`."""
@@ -206,9 +207,18 @@ class TopicLexicon:
             return list(words[:at])
         return list(words)
 
+    def without_tail(self, words: Sequence[str]) -> list[str]:
+        """The question without a polite or checking tail ("Who's that, IF YOU DON'T MIND ME
+        ASKING?", "When did you book it, CAN YOU REMEMBER?"): the tail asks nothing itself."""
+        for tail in self.tails:
+            rest = words[: -len(tail)]
+            if tuple(words[-len(tail) :]) == tail and any(w not in self.lead_ins for w in rest):
+                return list(rest)
+        return list(words)
+
     def read(self, question: str) -> list[str]:
         """A question as the matcher and the classifier read it: its main clause, as lemmas."""
-        return self.main_clause(lemmas(question))
+        return self.main_clause(self.without_tail(lemmas(question)))
 
     def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
@@ -415,6 +425,13 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
         conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
         tag_words=_lemma_set(raw.get("tag_words", []), f"{path}: tag_words"),
+        tails=tuple(
+            sorted(
+                {tuple(lemmas(t)) for t in _words_list(raw.get("tails", []), f"{path}: tails")} - {()},
+                key=len,
+                reverse=True,
+            )
+        ),
     )
 
 

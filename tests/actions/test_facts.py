@@ -119,6 +119,20 @@ def test_a_time_clause_after_the_lead_is_not_what_is_asked(question: str, main: 
     assert " ".join(load_topics().read(question)) == main
 
 
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("Who's that, if you don't mind me asking?", "who be that"),
+        ("When did you book it, can you remember?", "when do you book it"),
+        ("What bay is he in, do you know?", "what bay be he in"),
+        ("Do you know?", "do you know"),  # nothing left: a tag on another question, read as it is
+        ("Who's the best comedian, do you think?", "who be the best comedian do you think"),  # asks an opinion
+    ],
+)
+def test_a_polite_tail_is_not_what_is_asked(question: str, read: str) -> None:
+    assert " ".join(load_topics().read(question)) == read
+
+
 def test_a_time_clause_does_not_decide_the_topic() -> None:
     # "since" would make it a question about how long; what is asked is how he is.
     assert matched("Have you had any pain since you booked it?") == "chest"
