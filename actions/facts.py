@@ -249,15 +249,19 @@ class TopicLexicon:
             return {}
         return classifier.probabilities(features(words, self.lead_word(words)), self.classifier_temperature)
 
-    def unexplained(self, words: Sequence[str], facts: Sequence[Fact]) -> frozenset[str]:
+    def unexplained(
+        self, words: Sequence[str], facts: Sequence[Fact], topics: Iterable[str] | None = None
+    ) -> frozenset[str]:
         """The question's content words that nothing accounts for: not a function word, not a
-        word of any topic (here or in the classifier's questions), not in the patient's world
+        word of any topic here, not a word the classifier's questions ask about on `topics`
+        (the topics the question is read as; any topic when None), not in the patient's world
         (their facts). "Who's your favourite darts player?" has three, and asks about nothing
         the patient knows; "Is anyone with you at the moment?" has none."""
         from actions.topic_classifier import load_classifier
 
         classifier = load_classifier()
-        topical = classifier.topical_words if classifier else frozenset()
+        by_topic = classifier.topical_words if classifier else {}
+        chosen = by_topic.keys() if topics is None else topics
         content = {
             w
             for w in words
@@ -267,9 +271,10 @@ class TopicLexicon:
             and w not in self.common_words
             and w not in self.lead_ins
         }
-        content -= topical
-        for topic in self.topics.values():
-            content -= topic.strong | topic.words
+        for topic in chosen:
+            content -= by_topic.get(topic, frozenset())
+        for vocabulary in self.topics.values():
+            content -= vocabulary.strong | vocabulary.words
         for fact in facts:
             if not content:
                 break
@@ -326,7 +331,7 @@ class TopicLexicon:
         rival = next((score for score, _, fact in scored[1:] if not set(fact.topics) & set(best.topics)), 0.0)
         off_topic = self.classifier_weight * probabilities.get("none", 0.0)
         if self.unexplained_weight:
-            off_topic += self.unexplained_weight * len(self.unexplained(words, facts))
+            off_topic += self.unexplained_weight * len(self.unexplained(words, facts, best.topics))
         rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None

@@ -20,7 +20,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,9 +48,10 @@ class TopicClassifier:
     log_prior: Mapping[str, float]
     log_likelihood: Mapping[str, Mapping[str, float]]
     log_unseen: Mapping[str, float]
-    # Words asked about on some topic at least as often as in questions on none: the words
-    # the matcher counts as accounted for (a word only small talk uses is not).
-    topical_words: frozenset[str] = frozenset()
+    # Per topic, the words asked about on it at least as often as in questions on none: the
+    # words the matcher counts as accounted for in a question on that topic ("hair" in a
+    # question on symptoms, not in one about who someone is).
+    topical_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.3) -> TopicClassifier:
@@ -68,12 +69,11 @@ class TopicClassifier:
             denominator = sum(c.values()) + alpha * (len(vocabulary) + 1)
             log_likelihood[label] = {f: math.log((n + alpha) / denominator) for f, n in c.items()}
             log_unseen[label] = math.log(alpha / denominator)
-        topical = {
-            f
-            for f in vocabulary
-            if "_" not in f and "=" not in f and sum(counts[t][f] for t in TOPICS) >= max(counts[NONE][f], 1)
+        words = [f for f in vocabulary if "_" not in f and "=" not in f]
+        topical: dict[str, frozenset[str]] = {
+            topic: frozenset(f for f in words if counts[topic][f] >= max(counts[NONE][f], 1)) for topic in TOPICS
         }
-        return cls(log_prior, log_likelihood, log_unseen, frozenset(topical))
+        return cls(log_prior, log_likelihood, log_unseen, topical)
 
     def probabilities(self, feats: Sequence[str], temperature: float = 1.0) -> dict[str, float]:
         """P(label | question) for every label; features never seen in training are ignored.
