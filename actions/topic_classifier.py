@@ -54,7 +54,7 @@ class TopicClassifier:
     topical_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.3) -> TopicClassifier:
+    def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.2) -> TopicClassifier:
         counts: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
         docs: Counter[str] = Counter()
         for feats, label in examples:

@@ -1,6 +1,6 @@
 """How well the question-topic classifier reads questions it was not trained on.
 
-Usage: .venv/bin/python bench/topic_classifier.py [--folds 5] [--alpha 0.3]
+Usage: .venv/bin/python bench/topic_classifier.py [--folds 5] [--alpha 0.2]
 
 Prints k-fold cross-validated accuracy of actions/topic_classifier.py on data/topics/*.jsonl
 (overall and per topic, with the topics most often confused), and how many of the scenarios'
@@ -65,7 +65,7 @@ def asks_reached() -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--alpha", type=float, default=0.3)
+    parser.add_argument("--alpha", type=float, default=0.2)
     args = parser.parse_args(argv)
     accuracy, per_label, confused = cross_validate(args.folds, args.alpha)
     print(f"{args.folds}-fold accuracy over {len(read_corpus())} questions: {accuracy:.1%}")
