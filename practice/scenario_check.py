@@ -121,14 +121,22 @@ class FactCoverage:
     topics: tuple[Topic, ...]  # covered, in TOPICS order
     facts: int
     unreachable: tuple[tuple[str, str, str], ...]  # (fact id, example question, what it reached instead)
+    question_keywords: tuple[tuple[str, str], ...] = ()  # (fact id, a keyword that is a question word)
 
     @classmethod
     def of(cls, scenario: Scenario) -> FactCoverage:
         from actions.facts import load_topics  # spaCy's lemma table: only when a scenario has facts
 
         unreachable: list[tuple[str, str, str]] = []
+        question_keywords: list[tuple[str, str]] = []
         if scenario.facts:
             lexicon = load_topics()
+            question_keywords = [
+                (fact.id, keyword)
+                for fact in scenario.facts
+                for keyword in fact.keywords
+                if keyword.lower() in lexicon.wh_words
+            ]
             for fact in scenario.facts:
                 reached = [lexicon.match(question, scenario.facts) for question in fact.asks]
                 if not any(match and match.fact.id == fact.id for match in reached):
@@ -136,13 +144,22 @@ class FactCoverage:
                     instead = f"fact {match.fact.id!r}" if match else "no fact (a deflection)"
                     unreachable.append((fact.id, fact.asks[0], instead))
         covered = {topic for fact in scenario.facts for topic in fact.topics}
-        return cls(tuple(t for t in TOPICS if t in covered), len(scenario.facts), tuple(unreachable))
+        topics = tuple(t for t in TOPICS if t in covered)
+        return cls(topics, len(scenario.facts), tuple(unreachable), tuple(question_keywords))
 
     def problems(self, path: Path) -> list[str]:
+        """Facts their own questions miss, and keywords that are question words: "when" says
+        what kind of answer is wanted, which the fact's topic already covers; as a keyword it
+        makes every "when" question about this fact ("When did you book it?" tied the time of
+        an appointment with how long the patient had waited)."""
         return [
             f"{path}: facts.{fact}: none of its example questions reaches it ({question!r} reaches {instead}); "
             "add the words a learner would use to its keywords"
             for fact, question, instead in self.unreachable
+        ] + [
+            f"{path}: facts.{fact}.keywords: {keyword!r} is a question word: it says what kind of answer is "
+            "wanted, which the fact's topic already covers; keep to words about this fact"
+            for fact, keyword in self.question_keywords
         ]
 
     def summary(self) -> str:

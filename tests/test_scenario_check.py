@@ -164,3 +164,13 @@ def test_topics_covered_and_unreachable_facts_are_reported(tmp_path: Path) -> No
     data["facts"][1]["asks"] = ["Where did you leave the car?"]
     [report] = check_paths([write(tmp_path, data)])
     assert report.ok, report.problems
+
+
+def test_a_keyword_that_is_a_question_word_is_named(tmp_path: Path) -> None:
+    # "when" says what kind of answer is wanted: as a keyword it pulls every "when" question here.
+    data = minimal()
+    data["facts"] = [_fact("slot", "practical", ["slot", "When"], ["What time is your slot?"])]
+    data["templates"] = _templates()
+    [report] = check_paths([write(tmp_path, data)])
+    [problem] = report.problems
+    assert problem.startswith(f"{tmp_path / 'tiny.yml'}: facts.slot.keywords: 'When' is a question word")

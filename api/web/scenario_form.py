@@ -224,9 +224,9 @@ def field_id(name: str) -> str:
 def _field_for(path: str, names: set[str], fact_ids: list[str]) -> str | None:
     """The form field a problem's path is about: the path itself, or the nearest field that
     holds it (``lines.vent.calm[0].text`` is in ``lines.vent.calm``)."""
-    match = re.fullmatch(r"facts\.([a-z0-9_]+)", path)
+    match = re.fullmatch(r"facts\.([a-z0-9_]+)(?:\.(keywords))?", path)
     if match and match.group(1) in fact_ids:  # the facts check names a fact by its id
-        return f"facts[{fact_ids.index(match.group(1))}].asks"
+        return f"facts[{fact_ids.index(match.group(1))}].{match.group(2) or 'asks'}"
     while path:
         if path in names:
             return path

@@ -41,6 +41,7 @@ def test_problems_point_at_the_field_that_holds_them() -> None:
             "x: lines.vent.calm[0].text: too long",
             "x: persona.age: input should be a valid integer",
             "x: facts.parking: none of its example questions reaches it",
+            "x: facts.parking.keywords: 'when' is a question word",
             "x: templates.recall: required when the scenario has facts",
             "x: lines: the outcome 'escalated' cannot be reached",
         ],
@@ -51,6 +52,7 @@ def test_problems_point_at_the_field_that_holds_them() -> None:
         "lines.vent.calm",
         "persona.age",
         "facts[0].asks",
+        "facts[0].keywords",
         "templates.recall.calm",
         None,
     ]
