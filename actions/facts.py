@@ -149,6 +149,7 @@ class TopicLexicon:
     classifier_temperature: float = 1.0
     common_words: frozenset[str] = frozenset()
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
+    question_forms: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
     unexplained_weight: float = 0.0
     clause_openers: frozenset[str] = frozenset()
@@ -231,9 +232,20 @@ class TopicLexicon:
         at = self._first_after_lead_ins(words)
         return words[at] if at < len(words) else None
 
-    def answer_topics(self, words: Sequence[str]) -> frozenset[Topic] | None:
+    def answer_topics(self, words: Sequence[str], question: str = "") -> frozenset[Topic] | None:
         """The topics a question can be about by the word that leads it ("who" asks for a
-        person), or None when its lead says nothing (a "what", an "is it", a statement)."""
+        person), or None when its lead says nothing (a "what", an "is it", a statement).
+
+        Lemmas lose tense, so the question's own words are tried first against
+        `question_forms` ("when DID it start" asks how long ago; "when DO you start" may ask
+        for a time)."""
+        spoken = [t for t in simple_tokens(question) if t not in ("?", "!")]
+        lead = 0
+        while lead < len(spoken) and get_lang().lemma(spoken[lead]) in self.lead_ins:
+            lead += 1
+        for form in sorted(self.question_forms, key=len, reverse=True):
+            if tuple(spoken[lead : lead + len(form)]) == form:
+                return self.question_forms[form]
         at = self._first_after_lead_ins(words)
         for head in sorted(self.question_words, key=len, reverse=True):
             if tuple(words[at : at + len(head)]) == head:
@@ -314,7 +326,7 @@ class TopicLexicon:
             return None  # "do you know?", "can you tell me?": a tag on another question, asking nothing itself
         if self.about_speaker(words):
             return None  # "How long have I been on this desk?": nothing the patient knows
-        allowed = self.answer_topics(words)
+        allowed = self.answer_topics(words, question)
         probabilities = self.topic_probabilities(words)
         scored = sorted(
             (
@@ -420,6 +432,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         classifier_temperature=max(numbers["classifier_temperature"], 0.1),
         common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),
+        question_forms=_question_words(raw.get("question_forms") or {}, path, as_said=True),
         lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
         unexplained_weight=_number(raw, "unexplained_weight", path, default=0.0),
         clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
@@ -452,18 +465,20 @@ def _lemma_set(raw: Any, where: str) -> frozenset[str]:
     return frozenset(w for word in _words_list(raw, where) for w in lemmas(word))
 
 
-def _question_words(raw: Any, path: Path) -> dict[tuple[str, ...], frozenset[Topic]]:
-    """`question_words`: each question word (as lemmas) with the topics it can ask about."""
+def _question_words(raw: Any, path: Path, as_said: bool = False) -> dict[tuple[str, ...], frozenset[Topic]]:
+    """`question_words`: each question word (as lemmas, or `as_said` for `question_forms`)
+    with the topics it can ask about."""
     if not isinstance(raw, dict):
         raise DataError(f"{path}: question_words: expected a mapping of question word to topics")
     out: dict[tuple[str, ...], frozenset[Topic]] = {}
     for word, topics in raw.items():
-        where = f"{path}: question_words.{word}"
+        where = f"{path}: {'question_forms' if as_said else 'question_words'}.{word}"
         names = _words_list(topics, where)
         unknown = [t for t in names if t not in TOPICS]
         if unknown:
             raise DataError(f"{where}: unknown topic(s) {', '.join(unknown)}; topics are: {', '.join(TOPICS)}")
-        out[tuple(lemmas(str(word)))] = frozenset(cast(Topic, t) for t in names)
+        key = simple_tokens(str(word)) if as_said else lemmas(str(word))
+        out[tuple(key)] = frozenset(cast(Topic, t) for t in names)
     return out
 
 

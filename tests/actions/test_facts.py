@@ -133,6 +133,15 @@ def test_a_polite_tail_is_not_what_is_asked(question: str, read: str) -> None:
     assert " ".join(load_topics().read(question)) == read
 
 
+def test_a_when_question_in_the_past_asks_how_long_ago() -> None:
+    # Lemmas make "did" and "do" one word; the lead's tense is read as said.
+    lexicon = load_topics()
+    question = "Sorry, when did you book it?"
+    assert lexicon.answer_topics(lexicon.read(question), question) == {"how_long"}
+    question = "When do you start your shift?"
+    assert lexicon.answer_topics(lexicon.read(question), question) == {"how_long", "practical"}
+
+
 def test_a_time_clause_does_not_decide_the_topic() -> None:
     # "since" would make it a question about how long; what is asked is how he is.
     assert matched("Have you had any pain since you booked it?") == "chest"
