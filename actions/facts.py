@@ -161,6 +161,7 @@ class TopicLexicon:
     conversation_words: frozenset[str] = frozenset()
     tag_words: frozenset[str] = frozenset()
     tails: tuple[tuple[str, ...], ...] = ()
+    adjunct_prepositions: frozenset[str] = frozenset()
 
     def is_tag(self, words: Sequence[str]) -> bool:
         """A question tag ("is that right", "was it", "yeah"): a few words, all of `tag_words`."""
@@ -217,9 +218,20 @@ class TopicLexicon:
                 return list(rest)
         return list(words)
 
+    def without_adjunct(self, question: str) -> str:
+        """The question without a short phrase of place or time added after its last comma
+        ("Has she been poorly lately, AT HOME?", "Is he eating, IN HERE?"): it says where or
+        when, not what is asked. A phrase is one of `adjunct_prepositions` and at most three
+        more words, so a clause after the comma stays."""
+        head, comma, after = question.rstrip(" ?!.").rpartition(",")
+        phrase = lemmas(after)
+        if comma and 0 < len(phrase) <= 4 and phrase[0] in self.adjunct_prepositions and len(lemmas(head)) >= 3:
+            return head
+        return question
+
     def read(self, question: str) -> list[str]:
         """A question as the matcher and the classifier read it: its main clause, as lemmas."""
-        return self.main_clause(self.without_tail(lemmas(question)))
+        return self.main_clause(self.without_tail(lemmas(self.without_adjunct(question))))
 
     def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
@@ -443,6 +455,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
         conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
         tag_words=_lemma_set(raw.get("tag_words", []), f"{path}: tag_words"),
+        adjunct_prepositions=_lemma_set(raw.get("adjunct_prepositions", []), f"{path}: adjunct_prepositions"),
         tails=tuple(
             sorted(
                 {tuple(lemmas(t)) for t in _words_list(raw.get("tails", []), f"{path}: tails")} - {()},

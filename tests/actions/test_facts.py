@@ -127,6 +127,8 @@ def test_a_time_clause_after_the_lead_is_not_what_is_asked(question: str, main: 
         ("What bay is he in, do you know?", "what bay be he in"),
         ("Do you know?", "do you know"),  # nothing left: a tag on another question, read as it is
         ("Who's the best comedian, do you think?", "who be the best comedian do you think"),  # asks an opinion
+        ("Has she been poorly lately, at home?", "have she be poorly lately"),  # where, not what
+        ("Has she been poorly, in the time she's been at home?", "have she be poorly in the time she be be at home"),
     ],
 )
 def test_a_polite_tail_is_not_what_is_asked(question: str, read: str) -> None:
