@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -158,75 +159,73 @@ async def propose(
     return await view_after(db, user, run_id, scenarios)
 
 
-async def _send(
+@dataclass(frozen=True)
+class GroupSender:
+    """What sending a group run's reply needs besides who sends which reply: the one engine
+    path (database, engine, turn lock, size limit) and what follows it (live updates, scoring
+    the replies not sent). One dependency, so every route that sends names it once."""
+
+    request: Request
+    background: BackgroundTasks
+    db: Session
+    engine: Any
+    locks: Any
+    max_chars: int
+    events: group_live.GroupEvents
+    scorer: group_runs.ReplyScorer
+
+    async def send(self, user: User, *, run_id: int, proposal_id: int | None, by_vote: bool) -> None:
+        session_id = await run_in_threadpool(group_runs.session_id_of, self.db, user, run_id)
+        try:
+            async with self.locks.hold(session_id):
+                _, turn = await group_runs.send(
+                    self.db,
+                    engine=self.engine,
+                    user=user,
+                    run_id=run_id,
+                    proposal_id=proposal_id,
+                    max_chars=self.max_chars,
+                    by_vote=by_vote,
+                )
+        finally:
+            self.events.changed(run_id)  # a reply set aside or kept pending changes the view too
+        score_later(
+            self.background,
+            make_session=self.request.app.state.sessionmaker,
+            scorer=self.scorer,
+            events=self.events,
+            run_id=run_id,
+            turn_index=turn.index,
+        )
+
+
+def get_group_sender(
     request: Request,
     background: BackgroundTasks,
-    *,
-    run_id: int,
-    proposal_id: int | None,
-    by_vote: bool,
-    db: Session,
-    engine: Any,
-    locks: Any,
-    user: User,
-    max_chars: int,
-    events: group_live.GroupEvents,
-    scorer: group_runs.ReplyScorer,
-) -> None:
-    session_id = await run_in_threadpool(group_runs.session_id_of, db, user, run_id)
-    try:
-        async with locks.hold(session_id):
-            _, turn = await group_runs.send(
-                db,
-                engine=engine,
-                user=user,
-                run_id=run_id,
-                proposal_id=proposal_id,
-                max_chars=max_chars,
-                by_vote=by_vote,
-            )
-    finally:
-        events.changed(run_id)  # a reply set aside or kept pending changes the view too
-    score_later(
-        background,
-        make_session=request.app.state.sessionmaker,
-        scorer=scorer,
-        events=events,
-        run_id=run_id,
-        turn_index=turn.index,
-    )
+    db: DbSession,
+    engine: EngineDep,
+    locks: LocksDep,
+    settings: SettingsDep,
+    events: GroupEventsDep,
+    scorer: ReplyScorerDep,
+) -> GroupSender:
+    return GroupSender(request, background, db, engine, locks, settings.max_message_chars, events, scorer)
+
+
+GroupSenderDep = Annotated[GroupSender, Depends(get_group_sender)]
 
 
 @router.post("/{run_id}/pick", response_model=GroupRunOut, responses=ENGINE_ERRORS)
 async def pick(
-    request: Request,
-    background: BackgroundTasks,
     run_id: PathId,
     body: ProposalPick,
+    sender: GroupSenderDep,
     db: DbSession,
-    engine: EngineDep,
-    locks: LocksDep,
     scenarios: ScenariosDep,
-    settings: SettingsDep,
-    events: GroupEventsDep,
-    scorer: ReplyScorerDep,
     user: CurrentUser,
 ) -> GroupRunOut:
     """Send one of this turn's proposals to the patient (the facilitator leading the run)."""
-    await _send(
-        request,
-        background,
-        run_id=run_id,
-        proposal_id=body.proposal_id,
-        by_vote=False,
-        db=db,
-        engine=engine,
-        locks=locks,
-        user=user,
-        max_chars=settings.max_message_chars,
-        events=events,
-        scorer=scorer,
-    )
+    await sender.send(user, run_id=run_id, proposal_id=body.proposal_id, by_vote=False)
     return await view_after(db, user, run_id, scenarios)
 
 
@@ -324,35 +323,17 @@ async def cast_vote(
 
 @router.post("/{run_id}/vote/close", response_model=GroupRunOut, responses=ENGINE_ERRORS)
 async def close_vote(
-    request: Request,
-    background: BackgroundTasks,
     run_id: PathId,
+    sender: GroupSenderDep,
     db: DbSession,
-    engine: EngineDep,
-    locks: LocksDep,
     scenarios: ScenariosDep,
-    settings: SettingsDep,
-    events: GroupEventsDep,
-    scorer: ReplyScorerDep,
     user: CurrentUser,
     body: VoteClose | None = None,
 ) -> GroupRunOut:
     """Close the vote (at or before its deadline) and send the reply with the most votes; a tie
     is 409 ``vote_tied`` until the facilitator names one of the leaders."""
-    await _send(
-        request,
-        background,
-        run_id=run_id,
-        proposal_id=body.proposal_id if body is not None else None,
-        by_vote=True,
-        db=db,
-        engine=engine,
-        locks=locks,
-        user=user,
-        max_chars=settings.max_message_chars,
-        events=events,
-        scorer=scorer,
-    )
+    proposal_id = body.proposal_id if body is not None else None
+    await sender.send(user, run_id=run_id, proposal_id=proposal_id, by_vote=True)
     return await view_after(db, user, run_id, scenarios)
 
 

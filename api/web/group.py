@@ -24,7 +24,7 @@ from api.db import DbSession
 from api.deps import EngineDep, GroupEventsDep, LocksDep, ReplyScorerDep, ScenariosDep, SettingsDep
 from api.exceptions import Forbidden, NotFound
 from api.models import GroupRun, User
-from api.routes.group_runs import SSE_HEADERS, _send, schedule_close, warm_later
+from api.routes.group_runs import SSE_HEADERS, GroupSenderDep, schedule_close, warm_later
 from api.schemas import MAX_ID, GroupRunOut, GroupViewer
 from api.services import group_live, group_runs
 from api.web.errors import WebRoute
@@ -199,69 +199,19 @@ async def vote(run_id: int, user: FormUser, db: DbSession, events_: GroupEventsD
     return _back(run_id, "#proposals")
 
 
-async def _send_from_form(request: Request, background: BackgroundTasks, run_id: int, **kwargs: Any) -> Response:
-    await _send(request, background, run_id=run_id, **kwargs)
-    return _back(run_id, "#latest")
-
-
 @router.post("/group/{run_id}/pick")
-async def pick(
-    request: Request,
-    background: BackgroundTasks,
-    run_id: int,
-    user: FormUser,
-    db: DbSession,
-    engine: EngineDep,
-    locks: LocksDep,
-    settings: SettingsDep,
-    events_: GroupEventsDep,
-    scorer: ReplyScorerDep,
-    proposal_id: ID,
-) -> Response:
-    return await _send_from_form(
-        request,
-        background,
-        run_id,
-        proposal_id=proposal_id,
-        by_vote=False,
-        db=db,
-        engine=engine,
-        locks=locks,
-        user=user,
-        max_chars=settings.max_message_chars,
-        events=events_,
-        scorer=scorer,
-    )
+async def pick(run_id: int, user: FormUser, sender: GroupSenderDep, proposal_id: ID) -> Response:
+    await sender.send(user, run_id=run_id, proposal_id=proposal_id, by_vote=False)
+    return _back(run_id, "#latest")
 
 
 @router.post("/group/{run_id}/vote/close")
 async def close_vote(
-    request: Request,
-    background: BackgroundTasks,
-    run_id: int,
-    user: FormUser,
-    db: DbSession,
-    engine: EngineDep,
-    locks: LocksDep,
-    settings: SettingsDep,
-    events_: GroupEventsDep,
-    scorer: ReplyScorerDep,
-    proposal_id: Annotated[str, Form(max_length=12)] = "",
+    run_id: int, user: FormUser, sender: GroupSenderDep, proposal_id: Annotated[str, Form(max_length=12)] = ""
 ) -> Response:
-    return await _send_from_form(
-        request,
-        background,
-        run_id,
-        proposal_id=int(proposal_id) if proposal_id.isdigit() else None,
-        by_vote=True,
-        db=db,
-        engine=engine,
-        locks=locks,
-        user=user,
-        max_chars=settings.max_message_chars,
-        events=events_,
-        scorer=scorer,
-    )
+    chosen = int(proposal_id) if proposal_id.isdigit() else None
+    await sender.send(user, run_id=run_id, proposal_id=chosen, by_vote=True)
+    return _back(run_id, "#latest")
 
 
 @router.post("/group/{run_id}/vote")
