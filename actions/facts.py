@@ -152,9 +152,11 @@ class TopicLexicon:
     question_forms: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     lead_ins: frozenset[str] = frozenset()
     unexplained_weight: float = 0.0
+    off_world_weight: float = 0.0
     clause_openers: frozenset[str] = frozenset()
     subjects: frozenset[str] = frozenset()
     clause_embedders: frozenset[str] = frozenset()
+    purpose_openers: frozenset[str] = frozenset()
     auxiliaries: frozenset[str] = frozenset()
     wh_words: frozenset[str] = frozenset()
     offer_modals: frozenset[str] = frozenset()
@@ -162,6 +164,8 @@ class TopicLexicon:
     tag_words: frozenset[str] = frozenset()
     tails: tuple[tuple[str, ...], ...] = ()
     adjunct_prepositions: frozenset[str] = frozenset()
+    aside_words: frozenset[str] = frozenset()
+    endearments: frozenset[str] = frozenset()
 
     def is_tag(self, words: Sequence[str]) -> bool:
         """A question tag ("is that right", "was it", "yeah"): a few words, all of `tag_words`."""
@@ -202,7 +206,11 @@ class TopicLexicon:
         the clause is taken to run to the end of the question, where such clauses go."""
         start = self._first_after_lead_ins(words) + 1
         for at in range(start, len(words) - 1):
-            if words[at] not in self.clause_openers or words[at + 1] not in self.subjects:
+            if words[at + 1] not in self.subjects:
+                continue
+            if words[at] in self.purpose_openers:
+                return list(words[:at])  # "..., so I can pull up his records": why it is asked
+            if words[at] not in self.clause_openers:
                 continue
             if words[at - 1] in self.lead_ins or words[at - 1] in self.clause_embedders:
                 continue  # "do you know (roughly) when it started": the clause is the question
@@ -229,9 +237,32 @@ class TopicLexicon:
             return head
         return question
 
+    def without_vocatives(self, question: str) -> str:
+        """The question without the name or endearment it is addressed with, set off by commas
+        ("Do you live on your own, IRENE?", "How long, MRS SOLANKI, since your husband
+        passed?", "What can I do for you, SWEETHEART?"): it says who is asked, not what. A
+        vocative is a part between commas of at most three words, each capitalised (a name or
+        a title) or one of `endearments`; "I" and the question's other parts stay."""
+        parts = question.split(",")
+        if len(parts) < 2:
+            return question
+
+        def vocative(part: str) -> bool:
+            words = _WORD.findall(part)
+            return 0 < len(words) <= 3 and all(
+                (w[0].isupper() and w != "I") or w.lower() in self.endearments for w in words
+            ) and not part.strip(" ?!.").endswith("'")
+
+        kept = [part for part in parts if not vocative(part)]
+        if not kept or all(not _WORD.findall(part) for part in kept):
+            return question
+        ending = question.rstrip()[-1:] if question.rstrip()[-1:] in "?!." else ""
+        text = ",".join(kept).rstrip()
+        return text if text.endswith(ending) else text + ending
+
     def read(self, question: str) -> list[str]:
         """A question as the matcher and the classifier read it: its main clause, as lemmas."""
-        return self.main_clause(self.without_tail(lemmas(self.without_adjunct(question))))
+        return self.main_clause(self.without_tail(lemmas(self.without_adjunct(self.without_vocatives(question)))))
 
     def _first_after_lead_ins(self, words: Sequence[str]) -> int:
         at = 0
@@ -286,6 +317,18 @@ class TopicLexicon:
         classifier = load_classifier()
         by_topic = classifier.topical_words if classifier else {}
         chosen = by_topic.keys() if topics is None else topics
+        content = set(self.content_words(words))
+        for topic in chosen:
+            content -= by_topic.get(topic, frozenset())
+        for fact in facts:
+            if not content:
+                break
+            content -= fact_world(fact)
+        return frozenset(content)
+
+    def content_words(self, words: Sequence[str]) -> frozenset[str]:
+        """What the question is about beyond how it asks: its content words that are no topic's
+        words ("Are you scared of SNAKES?", "Is it your CHEST, on the STAIRS?")."""
         content = {
             w
             for w in words
@@ -294,16 +337,17 @@ class TopicLexicon:
             and w not in STOP_WORDS
             and w not in self.common_words
             and w not in self.lead_ins
+            and w not in self.aside_words
         }
-        for topic in chosen:
-            content -= by_topic.get(topic, frozenset())
         for vocabulary in self.topics.values():
             content -= vocabulary.strong | vocabulary.words
-        for fact in facts:
-            if not content:
-                break
-            content -= fact_world(fact)
         return frozenset(content)
+
+    def names_fact(self, words: Sequence[str], facts: Sequence[Fact]) -> bool:
+        """Whether the question says one of the facts' telling keywords ("Did you have to swap
+        a SHIFT?"): then it is about the patient's world, whatever else it names."""
+        said = set(words)
+        return any(said & self._keywords(fact)[0] for fact in facts)
 
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
         """A fact's keywords as lemmas: the telling ones, and the common ones that only support."""
@@ -355,7 +399,10 @@ class TopicLexicon:
         rival = next((score for score, _, fact in scored[1:] if not set(fact.topics) & set(best.topics)), 0.0)
         off_topic = self.classifier_weight * probabilities.get("none", 0.0)
         if self.unexplained_weight:
-            off_topic += self.unexplained_weight * len(self.unexplained(words, facts, best.topics))
+            unexplained = self.unexplained(words, facts, best.topics)
+            off_topic += self.unexplained_weight * len(unexplained)
+            if unexplained and unexplained == self.content_words(words) and not self.names_fact(words, facts):
+                off_topic += self.off_world_weight
         rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None
@@ -367,6 +414,7 @@ class TopicLexicon:
         return max(reversed(found), key=lambda m: m.score) if found else None
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
@@ -447,15 +495,19 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         question_forms=_question_words(raw.get("question_forms") or {}, path, as_said=True),
         lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
         unexplained_weight=_number(raw, "unexplained_weight", path, default=0.0),
+        off_world_weight=_number(raw, "off_world_weight", path, default=0.0),
         clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
         subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
         clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
+        purpose_openers=_lemma_set(raw.get("purpose_openers", []), f"{path}: purpose_openers"),
         auxiliaries=_lemma_set(raw.get("auxiliaries", []), f"{path}: auxiliaries"),
         wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
         conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
         tag_words=_lemma_set(raw.get("tag_words", []), f"{path}: tag_words"),
         adjunct_prepositions=_lemma_set(raw.get("adjunct_prepositions", []), f"{path}: adjunct_prepositions"),
+        aside_words=_lemma_set(raw.get("aside_words", []), f"{path}: aside_words"),
+        endearments=frozenset(_words_list(raw.get("endearments", []), f"{path}: endearments")),
         tails=tuple(
             sorted(
                 {tuple(lemmas(t)) for t in _words_list(raw.get("tails", []), f"{path}: tails")} - {()},

@@ -1,6 +1,6 @@
 """Does the patient answer what was asked? The fact matcher on questions written apart.
 
-Usage: .venv/bin/python bench/fact_questions.py [--whole] [--misses] [--dev | --dev2]
+Usage: .venv/bin/python bench/fact_questions.py [--whole] [--misses] [--dev | --dev2 | --dev3]
 
 `tests/fixtures/fact_questions.yml` holds, per scenario, questions a member of staff might ask,
 each labelled with its topic, and off-topic questions, written by someone who never saw the
@@ -10,7 +10,8 @@ whole question instead, to tell the scorer's reading apart from the matcher. `--
 `bench/fact_questions_dev.yml` instead: questions written apart in the same way, for tuning
 the matcher, so the held-out figures stay honest. `--dev2` reads `bench/fact_questions_dev2.yml`,
 written from the scenario briefs alone by another hand: what tuning on the first set did to
-questions it never saw.
+questions it never saw. `--dev3` reads `bench/fact_questions_dev3.yml`, a third hand, briefs only,
+with more small talk framed like a topic question ("Are you scared of snakes?").
 
 Per scenario it prints:
 - right: on-topic questions answered with a fact of their topic (its own or one it `also`
@@ -41,6 +42,7 @@ from actions.scenarios import Fact, Scenario, load_library  # noqa: E402 - sys.p
 FIXTURE = ROOT / "tests" / "fixtures" / "fact_questions.yml"
 DEV = ROOT / "bench" / "fact_questions_dev.yml"  # written apart too, for tuning: the fixture stays unseen
 DEV2 = ROOT / "bench" / "fact_questions_dev2.yml"  # a second writer, briefs only: checks what tuning on DEV did
+DEV3 = ROOT / "bench" / "fact_questions_dev3.yml"  # a third writer, briefs only, harder small talk
 RIGHT_WANTED = 0.85
 OFF_TOPIC_WANTED = 0.90
 
@@ -162,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dev2", action="store_true", help="the second development set (written by another hand, briefs only)"
     )
+    parser.add_argument("--dev3", action="store_true", help="the third development set (a third hand, briefs only)")
     args = parser.parse_args(argv)
-    questions = DEV2 if args.dev2 else DEV if args.dev else FIXTURE
+    questions = DEV3 if args.dev3 else DEV2 if args.dev2 else DEV if args.dev else FIXTURE
     tallies = evaluate_library(whole if args.whole else scorer_reader(), questions)
     print(report(tallies, misses=args.misses))
     return 0 if all(t.meets_bar for t in tallies) else 1

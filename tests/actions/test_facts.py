@@ -105,6 +105,38 @@ def test_a_question_led_like_a_topic_about_something_else_matches_nothing() -> N
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Are you scared of snakes?",  # the frame is a fear, the matter is nothing the patient knows
+        "When did you last go to the cinema?",
+        "Would you like me to tell you a joke?",
+    ],
+)
+def test_a_topic_frame_around_nothing_of_the_patients_is_small_talk(question: str) -> None:
+    assert matched(question) is None
+
+
+def test_a_frame_around_the_patients_own_words_still_reaches_the_fact() -> None:
+    # "swap" is nothing the patient's fact says, but "shift" is one of its keywords.
+    assert matched("Did you have to swap a shift at work?") == "shift"
+    assert matched("What are you scared of?") == "brother"
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("Do you live on your own, Irene?", "do you live on your own"),
+        ("How have you been, Mrs Solanki, since the funeral?", "how have you be since the funeral"),
+        ("What can I do for you, sweetheart?", "what can i do for you"),
+        ("Is it Kai, the little lad?", "be it kai the little lad"),  # a name that is asked about stays
+        ("What's his date of birth, so I can find him?", "what be his date of birth"),  # why it is asked
+    ],
+)
+def test_who_is_addressed_and_why_is_not_what_is_asked(question: str, read: str) -> None:
+    assert " ".join(load_topics().read(question)) == read
+
+
+@pytest.mark.parametrize(
     ("question", "main"),
     [
         ("How was your dad in himself when he was waiting?", "how be your dad in himself"),
