@@ -157,6 +157,7 @@ class TopicLexicon:
     subjects: frozenset[str] = frozenset()
     clause_embedders: frozenset[str] = frozenset()
     purpose_openers: frozenset[str] = frozenset()
+    leading_openers: frozenset[str] = frozenset()
     auxiliaries: frozenset[str] = frozenset()
     wh_words: frozenset[str] = frozenset()
     offer_modals: frozenset[str] = frozenset()
@@ -275,13 +276,38 @@ class TopicLexicon:
         at = self._first_after_lead_ins(words)
         return words[at] if at < len(words) else None
 
+    def after_leading_clause(self, question: str) -> str | None:
+        """The main question after a subordinate clause that opens it ("When he rang the
+        surgery, WHO DID HE SPEAK TO?", "If we did weigh her, WHERE WOULD YOU RATHER?"), or
+        None when it opens with its main clause. The clause is one of `leading_openers` and a
+        subject pronoun, up to a comma; its "when" or "if" leads nothing that is asked."""
+        parts = question.split(",")
+        for at, part in enumerate(parts[:-1]):
+            words = [w for w in lemmas(part)]
+            start = 0
+            while start < len(words) and words[start] in self.lead_ins and words[start] not in self.leading_openers:
+                start += 1
+            if start == len(words):
+                continue  # "So, when he rang...": lead-ins before the clause
+            opens = words[start] in self.leading_openers and words[start + 1 : start + 2] != []
+            if opens and words[start + 1] in self.subjects:
+                rest = ",".join(parts[at + 1 :]).strip()
+                return rest if any(w not in self.lead_ins for w in lemmas(rest)) else None
+            return None
+        return None
+
     def answer_topics(self, words: Sequence[str], question: str = "") -> frozenset[Topic] | None:
         """The topics a question can be about by the word that leads it ("who" asks for a
         person), or None when its lead says nothing (a "what", an "is it", a statement).
+        A subordinate clause that opens the question leads nothing: its main clause's lead
+        decides.
 
         Lemmas lose tense, so the question's own words are tried first against
         `question_forms` ("when DID it start" asks how long ago; "when DO you start" may ask
         for a time)."""
+        main = self.after_leading_clause(question) if question else None
+        if main is not None:
+            return self.answer_topics(self.read(main), main)
         spoken = [t for t in simple_tokens(question) if t not in ("?", "!")]
         lead = 0
         while lead < len(spoken) and get_lang().lemma(spoken[lead]) in self.lead_ins:
@@ -500,6 +526,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
         clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
         purpose_openers=_lemma_set(raw.get("purpose_openers", []), f"{path}: purpose_openers"),
+        leading_openers=_lemma_set(raw.get("leading_openers", []), f"{path}: leading_openers"),
         auxiliaries=_lemma_set(raw.get("auxiliaries", []), f"{path}: auxiliaries"),
         wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
         offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),

@@ -122,6 +122,24 @@ def test_a_frame_around_the_patients_own_words_still_reaches_the_fact() -> None:
     assert matched("What are you scared of?") == "brother"
 
 
+def test_an_offer_asks_what_the_patient_wants_whatever_it_offers() -> None:
+    facts = [*FACTS, fact("wants", "want", ["sort", "appointment"])]
+    lexicon = load_topics()
+    found = lexicon.match("Would you like me to ask the nurse what happened to your appointment?", facts)
+    assert found is not None and found.fact.id == "wants"
+    found = lexicon.match("Would it help if I checked your chest again?", facts)
+    assert found is not None and found.fact.id == "wants"
+
+
+def test_a_clause_opening_the_question_does_not_lead_it() -> None:
+    lexicon = load_topics()
+    assert lexicon.after_leading_clause("When he rang the surgery, who did he speak to?") == "who did he speak to?"
+    assert lexicon.after_leading_clause("So, if we did weigh her, where?") == "where?"
+    assert lexicon.after_leading_clause("When did it start, roughly?") is None  # "when" leads the question
+    words = lexicon.read("When he rang the surgery, who did he speak to?")
+    assert lexicon.answer_topics(words, "When he rang the surgery, who did he speak to?") == {"who", "home"}
+
+
 @pytest.mark.parametrize(
     ("question", "read"),
     [
