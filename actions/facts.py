@@ -252,7 +252,7 @@ class TopicLexicon:
             words = _WORD.findall(part)
             return 0 < len(words) <= 3 and all(
                 (w[0].isupper() and w != "I") or w.lower() in self.endearments for w in words
-            ) and not part.strip(" ?!.").endswith("'")
+            )
 
         kept = [part for part in parts if not vocative(part)]
         if not kept or all(not _WORD.findall(part) for part in kept):
@@ -283,7 +283,7 @@ class TopicLexicon:
         subject pronoun, up to a comma; its "when" or "if" leads nothing that is asked."""
         parts = question.split(",")
         for at, part in enumerate(parts[:-1]):
-            words = [w for w in lemmas(part)]
+            words = lemmas(part)
             start = 0
             while start < len(words) and words[start] in self.lead_ins and words[start] not in self.leading_openers:
                 start += 1
