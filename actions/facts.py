@@ -147,6 +147,7 @@ class TopicLexicon:
     phrase_gap: int
     classifier_weight: float = 0.0
     classifier_temperature: float = 1.0
+    regression_temperature: float = 1.0
     common_words: frozenset[str] = frozenset()
     question_words: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
     question_forms: Mapping[tuple[str, ...], frozenset[Topic]] = field(default_factory=dict)
@@ -328,7 +329,9 @@ class TopicLexicon:
         classifier = load_classifier()
         if classifier is None:
             return {}
-        return classifier.probabilities(features(words, self.lead_word(words)), self.classifier_temperature)
+        return classifier.probabilities(
+            features(words, self.lead_word(words)), self.classifier_temperature, self.regression_temperature
+        )
 
     def unexplained(
         self, words: Sequence[str], facts: Sequence[Fact], topics: Iterable[str] | None = None
@@ -516,6 +519,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         phrase_gap=int(numbers["phrase_gap"]),
         classifier_weight=numbers["classifier_weight"],
         classifier_temperature=max(numbers["classifier_temperature"], 0.1),
+        regression_temperature=max(_number(raw, "regression_temperature", path, default=1.0), 0.1),
         common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),
         question_forms=_question_words(raw.get("question_forms") or {}, path, as_said=True),

@@ -6,10 +6,14 @@ their own nouns. `data/topics/*.jsonl` holds questions front-line staff ask acro
 situations, each labelled with its topic or ``none`` (small talk, checks like "Is that
 okay?"); none of them come from our scenarios or from the held-out test questions.
 
-The model is multinomial naive Bayes over the question's lemmas, its lemma pairs and the word
-that leads it: a few thousand counts, trained in well under a second when the action server
-first needs it, the same on every machine (no build step, no cache to go stale). It gives a
-probability per topic; `actions.facts` adds it to each fact's word evidence, so the
+The model reads the question's lemmas, its lemma pairs and the word that leads it twice:
+multinomial naive Bayes (counts: strong on rare, telling words) and logistic regression
+(weights learnt against each other: a word that only seems telling because it comes with
+another, like "have" in "have you been having", is not counted twice). Their log-probabilities
+are added; together they read questions the corpus held back better than either alone
+(`bench/topic_classifier.py`: 92.8% against 91.2% for either, cross-validated). Both train in
+about a second when the action server starts, the same on every machine (a fixed shuffle; no
+build step, no cache to go stale). It gives a probability per topic; `actions.facts` adds it to each fact's word evidence, so the
 scenario's own keywords still pick between facts of one topic and a question the classifier
 reads as ``none`` needs strong words to reach a fact.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +46,60 @@ def features(words: Sequence[str], lead: str | None) -> list[str]:
     return out
 
 
+def _softmax(scores: Mapping[str, float]) -> dict[str, float]:
+    top = max(scores.values())
+    exp = {label: math.exp(score - top) for label, score in scores.items()}
+    total = sum(exp.values())
+    return {label: value / total for label, value in exp.items()}
+
+
+@dataclass(frozen=True)
+class Regression:
+    """Multinomial logistic regression: a weight per (label, feature) and a bias per label."""
+
+    weights: Mapping[str, Mapping[str, float]]
+    bias: Mapping[str, float]
+
+    @classmethod
+    def train(
+        cls,
+        examples: Sequence[tuple[frozenset[str], str]],
+        epochs: int = 4,
+        rate: float = 0.5,
+        l2: float = 1e-4,
+        seed: int = 0,
+    ) -> Regression:
+        """Stochastic gradient descent on the log loss, in a fixed order (the same model on
+        every machine), with a step that shrinks each pass and a little L2 decay."""
+        weights: dict[str, dict[str, float]] = {label: {} for label in LABELS}
+        bias = dict.fromkeys(LABELS, 0.0)
+        order = list(examples)
+        shuffle = random.Random(seed)
+        for epoch in range(epochs):
+            shuffle.shuffle(order)
+            step = rate / (1 + epoch)
+            for feats, gold in order:
+                scores = {label: bias[label] + sum(weights[label].get(f, 0.0) for f in feats) for label in LABELS}
+                for label, p in _softmax(scores).items():
+                    gradient = p - (1.0 if label == gold else 0.0)
+                    if abs(gradient) < 1e-3:
+                        continue
+                    table = weights[label]
+                    for f in feats:
+                        w = table.get(f, 0.0)
+                        table[f] = w - step * (gradient + l2 * w)
+                    bias[label] -= step * gradient
+        return cls(weights, bias)
+
+    def scores(self, feats: Iterable[str]) -> dict[str, float]:
+        said = set(feats)
+        return {label: self.bias[label] + sum(self.weights[label].get(f, 0.0) for f in said) for label in LABELS}
+
+
 @dataclass(frozen=True)
 class TopicClassifier:
-    """Naive Bayes: log P(label) and log P(feature | label), with an unseen-feature floor."""
+    """Naive Bayes (log P(label), log P(feature | label), an unseen-feature floor) and logistic
+    regression over the same features, their log-probabilities added."""
 
     log_prior: Mapping[str, float]
     log_likelihood: Mapping[str, Mapping[str, float]]
@@ -52,13 +108,17 @@ class TopicClassifier:
     # words the matcher counts as accounted for in a question on that topic ("hair" in a
     # question on symptoms, not in one about who someone is).
     topical_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    regression: Regression | None = None
 
     @classmethod
-    def train(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.2) -> TopicClassifier:
+    def train(
+        cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.2, regression: bool = True
+    ) -> TopicClassifier:
+        rows = [(frozenset(feats), label) for feats, label in examples]
         counts: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
         docs: Counter[str] = Counter()
-        for feats, label in examples:
-            counts[label].update(set(feats))
+        for feats, label in rows:
+            counts[label].update(feats)
             docs[label] += 1
         vocabulary = {f for c in counts.values() for f in c}
         total_docs = sum(docs.values())
@@ -73,22 +133,26 @@ class TopicClassifier:
         topical: dict[str, frozenset[str]] = {
             topic: frozenset(f for f in words if counts[topic][f] >= max(counts[NONE][f], 1)) for topic in TOPICS
         }
-        return cls(log_prior, log_likelihood, log_unseen, topical)
+        return cls(log_prior, log_likelihood, log_unseen, topical, Regression.train(rows) if regression else None)
 
-    def probabilities(self, feats: Sequence[str], temperature: float = 1.0) -> dict[str, float]:
+    def probabilities(
+        self, feats: Sequence[str], temperature: float = 1.0, regression_temperature: float = 1.0
+    ) -> dict[str, float]:
         """P(label | question) for every label; features never seen in training are ignored.
 
         Naive Bayes counts every word as independent evidence, so its probabilities are far
-        too sure of themselves; a `temperature` above 1 softens them."""
+        too sure of themselves; a `temperature` above 1 softens them, and
+        `regression_temperature` the regression's, before the two are added."""
         known = {f for f in feats if any(f in table for table in self.log_likelihood.values())}
         scores = {
             label: self.log_prior[label] + sum(self.log_likelihood[label].get(f, self.log_unseen[label]) for f in known)
             for label in LABELS
         }
-        top = max(scores.values())
-        exp = {label: math.exp((score - top) / temperature) for label, score in scores.items()}
-        total = sum(exp.values())
-        return {label: value / total for label, value in exp.items()}
+        scores = {label: score / temperature for label, score in scores.items()}
+        if self.regression is not None:
+            for label, score in self.regression.scores(known).items():
+                scores[label] += score / regression_temperature
+        return _softmax(scores)
 
 
 def read_corpus(directory: Path = CORPUS_DIR) -> list[tuple[str, str]]:

@@ -32,8 +32,17 @@ def test_a_higher_temperature_is_less_sure() -> None:
 
 def test_words_never_seen_leave_the_priors() -> None:
     model = _train([("How long?", "how_long"), ("Who?", "who")])
-    probs = model.probabilities(["zzz", "qqq"])
+    assert model.probabilities(["zzz", "qqq"]) == pytest.approx(model.probabilities([]))
+    naive = TopicClassifier.train([(["how"], "how_long"), (["who"], "who")], regression=False)
+    probs = naive.probabilities(["zzz", "qqq"])
     assert probs["how_long"] == pytest.approx(probs["who"])
+
+
+def test_the_model_is_the_same_on_every_training() -> None:
+    # The regression learns in a fixed order: every action server reads questions alike.
+    rows = [("How long has it been?", "how_long"), ("Who is with you?", "who"), ("Any pain?", "symptoms")] * 4
+    feats = features(lemmas("Who has been with you for how long?"), "who")
+    assert _train(rows).probabilities(feats) == _train(rows).probabilities(feats)
 
 
 def test_the_corpus_is_balanced_and_well_formed() -> None:
