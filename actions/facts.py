@@ -15,6 +15,7 @@ so the patient answers exactly the questions the feedback shows.
 
 Scoring (weights and threshold in ``data/topics.yml``): a phrase of the fact's topic in the
 question, each word of its topic, each of its keywords (each word once, at its strongest),
+the share of word pairs it has with the closest of the fact's example questions (`asks`),
 plus the classifier's probability for the fact's topic. A question led by a question word
 ("who", "when") is answered only by facts of that word's topics. The best fact answers when
 it reaches the threshold and beats, by the margin, every fact of another topic and the
@@ -86,6 +87,22 @@ def keyword_lemmas(keywords: tuple[str, ...]) -> frozenset[str]:
     return frozenset(lemma for keyword in keywords for lemma in lemmas(keyword))
 
 
+@lru_cache(maxsize=1024)
+def _ask_pairs(asks: tuple[str, ...]) -> tuple[frozenset[tuple[str, str]], ...]:
+    return tuple(frozenset(zip(words, words[1:], strict=False)) for words in map(lemmas, asks))
+
+
+def asked_like(words: Sequence[str], asks: tuple[str, ...]) -> float:
+    """How much a question is worded like the closest of a fact's example questions: the share
+    of word pairs they have in common, out of the shorter's ("How long has he been like this?"
+    and "How long has he been like this, roughly?" share all of the first's). The trainer's
+    examples are how they expect the fact to be asked; a new scenario needs nothing else."""
+    pairs = frozenset(zip(words, words[1:], strict=False))
+    if not pairs:
+        return 0.0
+    return max((len(pairs & ask) / max(min(len(pairs), len(ask)), 1) for ask in _ask_pairs(asks)), default=0.0)
+
+
 def fact_world(fact: Fact) -> frozenset[str]:
     """Every word the patient's fact is told in (its keywords, gist, example questions and
     answers), as lemmas: the things in the patient's world a question can be about."""
@@ -145,6 +162,7 @@ class TopicLexicon:
     word_weight: float
     keyword_weight: float
     phrase_gap: int
+    asks_weight: float = 0.0
     classifier_weight: float = 0.0
     classifier_temperature: float = 1.0
     regression_temperature: float = 1.0
@@ -398,6 +416,8 @@ class TopicLexicon:
                 self.word_weight if word in vocabulary.words or word in common else 0.0,
             ]
             total += max(weights)
+        if self.asks_weight:
+            total += self.asks_weight * asked_like(words, tuple(fact.asks))
         return total
 
     def match(self, question: str, facts: Sequence[Fact]) -> FactMatch | None:
@@ -450,11 +470,17 @@ _SENTENCE_END = re.compile(r"[.!?]\s")
 def questions_on(card: Mapping[str, Any]) -> list[str]:
     """The questions the scorer found in one turn (its score card), in the order asked.
 
-    A tag ("..., is that right?", "..., was it?") asks about the statement it is tagged on
-    ("And Alfie's your son, is that right?"), so a question that is only a tag is read with
-    the rest of its sentence."""
+    The card's ``questions`` list every question the scorer read; a card from before they were
+    recorded names each kind once, in its question cues. A tag ("..., is that right?", "...,
+    was it?") asks about the statement it is tagged on ("And Alfie's your son, is that
+    right?"), so a question that is only a tag is read with the rest of its sentence."""
+    asked = card.get("questions")
     cues = sorted(
-        (cue for cue in card.get("cues", []) if cue.get("cue") in QUESTION_CUES and cue.get("quote")),
+        (
+            cue
+            for cue in (asked if isinstance(asked, list) else card.get("cues", []))
+            if cue.get("cue") in QUESTION_CUES and cue.get("quote")
+        ),
         key=lambda cue: cue.get("start", 0),
     )
     said = str(card.get("said") or "")
@@ -519,6 +545,7 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         phrase_gap=int(numbers["phrase_gap"]),
         classifier_weight=numbers["classifier_weight"],
         classifier_temperature=max(numbers["classifier_temperature"], 0.1),
+        asks_weight=_number(raw, "asks_weight", path, default=0.0),
         regression_temperature=max(_number(raw, "regression_temperature", path, default=1.0), 0.1),
         common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),

@@ -32,6 +32,13 @@ class ReplyReading:
     scorer: str = ""  # the scorer build that read it (actions/scoring/builds.py): cards record it
 
     @property
+    def questions(self) -> list[dict[str, Any]]:
+        """Every question the scorer read in the reply, as the score card lists them."""
+        return [
+            {"cue": q.cue, "start": q.start, "end": q.end, "quote": self.result.quote(q)} for q in self.result.questions
+        ]
+
+    @property
     def found(self) -> set[str]:
         return {hit.cue for hit in self.result.cues}
 
@@ -77,6 +84,7 @@ def alternative_card(said: str, previous: Mapping[str, Any] | None) -> dict[str,
         "move_tentative": bool(move and move.tentative),
         "said": reading.result.text,
         "cues": reading.cues,
+        "questions": reading.questions,
         "score": reading.result.score,
         "opportunity": reading.opportunity,
         "feedback": reading.feedback,

@@ -96,7 +96,8 @@ def scorer_reader() -> Reader:
     def read(question: str) -> list[str]:
         result = scorer.score(question)
         cues = [{"cue": h.cue, "start": h.start, "end": h.end, "quote": result.quote(h)} for h in result.cues]
-        card = {"said": result.text, "cues": cues}
+        questions = [{"cue": h.cue, "start": h.start, "end": h.end, "quote": result.quote(h)} for h in result.questions]
+        card = {"said": result.text, "cues": cues, "questions": questions}
         return questions_on(card)
 
     return read

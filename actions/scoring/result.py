@@ -46,6 +46,9 @@ class ScoreResult:
     score: float = 0.0
     flags: list[str] = field(default_factory=list)
     move: Move | None = None
+    # Every question the turn asks, in order: `cues` names each kind of question once (a turn
+    # scores a cue once), but the patient answers what was asked ("Are you comfy? Any pain?").
+    questions: list[CueHit] = field(default_factory=list)
 
     def quote(self, hit: CueHit) -> str:
         """The words of the utterance that carry the cue."""

@@ -328,16 +328,19 @@ class Scorer:
             self._classify(norm, context, p)
         self._drop_unsupported(norm, p)
         conf = self.rules.rule_confidence
+        questions: list[CueHit] = []
         for cue, start, end in p.questions:
             kind = self._question_kind(cue, start, end, norm, p)
             if kind is not None:
                 p.add(kind, start, end, conf)
+                questions.append(CueHit(kind, start, end, conf))
         hits = list(p.hits.values())
         if self.calibration is not None:
             hits = [CueHit(h.cue, h.start, h.end, self.calibration(h.cue, h.confidence)) for h in hits]
         ordered = sorted(hits, key=lambda h: (h.start, self._order.get(h.cue, 99)))
         move = self.moves.read(g.text, ordered, g.flags)
-        return ScoreResult(original, ordered, turn_score([h.cue for h in ordered], self._weights), g.flags, move)
+        score = turn_score([h.cue for h in ordered], self._weights)
+        return ScoreResult(original, ordered, score, g.flags, move, sorted(questions, key=lambda h: h.start))
 
     @staticmethod
     def _question_kind(cue: str, start: int, end: int, norm: str, p: _Pass) -> str | None:

@@ -66,6 +66,7 @@ class ActionScoreTurn(Action):
                 "move_cue": move.cue if move else None,
                 "said": result.text,
                 "cues": cues,
+                "questions": reading.questions,
                 "score": result.score,
                 "escalation_before": change.level_before,
                 "escalation": change.level_after,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.facts import TOPICS_PATH, lemmas, load_topics, parse_topics, questions_on
+from actions.facts import TOPICS_PATH, asked_like, lemmas, load_topics, parse_topics, questions_on
 from actions.scenarios import Fact
 from actions.scoring.errors import DataError
 from actions.vocabulary import LEVELS
@@ -120,6 +120,17 @@ def test_a_frame_around_the_patients_own_words_still_reaches_the_fact() -> None:
     # "swap" is nothing the patient's fact says, but "shift" is one of its keywords.
     assert matched("Did you have to swap a shift at work?") == "shift"
     assert matched("What are you scared of?") == "brother"
+
+
+def test_a_question_worded_like_a_facts_example_leans_to_that_fact() -> None:
+    asks = ("How long has he been like this?", "When did it start?")
+    assert asked_like(lemmas("And how long has he been like this, roughly?"), asks) == 1.0
+    assert asked_like(lemmas("Is he warm?"), asks) == 0.0
+    lexicon = load_topics()
+    words = lemmas("How long has he been like this?")
+    like = fact("like_this", "how_long", ["long"]).model_copy(update={"asks": list(asks)})
+    unlike = fact("since_booking", "how_long", ["long"])
+    assert lexicon.score(words, like) == lexicon.score(words, unlike) + lexicon.asks_weight
 
 
 def test_an_offer_asks_what_the_patient_wants_whatever_it_offers() -> None:
@@ -268,6 +279,20 @@ def test_questions_are_read_off_the_score_card_in_order() -> None:
         ]
     }
     assert questions_on(card) == ["What happened?", "Is it your chest?"]
+
+
+def test_every_question_the_card_lists_is_read_not_only_one_of_each_kind() -> None:
+    said = "Are you comfy? Any pain anywhere?"
+    card = {
+        "said": said,
+        "cues": [{"cue": "closed_question", "start": 0, "end": 14, "quote": "Are you comfy?"}],
+        "questions": [
+            {"cue": "closed_question", "start": 0, "end": 14, "quote": "Are you comfy?"},
+            {"cue": "closed_question", "start": 15, "end": len(said), "quote": "Any pain anywhere?"},
+        ],
+    }
+    assert questions_on(card) == ["Are you comfy?", "Any pain anywhere?"]
+    assert load_topics().match_any(questions_on(card), FACTS).fact.id == "chest"  # type: ignore[union-attr]
 
 
 def test_a_question_tag_is_read_with_the_statement_it_is_tagged_on() -> None:

@@ -12,6 +12,7 @@ OPEN = [
     "Why do you think that keeps happening?",
     "Can you tell me a bit about what's been going on?",
     "Talk me through what happened at the pharmacy",  # no "?"
+    "Could you take me through what happened back in March?",  # asked, not a request to do something
     "Tell me more about the pain",
     "Help me understand what you were hoping for.",
     "I'm wondering how you've been managing at home.",
@@ -77,3 +78,17 @@ def test_a_check_after_a_summary_is_a_closed_question(scorer):
 def test_statement_with_question_mark_echoing_patient_is_reflection(scorer):
     found = cues(scorer, "So you've been waiting since nine?", "I've been waiting here since nine o'clock.")
     assert "reflection_simple" in found and "closed_question" not in found
+
+
+def test_every_question_of_a_turn_is_read_in_order(scorer):
+    """The cues name each kind of question once; `questions` keeps every one the turn asks, so
+    the patient can answer the one that asks about something ("Any pain anywhere?")."""
+    text = "Are you comfy on there? Any pain anywhere? And what happened this morning?"
+    result = scorer.score(text)
+    asked = [(q.cue, result.quote(q)) for q in result.questions]
+    assert asked == [
+        ("closed_question", "Are you comfy on there?"),
+        ("closed_question", "Any pain anywhere?"),
+        ("open_question", "what happened this morning?"),
+    ]
+    assert [h.cue for h in result.cues].count("closed_question") == 1
