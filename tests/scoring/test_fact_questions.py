@@ -19,10 +19,10 @@ import pytest
 from actions.scoring import Scorer
 from bench.fact_questions import OFF_TOPIC_WANTED, RIGHT_WANTED, Tally, evaluate_library, scorer_reader
 
-# Floors a little under the measurement (89% right, 2.3% wrong, 99% deflected): a change
+# Floors a little under the measurement (91% right, 2.3% wrong, 98% deflected): a change
 # that reads questions worse fails here.
-RIGHT_FLOOR = 0.86
-WRONG_CEILING = 0.04
+RIGHT_FLOOR = 0.89
+WRONG_CEILING = 0.03
 OFF_TOPIC_FLOOR = 0.96
 
 
