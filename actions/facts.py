@@ -22,7 +22,10 @@ it reaches the threshold and beats, by the margin, every fact of another topic a
 evidence that the question is on no topic: the classifier's reading of "none", and each content
 word nothing accounts for (no topic's word, nothing in the patient's facts: "Who's your
 favourite darts player?" is led like a question about people, but asks about darts).
-A question about the member of staff ("How long have I been on this desk?") reaches no fact.
+A topic's frame around nothing of the patient's ("Are you scared of snakes?") adds to that
+evidence, and a name the patient's facts never say ("What happened on Coronation Street?")
+settles it. A question about the member of staff ("How long have I been on this desk?")
+reaches no fact.
 Otherwise nothing matches and the patient deflects, because a deflection is natural and a
 wrong fact is not.
 """
@@ -450,8 +453,11 @@ class TopicLexicon:
         if self.unexplained_weight:
             unexplained = self.unexplained(words, facts, best.topics)
             off_topic += self.unexplained_weight * len(unexplained)
-            if unexplained and unexplained == self.content_words(words) and not self.names_fact(words, facts):
-                off_topic += self.off_world_weight
+            if unexplained and not self.names_fact(words, facts):
+                if unexplained & names_in(question):
+                    return None  # "What happened on Coronation Street?": a name the patient never said
+                if unexplained == self.content_words(words):
+                    off_topic += self.off_world_weight
         rival = max(rival, off_topic)
         if best_score - rival < self.margin:
             return None
@@ -464,6 +470,21 @@ class TopicLexicon:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+
+
+def names_in(question: str) -> frozenset[str]:
+    """The lemmas of the words capitalised inside a sentence: names ("What happened on
+    CORONATION STREET?", "Did you see DR LOWE?"). One the patient's facts never say is
+    something outside their world, however the question is framed."""
+    words = _WORD.finditer(question)
+    names: set[str] = set()
+    for match in words:
+        word, before = match.group(), question[: match.start()].rstrip()
+        if word[0].isupper() and word != "I" and before and before[-1] not in ".?!":
+            names.update(lemmas(word)[:1])  # "Kai's": the name, not its clitic
+    return frozenset(names)
+
+
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 

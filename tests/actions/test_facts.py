@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.facts import TOPICS_PATH, asked_like, lemmas, load_topics, parse_topics, questions_on
+from actions.facts import TOPICS_PATH, asked_like, lemmas, load_topics, names_in, parse_topics, questions_on
 from actions.scenarios import Fact
 from actions.scoring.errors import DataError
 from actions.vocabulary import LEVELS
@@ -114,6 +114,13 @@ def test_a_question_led_like_a_topic_about_something_else_matches_nothing() -> N
 )
 def test_a_topic_frame_around_nothing_of_the_patients_is_small_talk(question: str) -> None:
     assert matched(question) is None
+
+
+def test_a_name_the_patient_never_said_is_something_else() -> None:
+    assert names_in("What happened on Coronation Street? I missed it.") == {"coronation", "street"}
+    assert names_in("Did Kai's mum come? I wondered.") == {"kai"}  # not "Did", not "I"
+    assert matched("What happened on Coronation Street last night?") is None
+    assert matched("What happened at the surgery last night?") == "cancelled"
 
 
 def test_a_frame_around_the_patients_own_words_still_reaches_the_fact() -> None:
