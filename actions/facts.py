@@ -311,8 +311,8 @@ class TopicLexicon:
                 start += 1
             if start == len(words):
                 continue  # "So, when he rang...": lead-ins before the clause
-            opens = words[start] in self.leading_openers and words[start + 1 : start + 2] != []
-            if opens and words[start + 1] in self.subjects:
+            clause = words[start : start + 2]
+            if len(clause) == 2 and clause[0] in self.leading_openers and clause[1] in self.subjects:
                 rest = ",".join(parts[at + 1 :]).strip()
                 return rest if any(w not in self.lead_ins for w in lemmas(rest)) else None
             return None
