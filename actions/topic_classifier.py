@@ -11,7 +11,7 @@ multinomial naive Bayes (counts: strong on rare, telling words) and logistic reg
 (weights learnt against each other, so words that always come together are not counted as
 separate evidence). Their log-probabilities are added; together they read the questions
 cross-validation holds back better than either alone (`bench/topic_classifier.py`: 92.7%,
-against 91.2% for naive Bayes and 91.1% for the regression). Both train in about a second
+against 91.2% for naive Bayes and 90.7% for the regression). Both train in about a second
 when the action server starts, the same on every machine (a fixed shuffle; no build step, no
 cache to go stale). It gives a probability per topic; `actions.facts` adds it to each fact's
 word evidence, so the scenario's own keywords still pick between facts of one topic and a
