@@ -135,11 +135,12 @@ async def test_retries_are_bounded_and_a_refusal_is_not_retried(running, client,
 
 
 async def test_a_slow_lrs_never_holds_up_the_learner(running, client, engine, lrs):
-    lrs.delay = 1.5
-    started = time.perf_counter()
+    # The learner is answered before the LRS has: an order, not a stopwatch, so a busy
+    # machine cannot fail it (the LRS takes 3 s; the turn is answered long before).
+    lrs.delay = 3.0
     await _calmed(client, engine)
-    assert time.perf_counter() - started < 1.0  # answered before the LRS has
-    assert running.state.xapi_pusher.drain(5)
+    assert not running.state.xapi_pusher.deliveries
+    assert running.state.xapi_pusher.drain(10)
     assert running.state.xapi_pusher.deliveries[0].delivered
 
 

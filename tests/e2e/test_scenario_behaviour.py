@@ -179,3 +179,17 @@ def test_the_patient_answers_what_was_asked_remembers_it_and_holds_back_the_need
     assert (early["kind"], early["fact"]) == ("holding_back", "chest"), trail(chat)
     again = last_line(chat.say("Sorry, when did you book it?"))
     assert again["kind"] == "recall" and "I booked it nearly a month ago" in again["text"], trail(chat)
+
+
+def test_the_patient_answers_the_question_that_asks_something_in_a_turn_of_two(converse: Converse) -> None:
+    """Through the real engine: the score card lists every question a turn asks, so a second
+    question of the same kind ("Are you alright there? Have you been waiting long...?") is the
+    one answered when it is the one that asks about something the patient knows."""
+    chat: Conversation = converse("gp_reception_appointment", seed=SEED)
+    line = last_line(chat.say("Are you alright there? Have you been waiting long for this appointment?"))
+    assert (line["kind"], line["fact"]) == ("fact", "waiting"), trail(chat)
+    card = chat.turns[-1]["turn"]["score_card"]
+    assert [q["quote"] for q in card["questions"]] == [
+        "Are you alright there?",
+        "Have you been waiting long for this appointment?",
+    ]
