@@ -23,6 +23,10 @@ from actions.vocabulary import REPO_ROOT
 CONFIG = REPO_ROOT / "config.yml"
 DOMAIN = REPO_ROOT / "domain.yml"
 CREDENTIALS = REPO_ROOT / "credentials.yml"
+# Rasa's logging config and the folder of the filter it loads (practice_log_privacy.py: the
+# learner's words never reach the Rasa server's log).
+RASA_LOGGING = REPO_ROOT / "practice" / "rasa_logging"
+RASA_LOGGING_CONFIG = RASA_LOGGING / "logging.yml"
 TRAINING_DATA = [REPO_ROOT / "data" / name for name in ("rules", "stories")]
 ENGINE_LOCK = REPO_ROOT / "requirements" / "engine.lock"
 TEST_STORIES = REPO_ROOT / "tests" / "test_stories.yml"

@@ -52,7 +52,7 @@ from actions.settings import (
 )
 from actions.vocabulary import REPO_ROOT
 from api.engine import learner_message, start_scenario_message, status_url, webhook_body, webhook_url
-from practice.engine import CREDENTIALS, rasa_bin, rasa_env
+from practice.engine import CREDENTIALS, RASA_LOGGING, RASA_LOGGING_CONFIG, rasa_bin, rasa_env
 
 
 class StackError(RuntimeError):
@@ -388,6 +388,7 @@ class Stack:
             )
             engine_env = rasa_env(base_env)
             engine_env[TRACKER_URL_ENV] = rasa_tracker_url(tracker_url)
+            engine_env["PYTHONPATH"] = str(RASA_LOGGING)  # the log filter `--logging-config-file` loads
             if password := urlsplit(cfg.redis_url).password:
                 engine_env[LOCK_PASSWORD_ENV] = password
             services.append(
@@ -406,6 +407,8 @@ class Stack:
                         cfg.host,
                         "--port",
                         str(cfg.rasa_port + engine),
+                        "--logging-config-file",
+                        str(RASA_LOGGING_CONFIG),
                     ],  # no --enable-api: the Rasa HTTP API stays off (CVE-2024-49375)
                     health_url=status_url(cfg.rasa_urls[engine]),
                     env=engine_env,

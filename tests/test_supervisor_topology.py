@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from practice.commands.service import topology
+from practice.engine import RASA_LOGGING, RASA_LOGGING_CONFIG
 from practice.supervisor import (
     LOCK_PASSWORD_ENV,
     TRACKER_URL_ENV,
@@ -140,3 +141,10 @@ def test_a_block_of_free_ports_is_free_throughout() -> None:
 
     base = free_port_block(5)
     assert all(port_is_free("127.0.0.1", base + offset) for offset in range(5))
+
+
+def test_the_rasa_server_logs_through_the_filter_that_withholds_learner_text(tmp_path: Path) -> None:
+    rasa = built(config(tmp_path))["Rasa server"]
+    at = rasa.argv.index("--logging-config-file")
+    assert rasa.argv[at + 1] == str(RASA_LOGGING_CONFIG)
+    assert rasa.env["PYTHONPATH"] == str(RASA_LOGGING)  # where the config's filter is imported from
