@@ -30,7 +30,9 @@ def _exception_summary(raw: Any) -> list[dict[str, Any]]:
     for entry in raw:
         if not isinstance(entry, dict):
             continue
-        frames = entry.get("frames") if isinstance(entry.get("frames"), list) else []
+        frames = entry.get("frames")
+        if not isinstance(frames, list):
+            frames = []
         out.append(
             {
                 "exc_type": entry.get("exc_type"),
