@@ -122,6 +122,8 @@ class FactCoverage:
     facts: int
     unreachable: tuple[tuple[str, str, str], ...]  # (fact id, example question, what it reached instead)
     question_keywords: tuple[tuple[str, str], ...] = ()  # (fact id, a keyword that is a question word)
+    asks: int = 0  # the facts' example questions
+    asks_reaching: int = 0  # of them, those that reach their own fact
 
     @classmethod
     def of(cls, scenario: Scenario) -> FactCoverage:
@@ -129,6 +131,7 @@ class FactCoverage:
 
         unreachable: list[tuple[str, str, str]] = []
         question_keywords: list[tuple[str, str]] = []
+        asks = asks_reaching = 0
         if scenario.facts:
             lexicon = load_topics()
             question_keywords = [
@@ -139,13 +142,15 @@ class FactCoverage:
             ]
             for fact in scenario.facts:
                 reached = [lexicon.match(question, scenario.facts) for question in fact.asks]
+                asks += len(reached)
+                asks_reaching += sum(1 for match in reached if match and match.fact.id == fact.id)
                 if not any(match and match.fact.id == fact.id for match in reached):
                     match = reached[0]
                     instead = f"fact {match.fact.id!r}" if match else "no fact (a deflection)"
                     unreachable.append((fact.id, fact.asks[0], instead))
         covered = {topic for fact in scenario.facts for topic in fact.topics}
         topics = tuple(t for t in TOPICS if t in covered)
-        return cls(topics, len(scenario.facts), tuple(unreachable), tuple(question_keywords))
+        return cls(topics, len(scenario.facts), tuple(unreachable), tuple(question_keywords), asks, asks_reaching)
 
     def problems(self, path: Path) -> list[str]:
         """Facts their own questions miss, and keywords that are question words: "when" says
@@ -166,8 +171,10 @@ class FactCoverage:
         if not self.facts:
             return "no facts (questions get the act's lines)"
         missing = [t for t in TOPICS if t not in self.topics]
-        return f"{self.facts} facts on {len(self.topics)} of {len(TOPICS)} topics" + (
-            f" (none on {', '.join(missing)})" if missing else ""
+        return (
+            f"{self.facts} facts on {len(self.topics)} of {len(TOPICS)} topics"
+            + (f" (none on {', '.join(missing)})" if missing else "")
+            + f", {self.asks_reaching} of {self.asks} example questions reach their own fact"
         )
 
 

@@ -161,9 +161,11 @@ def test_topics_covered_and_unreachable_facts_are_reported(tmp_path: Path) -> No
     assert problem.startswith(f"{tmp_path / 'tiny.yml'}: facts.parking: none of its example questions reaches it")
     assert "reaches fact 'waiting'" in problem
     assert "2 facts on 2 of 8 topics (none on what_happened, who, symptoms, home, want, afraid)" in report.summary()
+    assert "1 of 2 example questions reach their own fact" in report.summary()
     data["facts"][1]["asks"] = ["Where did you leave the car?"]
     [report] = check_paths([write(tmp_path, data)])
     assert report.ok, report.problems
+    assert "2 of 2 example questions reach their own fact" in report.summary()
 
 
 def test_a_keyword_that_is_a_question_word_is_named(tmp_path: Path) -> None:
