@@ -539,6 +539,11 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         strong = _lemma_set(entry.get("strong", []), f"{where}.strong")
         words = _lemma_set(entry.get("words"), f"{where}.words")
         topics[topic] = TopicWords(phrases=tuple(p for p in phrases if p), strong=strong, words=words)
+
+    def word_set(name: str) -> frozenset[str]:
+        """An optional list of words or phrases from topics.yml, as lemmas."""
+        return _lemma_set(raw.get(name, []), f"{path}: {name}")
+
     numbers: dict[str, float] = {}
     for name in (
         "threshold",
@@ -568,24 +573,24 @@ def parse_topics(raw: Any, path: Path = TOPICS_PATH) -> TopicLexicon:
         classifier_temperature=max(numbers["classifier_temperature"], 0.1),
         asks_weight=_number(raw, "asks_weight", path, default=0.0),
         regression_temperature=max(_number(raw, "regression_temperature", path, default=1.0), 0.1),
-        common_words=_lemma_set(raw.get("common_words", []), f"{path}: common_words"),
+        common_words=word_set("common_words"),
         question_words=_question_words(raw.get("question_words") or {}, path),
         question_forms=_question_words(raw.get("question_forms") or {}, path, as_said=True),
-        lead_ins=_lemma_set(raw.get("lead_ins", []), f"{path}: lead_ins"),
+        lead_ins=word_set("lead_ins"),
         unexplained_weight=_number(raw, "unexplained_weight", path, default=0.0),
         off_world_weight=_number(raw, "off_world_weight", path, default=0.0),
-        clause_openers=_lemma_set(raw.get("clause_openers", []), f"{path}: clause_openers"),
-        subjects=_lemma_set(raw.get("subjects", []), f"{path}: subjects"),
-        clause_embedders=_lemma_set(raw.get("clause_embedders", []), f"{path}: clause_embedders"),
-        purpose_openers=_lemma_set(raw.get("purpose_openers", []), f"{path}: purpose_openers"),
-        leading_openers=_lemma_set(raw.get("leading_openers", []), f"{path}: leading_openers"),
-        auxiliaries=_lemma_set(raw.get("auxiliaries", []), f"{path}: auxiliaries"),
-        wh_words=_lemma_set(raw.get("wh_words", []), f"{path}: wh_words"),
-        offer_modals=_lemma_set(raw.get("offer_modals", []), f"{path}: offer_modals"),
-        conversation_words=_lemma_set(raw.get("conversation_words", []), f"{path}: conversation_words"),
-        tag_words=_lemma_set(raw.get("tag_words", []), f"{path}: tag_words"),
-        adjunct_prepositions=_lemma_set(raw.get("adjunct_prepositions", []), f"{path}: adjunct_prepositions"),
-        aside_words=_lemma_set(raw.get("aside_words", []), f"{path}: aside_words"),
+        clause_openers=word_set("clause_openers"),
+        subjects=word_set("subjects"),
+        clause_embedders=word_set("clause_embedders"),
+        purpose_openers=word_set("purpose_openers"),
+        leading_openers=word_set("leading_openers"),
+        auxiliaries=word_set("auxiliaries"),
+        wh_words=word_set("wh_words"),
+        offer_modals=word_set("offer_modals"),
+        conversation_words=word_set("conversation_words"),
+        tag_words=word_set("tag_words"),
+        adjunct_prepositions=word_set("adjunct_prepositions"),
+        aside_words=word_set("aside_words"),
         endearments=frozenset(_words_list(raw.get("endearments", []), f"{path}: endearments")),
         tails=tuple(
             sorted(
