@@ -69,6 +69,14 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][a-z]+(?:'s)?\b")
+
+
+def _names(clause: str) -> frozenset[str]:
+    """The clause's capitalised words after its first (names, titles), lower-cased."""
+    return frozenset(m.group().lower() for m in _CAPITALISED.finditer(clause.replace("\u2019", "'")))
+
+
 def is_check(sentence: str, lex: QuestionLexicon) -> bool:
     """A comprehension/agreement check ("Is that right?", "Does that make sense?")."""
     return bool(lex.checks and lex.checks.search(sentence.strip()))
@@ -82,11 +90,19 @@ def _strip_lead(words: list[str], lex: QuestionLexicon) -> list[str]:
     return words[i:]
 
 
-def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mid_sentence: bool = False) -> str | None:
+def _classify_clause(
+    words: list[str],
+    has_qmark: bool,
+    lex: QuestionLexicon,
+    mid_sentence: bool = False,
+    names: frozenset[str] = frozenset(),
+) -> str | None:
     """Return 'open' or 'closed' for a clause that STARTS like a question, else None.
 
     Only structural starts count here (wh-word, auxiliary + subject); declaratives ending
-    in "?" are handled by the caller as weak closed questions.
+    in "?" are handled by the caller as weak closed questions. `names` are the clause's
+    capitalised words (lower-cased): a name is a subject too ("Is CHLOE around today?",
+    "Does KAI live with you?").
     """
     w = _strip_lead(words, lex)
     if not w:
@@ -128,7 +144,7 @@ def _classify_clause(words: list[str], has_qmark: bool, lex: QuestionLexicon, mi
         return "closed"
     if first in {"can", "could", "shall"} and second == "we" and len(w) > 2 and w[2] not in {"tell", "ask"}:
         return "request"  # "can we talk at a normal volume?" proposes, it does not ask
-    if first in lex.auxiliaries and second in lex.subjects:
+    if first in lex.auxiliaries and (second in lex.subjects or second in names):
         if not has_qmark and (second not in _PRONOUNS or "'" in first):
             return None  # "have a seat", "don't you worry" are imperatives
         tail = w[2:]
@@ -188,6 +204,20 @@ class QuestionHit:
     strong: bool  # False: only a "?" on a declarative or fragment
 
 
+def find_tag_check(sentence: str) -> QuestionHit | None:
+    """A statement closed by a question tag ("And you're Kai's dad, yeah?", "It was you that
+    found her, was it?"), as the span of the statement, or None.
+
+    A tag question carries no question cue: it does what its statement does (GUIDE.md). But
+    it checks something with the listener, who answers it ("Yes, I'm his dad"), so the patient
+    hears the statement as asked. `find_questions` finds no question in such a sentence."""
+    text = sentence.rstrip()
+    tag = _TAG.search(text)
+    if tag is None or len(_words(text[: tag.start()])) < 2:
+        return None
+    return QuestionHit("tag", 0, tag.start(), False)
+
+
 def find_questions(sentence: str, lex: QuestionLexicon) -> list[QuestionHit]:
     """Every question clause of one sentence ("How long, and how is it affecting you?" has two).
 
@@ -213,7 +243,7 @@ def find_questions(sentence: str, lex: QuestionLexicon) -> list[QuestionHit]:
         words = _words(clause)
         if not words:
             continue
-        kind = _classify_clause(words, has_qmark, lex, mid_sentence=i > 0)
+        kind = _classify_clause(words, has_qmark, lex, mid_sentence=i > 0, names=_names(clause))
         if kind == "request":
             return []
         if kind is None or kind in kinds:

@@ -36,6 +36,11 @@ class CueHit:
         return {"cue": self.cue, "start": self.start, "end": self.end, "confidence": round(self.confidence, 2)}
 
 
+# The kind of a question in `ScoreResult.questions` that is a statement closed by a question
+# tag ("And you're his dad, yeah?"): heard as asked, but no question cue (GUIDE.md).
+TAG_QUESTION = "tag_question"
+
+
 @dataclass
 class ScoreResult:
     """Cues, turn score and flags for one utterance, and the move the patient reacts to
@@ -48,6 +53,7 @@ class ScoreResult:
     move: Move | None = None
     # Every question the turn asks, in order: `cues` names each kind of question once (a turn
     # scores a cue once), but the patient answers what was asked ("Are you comfy? Any pain?").
+    # A statement closed by a question tag is here too, as TAG_QUESTION, though not a cue.
     questions: list[CueHit] = field(default_factory=list)
 
     def quote(self, hit: CueHit) -> str:

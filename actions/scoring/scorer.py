@@ -39,9 +39,9 @@ from actions.scoring.features import classifier_words, overlap
 from actions.scoring.guard import guard, mask_fillers
 from actions.scoring.lang import EnglishVocab, Lang, get_lang
 from actions.scoring.moves import MoveRules, load_moves
-from actions.scoring.questions import find_questions
+from actions.scoring.questions import find_questions, find_tag_check
 from actions.scoring.reflect import ECHO_MIN, detect_reflection, is_fragment
-from actions.scoring.result import CueHit, ScoreResult, turn_score
+from actions.scoring.result import TAG_QUESTION, CueHit, ScoreResult, turn_score
 from actions.scoring.rules import RULES_PATH, Rules, load_rules
 from actions.scoring.taxonomy import Taxonomy, load_taxonomy
 
@@ -202,6 +202,9 @@ class Scorer:
             )
             if not (refl and not strong):
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
+            tag = None if qs else find_tag_check(st)
+            if tag is not None:
+                p.tagged.append((sent.start + tag.start, sent.start + tag.end))
             summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
                 p.add(refl, sent.start, sent.end, conf * 0.95)
@@ -334,6 +337,9 @@ class Scorer:
             if kind is not None:
                 p.add(kind, start, end, conf)
                 questions.append(CueHit(kind, start, end, conf))
+        questions += [
+            CueHit(TAG_QUESTION, start, end, conf) for start, end in p.tagged if not self._rhetorical(start, end, p)
+        ]
         hits = list(p.hits.values())
         if self.calibration is not None:
             hits = [CueHit(h.cue, h.start, h.end, self.calibration(h.cue, h.confidence)) for h in hits]
@@ -364,6 +370,11 @@ class Scorer:
             if _WHY_NOT.match(norm[start:end]) and "advise_unasked" in p.hits:
                 return "closed_question"
         return cue
+
+    def _rhetorical(self, start: int, end: int, p: _Pass) -> bool:
+        """A tagged statement that blames, argues or mocks ("You were told, weren't you?",
+        "It's not that hard, is it?") asks nothing: it is what its anti-pattern cue says."""
+        return any(s < end and e > start for cue in self._anti_patterns for s, e in p.spans.get(cue, ()))
 
     def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
         """A sentence that blames, commands or argues is not credited as a reflection."""
@@ -447,6 +458,7 @@ class _Pass:
         self.hits: dict[str, CueHit] = {}
         self.vetoed: dict[str, set[int]] = {}
         self.questions: list[tuple[str, int, int]] = []
+        self.tagged: list[tuple[int, int]] = []  # statements closed by a question tag (find_tag_check)
         self.spans: dict[str, list[tuple[int, int]]] = {}  # every span each cue matched
         self.protected: set[str] = set()  # rule hits the classifier may not veto
         self.acknowledged: list[bool] = []  # per sentence: it acknowledges (clauses.py)

@@ -13,6 +13,8 @@ OPEN = [
     "Can you tell me a bit about what's been going on?",
     "Talk me through what happened at the pharmacy",  # no "?"
     "Could you take me through what happened back in March?",  # asked, not a request to do something
+    "Can you fill me in on what's happened so far?",  # "fill me in" asks to be told, unlike "fill in this form"
+    "Could you bring me up to speed with how he's been?",
     "Tell me more about the pain",
     "Help me understand what you were hoping for.",
     "I'm wondering how you've been managing at home.",
@@ -92,3 +94,29 @@ def test_every_question_of_a_turn_is_read_in_order(scorer):
         ("open_question", "what happened this morning?"),
     ]
     assert [h.cue for h in result.cues].count("closed_question") == 1
+
+
+def test_a_statement_closed_by_a_tag_is_heard_as_asked_but_scores_no_question(scorer):
+    """ "And you're Kai's dad, yeah?" checks something the patient answers ("Yes, I'm his dad"),
+    so `questions` holds the statement; a tag question carries no question cue (GUIDE.md)."""
+    result = scorer.score("And you're Kai's dad, yeah? How long have you been waiting?")
+    asked = [(q.cue, result.quote(q)) for q in result.questions]
+    assert asked == [("tag_question", "And you're Kai's dad"), ("closed_question", "How long have you been waiting?")]
+    assert "tag_question" not in {h.cue for h in result.cues}
+
+
+@pytest.mark.parametrize("text", ["It's not that hard, is it?", "You should have rung earlier, shouldn't you?"])
+def test_a_tagged_statement_that_argues_or_blames_asks_nothing(scorer, text):
+    assert scorer.score(text).questions == []
+
+
+def test_a_request_to_fill_in_a_form_is_still_a_request(scorer):
+    assert scorer.score("Could you fill in this form for me?").questions == []
+
+
+def test_a_name_after_the_auxiliary_is_its_subject(scorer):
+    """ "Is Chloe around today, or is it just you?" asks about Chloe: the question is read from
+    its start, not from the alternative after "or"."""
+    text = "Is Chloe around today, or is it just you?"
+    result = scorer.score(text)
+    assert [result.quote(q) for q in result.questions] == [text]
