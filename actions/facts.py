@@ -45,10 +45,11 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from actions.scenarios import Fact
 from actions.scoring.errors import DataError
 from actions.scoring.lang import get_lang, simple_tokens
+from actions.scoring.result import TAG_QUESTION
 from actions.vocabulary import LEVELS, REPO_ROOT, TOPICS, Topic
 
 TOPICS_PATH = REPO_ROOT / "data" / "topics.yml"
-QUESTION_CUES = ("open_question", "closed_question")
+QUESTION_CUES = ("open_question", "closed_question", TAG_QUESTION)
 # Clitics as the words they stand for ("'s" is "is" or "has": both are function words here).
 _CLITICS = {"'s": "be", "'re": "be", "'m": "be", "'ve": "have", "'ll": "will", "'d": "would"}
 _NEGATED = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "be"}
@@ -395,8 +396,9 @@ class TopicLexicon:
 
     def names_fact(self, words: Sequence[str], facts: Sequence[Fact]) -> bool:
         """Whether the question says one of the facts' telling keywords ("Did you have to swap
-        a SHIFT?"): then it is about the patient's world, whatever else it names."""
-        said = set(words)
+        a SHIFT?"): then it is about the patient's world, whatever else it names. A word that
+        only says when ("What happened on The Traitors LAST NIGHT?") names nothing of it."""
+        said = set(words) - self.aside_words
         return any(said & self._keywords(fact)[0] for fact in facts)
 
     def _keywords(self, fact: Fact) -> tuple[frozenset[str], frozenset[str]]:
@@ -510,6 +512,8 @@ def questions_on(card: Mapping[str, Any]) -> list[str]:
         quote, start = str(cue["quote"]), int(cue.get("start") or 0)
         if said and start > 0 and load_topics().is_tag(lemmas(quote)):
             opening = [m.end() for m in _SENTENCE_END.finditer(said, 0, start)]
+            if opening and not said[opening[-1] : start].strip():
+                opening.pop()  # "You sound frightened. Is that right?" checks the sentence before
             sentence = said[opening[-1] if opening else 0 : int(cue.get("end") or len(said))].strip()
             quote = sentence or quote
         questions.append(quote)

@@ -121,6 +121,9 @@ def test_a_name_the_patient_never_said_is_something_else() -> None:
     assert names_in("Did Kai's mum come? I wondered.") == {"kai"}  # not "Did", not "I"
     assert matched("What happened on Coronation Street last night?") is None
     assert matched("What happened at the surgery last night?") == "cancelled"
+    # A fact's keyword that only says when ("night") does not make a name part of its world.
+    tonight = [fact("cancelled", "what_happened", ["cancel", "appointment", "night"])]
+    assert load_topics().match("What happened on The Traitors last night?", tonight) is None
 
 
 def test_a_frame_around_the_patients_own_words_still_reaches_the_fact() -> None:
@@ -317,6 +320,22 @@ def test_a_question_tag_is_read_with_the_statement_it_is_tagged_on() -> None:
     # Without the turn's words (an older card) the tag stays as it was found.
     del card["said"]
     assert questions_on(card)[0] == "is that right?"
+
+
+def test_a_check_asked_as_its_own_sentence_checks_the_sentence_before() -> None:
+    said = "It sounds like you're scared of something. Is that right?"
+    check = said.index("Is")
+    card = {"said": said, "cues": [{"cue": "closed_question", "start": check, "end": len(said), "quote": said[check:]}]}
+    assert questions_on(card) == [said]
+    assert load_topics().match_any(questions_on(card), FACTS).fact.id == "brother"  # type: ignore[union-attr]
+
+
+def test_a_statement_closed_by_a_tag_is_read_as_a_question() -> None:
+    """The scorer lists "And it's your chest, yeah?" as a tag question: the patient answers it."""
+    said = "And it's your chest, yeah?"
+    card = {"said": said, "cues": [], "questions": [{"cue": "tag_question", "start": 0, "end": 19, "quote": said[:19]}]}
+    assert questions_on(card) == ["And it's your chest"]
+    assert load_topics().match_any(questions_on(card), FACTS).fact.id == "chest"  # type: ignore[union-attr]
 
 
 def test_the_topic_words_are_checked() -> None:

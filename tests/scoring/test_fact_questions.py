@@ -3,9 +3,9 @@
 
 Issue 20's bar is per scenario: >= 85% of on-topic questions get the right topic (or a
 deflection where the scenario has no fact on it), the rest a deflection and never a wrong
-fact; >= 90% of off-topic questions get a deflection. It is not met yet (measured at 89%
-right, 7 wrong of 309, 99% off-topic deflected over the library; ten scenarios reach 85%,
-all twelve reach 90% deflected, six have no wrong fact),
+fact; >= 90% of off-topic questions get a deflection. It is not met yet (measured at 93%
+right, 7 wrong of 309, 98% off-topic deflected over the library; all twelve scenarios reach
+85% and 90% deflected, six have no wrong fact),
 so these tests hold the library-wide figures as a floor, and `bench/fact_questions.py
 --misses` prints the per-scenario figures and every miss. The matcher was tuned on
 bench/fact_questions_dev.yml only (and checked on bench/fact_questions_dev2.yml, by another
@@ -19,9 +19,9 @@ import pytest
 from actions.scoring import Scorer
 from bench.fact_questions import OFF_TOPIC_WANTED, RIGHT_WANTED, Tally, evaluate_library, scorer_reader
 
-# Floors a little under the measurement (91% right, 2.3% wrong, 98% deflected): a change
+# Floors a little under the measurement (93% right, 2.3% wrong, 98% deflected): a change
 # that reads questions worse fails here.
-RIGHT_FLOOR = 0.89
+RIGHT_FLOOR = 0.91
 WRONG_CEILING = 0.03
 OFF_TOPIC_FLOOR = 0.96
 
