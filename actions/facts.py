@@ -496,7 +496,10 @@ def questions_on(card: Mapping[str, Any]) -> list[str]:
     The card's ``questions`` list every question the scorer read; a card from before they were
     recorded names each kind once, in its question cues. A tag ("..., is that right?", "...,
     was it?") asks about the statement it is tagged on ("And Alfie's your son, is that
-    right?"), so a question that is only a tag is read with the rest of its sentence."""
+    right?"), so a question that is only a tag is read with the rest of its sentence, or with
+    the sentence before when it is asked on its own ("You sound frightened. Is that right?").
+    A statement closed by a tag (``tag_question``: "And you're Kai's dad, yeah?") is read as
+    the question it checks."""
     asked = card.get("questions")
     cues = sorted(
         (

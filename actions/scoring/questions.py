@@ -205,8 +205,8 @@ class QuestionHit:
 
 
 def find_tag_check(sentence: str) -> QuestionHit | None:
-    """A statement closed by a question tag ("And you're Kai's dad, yeah?", "It was you that
-    found her, was it?"), as the span of the statement, or None.
+    """A statement closed by a question tag ("And you're Kai's dad, yeah?", "Three weeks ago,
+    was it?"), as the span of the statement, or None.
 
     A tag question carries no question cue: it does what its statement does (GUIDE.md). But
     it checks something with the listener, who answers it ("Yes, I'm his dad"), so the patient

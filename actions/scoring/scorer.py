@@ -372,8 +372,9 @@ class Scorer:
         return cue
 
     def _rhetorical(self, start: int, end: int, p: _Pass) -> bool:
-        """A tagged statement that blames, argues or mocks ("You were told, weren't you?",
-        "It's not that hard, is it?") asks nothing: it is what its anti-pattern cue says."""
+        """A tagged statement that blames, argues or mocks ("You should have rung earlier,
+        shouldn't you?", "It's not that hard, is it?") asks nothing: it is what its
+        anti-pattern cue says."""
         return any(s < end and e > start for cue in self._anti_patterns for s, e in p.spans.get(cue, ()))
 
     def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
