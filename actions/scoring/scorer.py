@@ -204,7 +204,7 @@ class Scorer:
                 p.questions.extend((f"{q.kind}_question", sent.start + q.start, sent.start + q.end) for q in qs)
             tag = None if qs else find_tag_check(st)
             if tag is not None:
-                p.tagged.append((sent.start + tag.start, sent.start + tag.end))
+                p.tagged.append(_Sentence(sent.start + tag.start, sent.start + tag.end, st[tag.start : tag.end]))
             summary = p.overlaps("summarise", sent)
             if refl and not self._anti_pattern_in(p.hits, sent) and not (summary and refl == "reflection_simple"):
                 p.add(refl, sent.start, sent.end, conf * 0.95)
@@ -337,9 +337,7 @@ class Scorer:
             if kind is not None:
                 p.add(kind, start, end, conf)
                 questions.append(CueHit(kind, start, end, conf))
-        questions += [
-            CueHit(TAG_QUESTION, start, end, conf) for start, end in p.tagged if not self._rhetorical(start, end, p)
-        ]
+        questions += [CueHit(TAG_QUESTION, s.start, s.end, conf) for s in p.tagged if not self._rhetorical(s, p)]
         hits = list(p.hits.values())
         if self.calibration is not None:
             hits = [CueHit(h.cue, h.start, h.end, self.calibration(h.cue, h.confidence)) for h in hits]
@@ -371,11 +369,11 @@ class Scorer:
                 return "closed_question"
         return cue
 
-    def _rhetorical(self, start: int, end: int, p: _Pass) -> bool:
+    def _rhetorical(self, statement: _Sentence, p: _Pass) -> bool:
         """A tagged statement that blames, argues or mocks ("You should have rung earlier,
         shouldn't you?", "It's not that hard, is it?") asks nothing: it is what its
         anti-pattern cue says."""
-        return any(s < end and e > start for cue in self._anti_patterns for s, e in p.spans.get(cue, ()))
+        return any(p.overlaps(cue, statement) for cue in self._anti_patterns)
 
     def _anti_pattern_in(self, hits: dict[str, CueHit], sent: _Sentence) -> bool:
         """A sentence that blames, commands or argues is not credited as a reflection."""
@@ -459,7 +457,7 @@ class _Pass:
         self.hits: dict[str, CueHit] = {}
         self.vetoed: dict[str, set[int]] = {}
         self.questions: list[tuple[str, int, int]] = []
-        self.tagged: list[tuple[int, int]] = []  # statements closed by a question tag (find_tag_check)
+        self.tagged: list[_Sentence] = []  # statements closed by a question tag (find_tag_check)
         self.spans: dict[str, list[tuple[int, int]]] = {}  # every span each cue matched
         self.protected: set[str] = set()  # rule hits the classifier may not veto
         self.acknowledged: list[bool] = []  # per sentence: it acknowledges (clauses.py)
