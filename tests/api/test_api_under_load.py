@@ -18,6 +18,12 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.2})
 
 
+# A hang is SQLAlchemy's default 30 s wait for a connection, or forever. The 0.2 s wait plus a
+# page's first render takes about half a second here, but over a second on a busy CI machine:
+# the bound says "not a hang", with room for noise (speed itself is measured by bench scripts).
+NOT_A_HANG = 5.0
+
+
 async def test_an_exhausted_pool_answers_503_service_busy_quickly(running, client):
     with running.state.database.connect():  # the only connection, held
         started = time.monotonic()
@@ -26,7 +32,7 @@ async def test_an_exhausted_pool_answers_503_service_busy_quickly(running, clien
     assert r.status_code == 503, r.text
     assert r.json()["error"]["code"] == "service_busy"
     assert r.headers["Retry-After"] == "2"
-    assert elapsed < 1
+    assert elapsed < NOT_A_HANG
     assert (await client.get("/api/sessions")).status_code == 200  # free again: served
 
 
@@ -38,7 +44,7 @@ async def test_an_exhausted_pool_is_a_page_too(running, browser_for, learner):
         elapsed = time.monotonic() - started
     assert page.status_code == 503 and page.headers["Retry-After"] == "2"
     assert page.headers["content-type"].startswith("text/html")
-    assert elapsed < 1
+    assert elapsed < NOT_A_HANG
     assert (await browser.get("/practise/history")).status_code == 200
 
 
