@@ -25,17 +25,20 @@ from api.models import PracticeSession
 from tests.api.conftest import bearer, csrf
 from tests.api.fakes import SCENARIOS
 
-WAIT = 1.0  # PRACTICE_TURN_LOCK_WAIT here: longer than a slow turn below (0.3 s), short to wait out
+# PRACTICE_TURN_LOCK_WAIT here: well over a slow turn below (0.3 s) even on a busy CI machine,
+# short enough to wait out.
+WAIT = 3.0
 
 
 class SlowEngine(FakeEngine):
-    """The fake engine, taking ``delay`` seconds (or ``delays[sender]``) over every message and
-    counting how many messages of each session it holds at once."""
+    """The fake engine, taking ``delay`` seconds over every message, or
+    holding a session's message until the test opens ``gates[sender]``, and counting how many
+    messages of each session it holds at once."""
 
     def __init__(self) -> None:
         super().__init__()
         self.delay = 0.0
-        self.delays: dict[str, float] = {}
+        self.gates: dict[str, asyncio.Event] = {}
         self.in_flight: Counter[str] = Counter()
         self.most_at_once: Counter[str] = Counter()
         self.most_overall = 0
@@ -45,7 +48,9 @@ class SlowEngine(FakeEngine):
         self.most_at_once[sender] = max(self.most_at_once[sender], self.in_flight[sender])
         self.most_overall = max(self.most_overall, sum(self.in_flight.values()))
         try:
-            await asyncio.sleep(self.delays.get(sender, self.delay))
+            if sender in self.gates:
+                await self.gates[sender].wait()
+            await asyncio.sleep(self.delay)
             return await super().send(sender, message)
         finally:
             self.in_flight[sender] -= 1
@@ -80,7 +85,7 @@ async def client_b(other_process, learner) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def until(condition: Callable[[], bool], *, within: float = 2.0) -> None:
+async def until(condition: Callable[[], bool], *, within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     while not condition():
         assert time.monotonic() < deadline, "the condition never came true"
@@ -134,13 +139,18 @@ async def test_an_end_on_another_process_waits_for_the_reply_in_flight(client, c
 async def test_another_session_is_not_held_up(client, client_b, start, engine):
     slow = (await start())["id"]
     other = (await start("ward_visit"))["id"]
-    engine.delays[slow] = 1.0
+    # The slow session's turn stays with the engine until the other session has its answer: a
+    # fixed delay made this a race on a busy machine (CI once took over 1 s for the other turn).
+    engine.gates[slow] = asyncio.Event()
     held = asyncio.create_task(client.post(f"/api/sessions/{slow}/turns", json={"text": "What happened?"}))
     await until(lambda: engine.in_flight[slow] == 1)
-    r = await client_b.post(f"/api/sessions/{other}/turns", json={"text": "Hello"})
-    assert r.status_code == 200, r.text
-    assert not held.done()  # answered while the slow session's turn was still with the engine
-    assert engine.most_overall == 2
+    try:
+        r = await asyncio.wait_for(client_b.post(f"/api/sessions/{other}/turns", json={"text": "Hello"}), 30)
+        assert r.status_code == 200, r.text
+        assert not held.done()  # answered while the slow session's turn was still with the engine
+        assert engine.most_overall == 2
+    finally:
+        engine.gates[slow].set()
     assert (await held).status_code == 200
 
 
