@@ -1,6 +1,7 @@
 """Does the patient answer what was asked? The fact matcher on questions written apart.
 
 Usage: .venv/bin/python bench/fact_questions.py [--whole] [--misses] [--dev | --dev2 | --dev3]
+                                                [--threshold N] [--margin N]
 
 `tests/fixtures/fact_questions.yml` holds, per scenario, questions a member of staff might ask,
 each labelled with its topic, and off-topic questions, written by someone who never saw the
@@ -12,6 +13,8 @@ the matcher, so the held-out figures stay honest. `--dev2` reads `bench/fact_que
 written from the scenario briefs alone by another hand: what tuning on the first set did to
 questions it never saw. `--dev3` reads `bench/fact_questions_dev3.yml`, a third hand, briefs only,
 with more small talk framed like a topic question ("Are you scared of snakes?").
+`--threshold` and `--margin` replace data/topics.yml's numbers for this run: how many wrong
+facts a stricter matcher trades for deflections, and what it costs in right answers.
 
 Per scenario it prints:
 - right: on-topic questions answered with a fact of their topic (its own or one it `also`
@@ -25,6 +28,7 @@ Per scenario it prints:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -130,10 +134,10 @@ def evaluate(scenario: Scenario, entry: dict[str, Any], read: Reader, lexicon: T
     return tally
 
 
-def evaluate_library(read: Reader, fixture: Path = FIXTURE) -> list[Tally]:
+def evaluate_library(read: Reader, fixture: Path = FIXTURE, *, lexicon: TopicLexicon | None = None) -> list[Tally]:
     entries = yaml.safe_load(fixture.read_text(encoding="utf-8"))["scenarios"]
     library = load_library()
-    lexicon = load_topics()
+    lexicon = lexicon or load_topics()
     return [evaluate(library[sid], entry, read, lexicon) for sid, entry in sorted(entries.items())]
 
 
@@ -166,9 +170,14 @@ def main(argv: list[str] | None = None) -> int:
         "--dev2", action="store_true", help="the second development set (written by another hand, briefs only)"
     )
     parser.add_argument("--dev3", action="store_true", help="the third development set (a third hand, briefs only)")
+    parser.add_argument("--threshold", type=float, help="the score a fact must reach (default: data/topics.yml's)")
+    parser.add_argument("--margin", type=float, help="what it must beat its rivals by (default: data/topics.yml's)")
     args = parser.parse_args(argv)
     questions = DEV3 if args.dev3 else DEV2 if args.dev2 else DEV if args.dev else FIXTURE
-    tallies = evaluate_library(whole if args.whole else scorer_reader(), questions)
+    lexicon = load_topics()
+    numbers = {"threshold": args.threshold, "margin": args.margin}
+    lexicon = dataclasses.replace(lexicon, **{name: value for name, value in numbers.items() if value is not None})
+    tallies = evaluate_library(whole if args.whole else scorer_reader(), questions, lexicon=lexicon)
     print(report(tallies, misses=args.misses))
     return 0 if all(t.meets_bar for t in tallies) else 1
 

@@ -54,3 +54,13 @@ def test_a_missed_question_is_mostly_deflected_not_answered_with_another_fact(li
 def test_off_topic_questions_are_deflected(library: Tally) -> None:
     rate = library.deflected_rate
     assert rate >= OFF_TOPIC_FLOOR, f"{rate:.0%} deflected (issue 20 wants {OFF_TOPIC_WANTED:.0%})"
+
+
+def test_the_bench_tries_a_stricter_matcher_without_editing_the_data(scorer: Scorer, capsys) -> None:
+    """`--margin` replaces data/topics.yml's margin for one run: one out of reach deflects every
+    question, so no fact is wrong and every off-topic question is deflected."""
+    from bench.fact_questions import main
+
+    assert main(["--dev", "--margin", "1000"]) == 1  # nothing right where a fact was asked for
+    total = capsys.readouterr().out.splitlines()[-1].split()
+    assert total[0] == "all" and total[-2:] == ["0", "100%"], total
